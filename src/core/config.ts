@@ -1,0 +1,49 @@
+import { assert } from '../lib/assert.js';
+import type { NodeId } from './types.js';
+
+/** The only randomness the core needs: an injected, seeded source (see src/lib/prng.ts). */
+export interface RandomSource {
+  /** An integer in [min, max], both inclusive. */
+  int(min: number, max: number): number;
+}
+
+export interface RaftConfig {
+  id: NodeId;
+  /** Base election timeout; each timeout is drawn from [base, 2 × base) ticks. */
+  electionTimeoutTicks: number;
+  heartbeatIntervalTicks: number;
+  /** Pre-vote (Raft thesis §9.6): a node that cannot win does not disturb the cluster. */
+  preVote: boolean;
+  /** A leader that has not heard from a quorum within an election timeout steps down. */
+  checkQuorum: boolean;
+  /** Bound on append messages in flight per follower while replicating (pipelining window). */
+  inflightAppendsMax: number;
+  /** Bound on the payload bytes carried by one append message (at least one entry is sent). */
+  appendBytesMax: number;
+  /** Bound on proposals accepted but not yet committed; more are dropped (backpressure). */
+  uncommittedEntriesMax: number;
+  random: RandomSource;
+}
+
+export const DEFAULT_RAFT_TUNING = {
+  electionTimeoutTicks: 10,
+  heartbeatIntervalTicks: 1,
+  preVote: true,
+  checkQuorum: true,
+  inflightAppendsMax: 64,
+  appendBytesMax: 1 << 20,
+  uncommittedEntriesMax: 100_000,
+} as const;
+
+/** Checked at start: the relations between limits that the algorithm relies on. */
+export function validateRaftConfig(config: RaftConfig): void {
+  assert(Number.isInteger(config.id) && config.id > 0, `node id must be a positive integer, got ${config.id}`);
+  assert(config.heartbeatIntervalTicks >= 1, 'heartbeatIntervalTicks must be >= 1');
+  assert(
+    config.electionTimeoutTicks > config.heartbeatIntervalTicks,
+    `electionTimeoutTicks (${config.electionTimeoutTicks}) must exceed heartbeatIntervalTicks (${config.heartbeatIntervalTicks})`,
+  );
+  assert(config.inflightAppendsMax >= 1, 'inflightAppendsMax must be >= 1');
+  assert(config.appendBytesMax >= 1, 'appendBytesMax must be >= 1');
+  assert(config.uncommittedEntriesMax >= 1, 'uncommittedEntriesMax must be >= 1');
+}

@@ -1,0 +1,166 @@
+/**
+ * Plain-data types of the Raft core. Everything here crosses postMessage and the socket codec
+ * unchanged: numbers, strings, arrays and Uint8Array payloads only.
+ */
+
+/** A node's id: a positive integer, unique in the cluster. 0 means "none". */
+export type NodeId = number;
+export const NO_NODE: NodeId = 0;
+
+/**
+ * normal: a client command for the state machine.
+ * noop:   appended by a new leader so it can commit entries of earlier terms (Raft §5.4.2).
+ * config: a membership change; data is an encoded Membership.
+ */
+export type EntryKind = 'normal' | 'noop' | 'config';
+
+export interface Entry {
+  term: number;
+  index: number;
+  kind: EntryKind;
+  data: Uint8Array;
+}
+
+/** The cluster's membership is data, carried in config entries and snapshots, never a constant. */
+export interface Membership {
+  voters: NodeId[];
+  learners: NodeId[];
+}
+
+/** What must be on disk before any message that depends on it leaves the node. */
+export interface HardState {
+  term: number;
+  vote: NodeId;
+  commit: number;
+}
+
+export interface SnapshotMeta {
+  index: number;
+  term: number;
+  membership: Membership;
+}
+
+export interface Snapshot {
+  meta: SnapshotMeta;
+  data: Uint8Array;
+}
+
+export type Role = 'follower' | 'pre-candidate' | 'candidate' | 'leader';
+
+/** Volatile state worth showing (status tables, events); never persisted. */
+export interface SoftState {
+  role: Role;
+  leader: NodeId;
+  term: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages between nodes. A union on `type`; every message carries the sender's term.
+
+interface MessageBase {
+  from: NodeId;
+  to: NodeId;
+  term: number;
+}
+
+/** RequestVote, or its pre-vote probe (pre: true, term = the term the sender would campaign in). */
+export interface VoteRequest extends MessageBase {
+  type: 'vote';
+  pre: boolean;
+  lastLogIndex: number;
+  lastLogTerm: number;
+}
+
+export interface VoteResponse extends MessageBase {
+  type: 'vote-response';
+  pre: boolean;
+  granted: boolean;
+}
+
+export interface AppendRequest extends MessageBase {
+  type: 'append';
+  prevLogIndex: number;
+  prevLogTerm: number;
+  entries: Entry[];
+  commit: number;
+}
+
+/**
+ * success: matchIndex is the last index known to match the leader's log.
+ * rejection: the follower's hint for fast back-off — the first index of the conflicting term
+ * (conflictTerm > 0) or, when the follower's log is too short, its last index + 1 (conflictTerm 0).
+ */
+export interface AppendResponse extends MessageBase {
+  type: 'append-response';
+  success: boolean;
+  matchIndex: number;
+  conflictIndex: number;
+  conflictTerm: number;
+}
+
+/** Heartbeats carry the commit index and a read-confirmation sequence number (ReadIndex). */
+export interface HeartbeatRequest extends MessageBase {
+  type: 'heartbeat';
+  commit: number;
+  readSeq: number;
+}
+
+export interface HeartbeatResponse extends MessageBase {
+  type: 'heartbeat-response';
+  readSeq: number;
+  /** The follower's last log index, so the leader can resume replication to a lagging follower. */
+  lastLogIndex: number;
+}
+
+export type Message =
+  | VoteRequest
+  | VoteResponse
+  | AppendRequest
+  | AppendResponse
+  | HeartbeatRequest
+  | HeartbeatResponse;
+
+export type MessageType = Message['type'];
+
+// ---------------------------------------------------------------------------------------------
+// Expected failures are values.
+
+export interface NotLeader {
+  type: 'not-leader';
+  leaderHint: NodeId;
+}
+export interface ProposalDropped {
+  type: 'proposal-dropped';
+  reason: string;
+}
+
+export type ProposeResult =
+  | { ok: true; term: number; firstIndex: number; lastIndex: number }
+  | { ok: false; error: NotLeader | ProposalDropped };
+
+export type ReadIndexResult = { ok: true } | { ok: false; error: NotLeader | ProposalDropped };
+
+/** A read confirmed by a quorum: it may be served once the state machine has applied `index`. */
+export interface ReadState {
+  requestId: number;
+  index: number;
+}
+
+/**
+ * The work the core hands to its driver. Contract, in this order:
+ *  1. persist `hardState` (if set) and `entries` (they replace any stored entries from
+ *     entries[0].index on) in one durable write;
+ *  2. only then send `messages`;
+ *  3. apply `committedEntries` in order (they are already durable);
+ *  4. serve `readStates` once applied >= their index; fail `droppedReads`;
+ *  5. call advance(ready).
+ */
+export interface Ready {
+  softState: SoftState | null;
+  hardState: HardState | null;
+  entries: Entry[];
+  messages: Message[];
+  committedEntries: Entry[];
+  readStates: ReadState[];
+  droppedReads: number[];
+}

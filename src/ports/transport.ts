@@ -1,0 +1,36 @@
+import type { Message, NodeId } from '../core/types.js';
+
+/**
+ * The transport port: fire-and-forget delivery of Raft messages between nodes. Messages may be
+ * lost, delayed, duplicated or reordered (by real networks or by link rules); Raft tolerates it.
+ * Implementations: simulated network, MessagePort mesh, TCP sockets.
+ */
+export interface Transport {
+  /** Sends a batch; a message to an unknown or unreachable peer is dropped, never thrown. */
+  send(messages: readonly Message[]): void;
+  /** Registers the one receiver of messages addressed to this node. */
+  onMessage(handler: (message: Message) => void): void;
+  close(): void;
+}
+
+/** One fault vocabulary everywhere: simulator, MessagePort, TCP and real processes. */
+export interface LinkSettings {
+  delayMs: number;
+  jitterMs: number;
+  /** Probability in [0, 1] that a message is dropped. */
+  lossRate: number;
+  /** Probability in [0, 1] that a message is delivered twice. */
+  duplicateRate: number;
+  /** When true, messages may overtake each other (delivery order follows random delays). */
+  reorder: boolean;
+}
+
+export const HEALTHY_LINK: LinkSettings = {
+  delayMs: 0,
+  jitterMs: 0,
+  lossRate: 0,
+  duplicateRate: 0,
+  reorder: false,
+};
+
+export type { NodeId };
