@@ -1,0 +1,54 @@
+import type { RaftConfig } from '../core/config.js';
+import type { Membership, NodeId, Role } from '../core/types.js';
+import type { Logger } from '../ports/logger.js';
+import type { StateMachine } from '../ports/state_machine.js';
+import type { Storage } from '../ports/storage.js';
+import type { Transport } from '../ports/transport.js';
+
+/** Expected outcomes of client work, as values. */
+export type NodeError =
+  | { type: 'not-leader'; leaderHint: NodeId }
+  | { type: 'proposal-dropped'; reason: string }
+  | { type: 'timeout' }
+  | { type: 'stopped' };
+
+export type ProposalOutcome = { ok: true; index: number; result: Uint8Array } | { ok: false; error: NodeError };
+export type ReadOutcome = { ok: true; index: number; result: Uint8Array } | { ok: false; error: NodeError };
+
+export type ReadConsistency = 'linearizable' | 'stale';
+
+export interface NodeDriverOptions {
+  /** Raft settings less `id` and `random`, which come separately. */
+  raft: Omit<RaftConfig, 'id' | 'random'>;
+  id: NodeId;
+  /** Seed of this node's random source (election jitter). */
+  seed: number;
+  /** Membership written on first start; ignored when storage already has state. */
+  initialMembership: Membership;
+  storage: Storage;
+  transport: Transport;
+  stateMachine: StateMachine;
+  logger: Logger;
+  /**
+   * Asks the runtime to call flush() soon (setImmediate in workers, a zero-delay event in the
+   * simulator). Inputs are coalesced until then, which is what batches proposals and reads.
+   */
+  requestFlush: () => void;
+  /** Ticks after which a pending proposal or read fails with { type: 'timeout' }. */
+  requestTimeoutTicks: number;
+}
+
+export interface NodeStatus {
+  id: NodeId;
+  role: Role;
+  term: number;
+  leader: NodeId;
+  commitIndex: number;
+  appliedIndex: number;
+  lastIndex: number;
+  firstIndex: number;
+  snapshotIndex: number;
+  membership: Membership;
+  pendingProposals: number;
+  pendingReads: number;
+}
