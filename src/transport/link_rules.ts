@@ -1,0 +1,181 @@
+/**
+ * Link rules: the one fault vocabulary (partition, one-way cut, isolate, heal, per-link delay,
+ * jitter, loss, duplication, reordering) as a pure object. Every transport asks route() when it
+ * sends a message and gets back the delivery time of each copy; no timers live here, so the
+ * simulator, the MessagePort mesh and TCP all share exactly the same rules.
+ */
+import type { Prng } from '../lib/prng.js';
+import { HEALTHY_LINK, type LinkSettings, type NodeId } from '../ports/transport.js';
+
+export interface LinkRulesState {
+  cuts: Array<[from: NodeId, to: NodeId]>;
+  links: Array<{ from: NodeId; to: NodeId; settings: LinkSettings }>;
+}
+
+/** A directed pair as one map key; ids are small positive integers. */
+function pairKey(from: NodeId, to: NodeId): string {
+  return `${from}>${to}`;
+}
+
+function parsePairKey(key: string): [NodeId, NodeId] {
+  const [from, to] = key.split('>');
+  return [Number(from), Number(to)];
+}
+
+function checkRate(name: string, value: number): void {
+  if (!(Number.isFinite(value) && value >= 0 && value <= 1)) {
+    throw new RangeError(`${name} must be a number in [0, 1], got ${value}`);
+  }
+}
+
+function checkDuration(name: string, value: number): void {
+  if (!(Number.isFinite(value) && value >= 0)) {
+    throw new RangeError(`${name} must be a finite number >= 0, got ${value}`);
+  }
+}
+
+/** Validates a full settings object; bad input is refused with a clear error. */
+export function validateLinkSettings(settings: LinkSettings): void {
+  checkDuration('delayMs', settings.delayMs);
+  checkDuration('jitterMs', settings.jitterMs);
+  checkRate('lossRate', settings.lossRate);
+  checkRate('duplicateRate', settings.duplicateRate);
+  if (typeof settings.reorder !== 'boolean') throw new RangeError('reorder must be a boolean');
+}
+
+function isHealthy(settings: LinkSettings): boolean {
+  return (
+    settings.delayMs === 0 &&
+    settings.jitterMs === 0 &&
+    settings.lossRate === 0 &&
+    settings.duplicateRate === 0 &&
+    !settings.reorder
+  );
+}
+
+export class LinkRules {
+  private readonly members: NodeId[];
+  private readonly random: Prng;
+  private readonly cuts = new Set<string>();
+  private readonly links = new Map<string, LinkSettings>();
+  /** Latest delivery time handed out per directed link, so FIFO links never go backwards. */
+  private readonly lastDeliveryMs = new Map<string, number>();
+
+  constructor(members: NodeId[], random: Prng) {
+    this.members = [...members];
+    this.random = random;
+  }
+
+  /** Nodes in different groups cannot talk; members not listed are each cut off alone. */
+  partition(groups: NodeId[][]): void {
+    const groupOf = new Map<NodeId, number>();
+    groups.forEach((group, groupIndex) => {
+      for (const node of group) {
+        if (groupOf.has(node)) throw new RangeError(`node ${node} appears in more than one partition group`);
+        groupOf.set(node, groupIndex);
+      }
+    });
+    const everyone = [...new Set([...this.members, ...groupOf.keys()])];
+    let loneGroup = groups.length;
+    for (const node of everyone) if (!groupOf.has(node)) groupOf.set(node, loneGroup++);
+    for (const from of everyone) {
+      for (const to of everyone) {
+        if (from !== to && groupOf.get(from) !== groupOf.get(to)) this.cuts.add(pairKey(from, to));
+      }
+    }
+  }
+
+  /** Messages from `from` to `to` are dropped; the other direction is untouched. */
+  partitionOneWay(from: NodeId, to: NodeId): void {
+    if (from === to) throw new RangeError(`cannot cut node ${from} from itself`);
+    this.cuts.add(pairKey(from, to));
+  }
+
+  isolate(node: NodeId): void {
+    for (const other of this.members) {
+      if (other === node) continue;
+      this.cuts.add(pairKey(node, other));
+      this.cuts.add(pairKey(other, node));
+    }
+  }
+
+  /** Removes every cut; degraded link settings stay until resetLinks(). */
+  heal(): void {
+    this.cuts.clear();
+  }
+
+  /** Changes the settings of the link between a and b, in both directions. */
+  setLink(a: NodeId, b: NodeId, settings: Partial<LinkSettings>): void {
+    for (const [from, to] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      const next = { ...this.linkSettings(from, to), ...settings };
+      validateLinkSettings(next);
+      this.storeLink(from, to, next);
+    }
+  }
+
+  resetLinks(): void {
+    this.links.clear();
+  }
+
+  canReach(from: NodeId, to: NodeId): boolean {
+    return !this.cuts.has(pairKey(from, to));
+  }
+
+  linkSettings(from: NodeId, to: NodeId): LinkSettings {
+    return this.links.get(pairKey(from, to)) ?? HEALTHY_LINK;
+  }
+
+  /**
+   * Decides the fate of one message sent now: the delivery time of each copy, [] when dropped.
+   * Without `reorder`, delivery times on one directed link never go backwards (FIFO), even
+   * with jitter: a later message waits for the one before it.
+   */
+  route(from: NodeId, to: NodeId, nowMs: number): number[] {
+    const key = pairKey(from, to);
+    if (this.cuts.has(key)) return [];
+    const settings = this.links.get(key);
+    if (settings === undefined) return [this.fifo(key, nowMs)];
+    if (this.random.chance(settings.lossRate)) return [];
+    const copies = this.random.chance(settings.duplicateRate) ? 2 : 1;
+    const times: number[] = [];
+    for (let i = 0; i < copies; i++) {
+      const delayMs = settings.delayMs + (settings.jitterMs > 0 ? this.random.next() * settings.jitterMs : 0);
+      times.push(settings.reorder ? nowMs + delayMs : this.fifo(key, nowMs + delayMs));
+    }
+    return times;
+  }
+
+  state(): LinkRulesState {
+    return {
+      cuts: [...this.cuts].map(parsePairKey),
+      links: [...this.links].map(([key, settings]) => {
+        const [from, to] = parsePairKey(key);
+        return { from, to, settings: { ...settings } };
+      }),
+    };
+  }
+
+  /** Replaces every cut and link setting (e.g. pushed from a supervisor to a worker). */
+  setState(state: LinkRulesState): void {
+    for (const link of state.links) validateLinkSettings(link.settings);
+    this.cuts.clear();
+    this.links.clear();
+    for (const [from, to] of state.cuts) this.cuts.add(pairKey(from, to));
+    for (const link of state.links) this.storeLink(link.from, link.to, { ...link.settings });
+  }
+
+  private storeLink(from: NodeId, to: NodeId, settings: LinkSettings): void {
+    if (isHealthy(settings)) this.links.delete(pairKey(from, to));
+    else this.links.set(pairKey(from, to), settings);
+  }
+
+  private fifo(key: string, atMs: number): number {
+    const previous = this.lastDeliveryMs.get(key) ?? Number.NEGATIVE_INFINITY;
+    const deliveryMs = Math.max(atMs, previous);
+    this.lastDeliveryMs.set(key, deliveryMs);
+    return deliveryMs;
+  }
+}
