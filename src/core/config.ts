@@ -20,9 +20,25 @@ export interface RaftConfig {
   inflightAppendsMax: number;
   /** Bound on the payload bytes carried by one append message (at least one entry is sent). */
   appendBytesMax: number;
+  /** Bound on the payload bytes in flight per follower. */
+  inflightBytesMax: number;
   /** Bound on proposals accepted but not yet committed; more are dropped (backpressure). */
   uncommittedEntriesMax: number;
   random: RandomSource;
+  /**
+   * Deliberately broken variants, used only by tests that prove the simulator's checkers catch
+   * real bugs. Never set in a product configuration.
+   */
+  unsafe?: UnsafeBugs;
+}
+
+export interface UnsafeBugs {
+  /** The vote is kept in memory but never persisted: a restarted node may vote twice in a term. */
+  forgetVote?: boolean;
+  /** The leader commits entries of earlier terms by counting replicas (what Figure 8 forbids). */
+  commitByCountingOldTerms?: boolean;
+  /** A node grants its vote to every candidate of a term, not just the first. */
+  doubleVote?: boolean;
 }
 
 export const DEFAULT_RAFT_TUNING = {
@@ -32,6 +48,7 @@ export const DEFAULT_RAFT_TUNING = {
   checkQuorum: true,
   inflightAppendsMax: 64,
   appendBytesMax: 1 << 20,
+  inflightBytesMax: 16 << 20,
   uncommittedEntriesMax: 100_000,
 } as const;
 
@@ -45,5 +62,6 @@ export function validateRaftConfig(config: RaftConfig): void {
   );
   assert(config.inflightAppendsMax >= 1, 'inflightAppendsMax must be >= 1');
   assert(config.appendBytesMax >= 1, 'appendBytesMax must be >= 1');
+  assert(config.inflightBytesMax >= config.appendBytesMax, 'inflightBytesMax must be >= appendBytesMax');
   assert(config.uncommittedEntriesMax >= 1, 'uncommittedEntriesMax must be >= 1');
 }

@@ -87,13 +87,15 @@ export interface AppendRequest extends MessageBase {
 
 /**
  * success: matchIndex is the last index known to match the leader's log.
- * rejection: the follower's hint for fast back-off — the first index of the conflicting term
+ * rejection: rejectedIndex is the prevLogIndex that did not match (lets the leader ignore stale
+ * rejections), and the hint for fast back-off is the first index of the conflicting term
  * (conflictTerm > 0) or, when the follower's log is too short, its last index + 1 (conflictTerm 0).
  */
 export interface AppendResponse extends MessageBase {
   type: 'append-response';
   success: boolean;
   matchIndex: number;
+  rejectedIndex: number;
   conflictIndex: number;
   conflictTerm: number;
 }
