@@ -1,0 +1,18 @@
+/** The REPL's `help` text: one place, so the README and the REPL say the same thing. */
+export const REPL_HELP = `KV commands (sent to the leader through the client):
+  SET key value            SET k "a value with spaces"   SET --key k --value v
+  GET key                  DEL key [key ...]             (also EXISTS, APPEND, INCR, MGET, CAS, SCAN)
+Faults (same vocabulary as the library API):
+  crash N                  stop node N's worker; its disk is kept
+  restart N                start node N again from its disk
+  partition 1,2 3,4,5      split the cluster into groups that cannot talk to each other
+  oneway A B               drop messages from A to B (B to A still flows)
+  isolate N                cut node N off from every other node
+  heal                     remove every partition and link rule
+  link A B delay=50 jitter=10 loss=0.1 dup=0.05 reorder=on    degrade the link between A and B
+  link A B reset           make the link between A and B healthy again
+  pause N / resume N       freeze node N (no ticks, no messages) and wake it again
+Other:
+  status                   a table of every node: role, term, commit, applied, last index, leader
+  help                     this text
+  exit                     stop the cluster and leave (Ctrl-C or Ctrl-D do the same)`;
