@@ -1,5 +1,5 @@
 import type { RaftConfig } from '../core/config.js';
-import type { Membership, NodeId, Role } from '../core/types.js';
+import type { Entry, Membership, NodeId, Role } from '../core/types.js';
 import type { Logger } from '../ports/logger.js';
 import type { StateMachine } from '../ports/state_machine.js';
 import type { Storage } from '../ports/storage.js';
@@ -36,7 +36,21 @@ export interface NodeDriverOptions {
   requestFlush: () => void;
   /** Ticks after which a pending proposal or read fails with { type: 'timeout' }. */
   requestTimeoutTicks: number;
+  /**
+   * Optional observer of what the node does (role/leader changes, applied entries), called
+   * synchronously from flush(). Keep it cheap; it must not call back into the driver.
+   */
+  onEvent?: (event: NodeEvent) => void;
 }
+
+/**
+ * leader-changed: the node's role, term or known leader changed (emitted once per change).
+ * applied: entries were applied to the state machine; `index` is the new applied index. The
+ * entries array is the driver's own: read it, do not keep or change it.
+ */
+export type NodeEvent =
+  | { type: 'leader-changed'; node: NodeId; role: Role; term: number; leader: NodeId }
+  | { type: 'applied'; node: NodeId; index: number; entries: readonly Entry[] };
 
 export interface NodeStatus {
   id: NodeId;

@@ -1,0 +1,287 @@
+/**
+ * The node driver: the one piece of glue between the pure Raft core and a runtime (the
+ * simulator, a worker thread, a process). Inputs (ticks, messages, proposals, reads) are queued
+ * and handled in flush(), which runs the Ready loop in contract order:
+ * persist → send → apply → serve reads → advance.
+ *
+ * Re-entrancy: callbacks run inside flush() and may call propose()/read() again; those only
+ * queue, and flush() loops once more, so the core is never touched between ready() and advance().
+ */
+import type { RestoredState } from '../core/raft_node.js';
+import { RaftNode } from '../core/raft_node.js';
+import type { Entry, Message, NodeId, Ready, SoftState } from '../core/types.js';
+import { assert } from '../lib/assert.js';
+import { Prng } from '../lib/prng.js';
+import type { ReadConsistency } from './types.js';
+import type { NodeDriverOptions, NodeError, NodeStatus, ProposalOutcome, ReadOutcome } from './types.js';
+import { PendingProposals } from './pending_proposals.js';
+import { PendingReads } from './pending_reads.js';
+
+/** Named bounds on every queue the driver holds. */
+export const DRIVER_LIMITS = {
+  /** Proposals queued or appended but not yet applied; more are refused (backpressure). */
+  pendingProposalsMax: 10_000,
+  /** Reads queued, waiting for a quorum round or for the state machine to catch up. */
+  pendingReadsMax: 10_000,
+  /** Raft messages received but not yet stepped; more are dropped (Raft tolerates loss). */
+  inboxMessagesMax: 10_000,
+} as const;
+
+const EMPTY_RESULT = new Uint8Array(0);
+
+interface QueuedProposal {
+  command: Uint8Array;
+  callback: (outcome: ProposalOutcome) => void;
+}
+
+export class NodeDriver {
+  readonly id: NodeId;
+  private readonly options: NodeDriverOptions;
+  private readonly core: RaftNode;
+  private appliedIndex: number;
+  private tickCount = 0;
+  private ticksQueued = 0;
+  private inbox: Message[] = [];
+  private proposalQueue: QueuedProposal[] = [];
+  private readonly proposals = new PendingProposals();
+  private readonly reads = new PendingReads();
+  private staleReads: Array<{ query: Uint8Array; callback: (outcome: ReadOutcome) => void }> = [];
+  private nextReadRequestId = 1;
+  private softState: SoftState;
+  private flushing = false;
+  private flushAgain = false;
+  private flushRequested = false;
+  private stopped = false;
+  /** Messages dropped because the inbox was full (a sign of overload, shown in status). */
+  droppedMessages = 0;
+
+  constructor(options: NodeDriverOptions) {
+    this.options = options;
+    this.id = options.id;
+    const { restored, appliedIndex } = this.restore();
+    this.appliedIndex = appliedIndex;
+    this.core = new RaftNode({ ...options.raft, id: options.id, random: new Prng(options.seed) }, restored);
+    const status = this.core.status();
+    this.softState = { role: status.role, leader: status.leader, term: status.term };
+    options.transport.onMessage((message) => this.receive(message));
+  }
+
+  /** Loads storage (bootstrapping a fresh node) and rebuilds the state machine from a snapshot. */
+  private restore(): { restored: RestoredState; appliedIndex: number } {
+    const { storage, stateMachine, initialMembership } = this.options;
+    const persisted = storage.load();
+    let bootstrap = persisted.bootstrapMembership;
+    if (bootstrap === null) {
+      storage.bootstrap(initialMembership);
+      bootstrap = initialMembership;
+    }
+    const snapshot = persisted.snapshot;
+    if (snapshot !== null) stateMachine.restore(snapshot.data);
+    return {
+      restored: {
+        hardState: persisted.hardState,
+        snapshotMeta: snapshot?.meta ?? null,
+        entries: persisted.entries,
+        membership: snapshot?.meta.membership ?? bootstrap,
+      },
+      appliedIndex: snapshot?.meta.index ?? 0,
+    };
+  }
+
+  // --- inputs --------------------------------------------------------------------------------
+
+  /** One logical tick of the runtime's clock; handled at once. */
+  tick(): void {
+    if (this.stopped) return;
+    this.ticksQueued++;
+    this.flush();
+  }
+
+  propose(command: Uint8Array, callback: (outcome: ProposalOutcome) => void): void {
+    if (this.stopped) return callback({ ok: false, error: { type: 'stopped' } });
+    if (this.proposalQueue.length + this.proposals.size >= DRIVER_LIMITS.pendingProposalsMax) {
+      const reason = `too many pending proposals (limit ${DRIVER_LIMITS.pendingProposalsMax})`;
+      return callback({ ok: false, error: { type: 'proposal-dropped', reason } });
+    }
+    this.proposalQueue.push({ command, callback });
+    this.scheduleFlush();
+  }
+
+  read(query: Uint8Array, consistency: ReadConsistency, callback: (outcome: ReadOutcome) => void): void {
+    if (this.stopped) return callback({ ok: false, error: { type: 'stopped' } });
+    if (this.reads.size + this.staleReads.length >= DRIVER_LIMITS.pendingReadsMax) {
+      const reason = `too many pending reads (limit ${DRIVER_LIMITS.pendingReadsMax})`;
+      return callback({ ok: false, error: { type: 'proposal-dropped', reason } });
+    }
+    if (consistency === 'stale') this.staleReads.push({ query, callback });
+    else this.reads.enqueue({ query, deadlineTick: this.tickCount + this.options.requestTimeoutTicks, callback });
+    this.scheduleFlush();
+  }
+
+  private receive(message: Message): void {
+    if (this.stopped) return;
+    if (message.to !== this.id || this.inbox.length >= DRIVER_LIMITS.inboxMessagesMax) {
+      this.droppedMessages++;
+      return;
+    }
+    this.inbox.push(message);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushing) {
+      this.flushAgain = true;
+    } else if (!this.flushRequested) {
+      this.flushRequested = true;
+      this.options.requestFlush();
+    }
+  }
+
+  // --- the Ready loop ------------------------------------------------------------------------
+
+  flush(): void {
+    if (this.stopped) return;
+    if (this.flushing) {
+      this.flushAgain = true;
+      return;
+    }
+    this.flushing = true;
+    this.flushRequested = false;
+    try {
+      do {
+        this.flushAgain = false;
+        this.feedCore();
+        while (!this.stopped && this.core.hasReady()) this.handleReady(this.core.ready());
+        this.serveStaleReads();
+      } while (this.flushAgain && !this.stopped);
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** Hands every queued input to the core: ticks, messages, one proposal batch, one read batch. */
+  private feedCore(): void {
+    for (; this.ticksQueued > 0; this.ticksQueued--) {
+      this.core.tick();
+      this.tickCount++;
+      this.proposals.expire(this.tickCount);
+      this.reads.expire(this.tickCount);
+    }
+    const inbox = this.inbox;
+    this.inbox = [];
+    for (const message of inbox) this.core.step(message);
+    if (this.proposalQueue.length > 0) this.proposeBatch();
+    const readBatch = this.reads.takeQueued();
+    if (readBatch.length > 0) {
+      const requestId = this.nextReadRequestId++;
+      const result = this.core.readIndex(requestId);
+      if (result.ok) this.reads.startBatch(requestId, readBatch);
+      else this.reads.failBatch(readBatch, result.error);
+    }
+  }
+
+  private proposeBatch(): void {
+    const queue = this.proposalQueue;
+    this.proposalQueue = [];
+    const result = this.core.propose(queue.map((proposal) => proposal.command));
+    if (!result.ok) {
+      for (const proposal of queue) proposal.callback({ ok: false, error: result.error });
+      return;
+    }
+    assert(result.lastIndex - result.firstIndex + 1 === queue.length, 'core appended a different number of entries than proposed');
+    const deadlineTick = this.tickCount + this.options.requestTimeoutTicks;
+    queue.forEach((proposal, i) => this.proposals.add(result.firstIndex + i, result.term, deadlineTick, proposal.callback));
+  }
+
+  private handleReady(ready: Ready): void {
+    const { storage, transport } = this.options;
+    if (ready.hardState !== null || ready.entries.length > 0) {
+      storage.save({ hardState: ready.hardState, entries: ready.entries });
+    }
+    if (ready.messages.length > 0) transport.send(ready.messages);
+    this.apply(ready.committedEntries);
+    for (const readState of ready.readStates) this.reads.confirm(readState.requestId, readState.index);
+    if (ready.droppedReads.length > 0) {
+      const leaderHint = ready.softState?.leader ?? this.softState.leader;
+      for (const requestId of ready.droppedReads) this.reads.drop(requestId, { type: 'not-leader', leaderHint });
+    }
+    this.reads.serve(this.appliedIndex, this.options.stateMachine);
+    if (ready.softState !== null) this.changeSoftState(ready.softState);
+    this.core.advance(ready);
+    if (ready.committedEntries.length > 0) {
+      this.options.onEvent?.({ type: 'applied', node: this.id, index: this.appliedIndex, entries: ready.committedEntries });
+    }
+  }
+
+  private apply(entries: readonly Entry[]): void {
+    const stateMachine = this.options.stateMachine;
+    for (const entry of entries) {
+      assert(entry.index === this.appliedIndex + 1, () => `node ${this.id} applies index ${entry.index} after ${this.appliedIndex}`);
+      const result = entry.kind === 'normal' ? stateMachine.apply(entry.data, entry.index) : EMPTY_RESULT;
+      this.appliedIndex = entry.index;
+      this.proposals.settle(entry.index, entry.term, result);
+    }
+  }
+
+  private changeSoftState(next: SoftState): void {
+    const error: NodeError = { type: 'not-leader', leaderHint: next.leader };
+    // A proposal appended by this node as leader of an earlier term may still commit, but this
+    // node can no longer tell: the client learns "not leader" and retries (outcome unknown).
+    if (next.role !== 'leader') this.proposals.failAll(error);
+    else this.proposals.failOtherTerms(next.term, error);
+    this.softState = next;
+    this.options.onEvent?.({ type: 'leader-changed', node: this.id, role: next.role, term: next.term, leader: next.leader });
+  }
+
+  private serveStaleReads(): void {
+    if (this.staleReads.length === 0) return;
+    const reads = this.staleReads;
+    this.staleReads = [];
+    for (const read of reads) {
+      read.callback({ ok: true, index: this.appliedIndex, result: this.options.stateMachine.query(read.query) });
+    }
+  }
+
+  // --- inspection and shutdown ---------------------------------------------------------------
+
+  status(): NodeStatus {
+    const core = this.core.status();
+    return {
+      id: this.id,
+      role: core.role,
+      term: core.term,
+      leader: core.leader,
+      commitIndex: core.commitIndex,
+      appliedIndex: this.appliedIndex,
+      lastIndex: core.lastIndex,
+      firstIndex: core.firstIndex,
+      snapshotIndex: core.snapshotIndex,
+      membership: core.membership,
+      pendingProposals: this.proposals.size + this.proposalQueue.length,
+      pendingReads: this.reads.size + this.staleReads.length,
+    };
+  }
+
+  /** Starts an election now (leadership tests, operator commands). */
+  campaign(): void {
+    if (this.stopped) return;
+    this.core.campaign();
+    this.scheduleFlush();
+  }
+
+  /** Fails everything pending with 'stopped', then closes the transport and the storage. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    const error: NodeError = { type: 'stopped' };
+    const queued = this.proposalQueue;
+    this.proposalQueue = [];
+    for (const proposal of queued) proposal.callback({ ok: false, error });
+    this.proposals.failAll(error);
+    this.reads.failAll(error);
+    for (const read of this.staleReads) read.callback({ ok: false, error });
+    this.staleReads = [];
+    this.options.transport.close();
+    this.options.storage.close();
+  }
+}
