@@ -1,0 +1,278 @@
+/**
+ * The socket codec: Raft message batches as binary frames. Pure (no I/O), so the TCP transport,
+ * tests and benches share it.
+ *
+ * Frame = header (8 bytes) + payload:
+ *   0..1  magic "kv" (0x6b 0x76)   a stray client (telnet, redis-cli) is told apart at byte one
+ *   2     wire version
+ *   3     frame kind: 1 batch of messages, 2 hello (handshake naming the sender)
+ *   4..7  payload length, unsigned 32-bit big-endian, at most FRAME_PAYLOAD_BYTES_MAX
+ *
+ * Decoding never throws and never allocates more than the bytes actually received: bad input
+ * becomes a DecodeError value, after which the stream is unusable and should be closed.
+ */
+import type { Message, NodeId } from '../core/types.js';
+import { assert } from '../lib/assert.js';
+import { MESSAGE_BYTES_MIN, messageSize, readMessage, writeMessage } from './message_codec.js';
+import { assertWireNumber, varintSize, WireFailure, WireReader, WireWriter } from './wire.js';
+
+export const FRAME_MAGIC_0 = 0x6b;
+export const FRAME_MAGIC_1 = 0x76;
+export const WIRE_VERSION = 1;
+export const FRAME_HEADER_BYTES = 8;
+/** Far above one append (appendBytesMax defaults to 1 MiB), far below what would hurt a node. */
+export const FRAME_PAYLOAD_BYTES_MAX = 64 * 1024 * 1024;
+
+const KIND_BATCH = 1;
+const KIND_HELLO = 2;
+
+export type Frame = { kind: 'batch'; messages: Message[] } | { kind: 'hello'; from: NodeId; to: NodeId };
+
+export type DecodeErrorReason =
+  | 'bad-magic'
+  | 'bad-version'
+  | 'unknown-frame-kind'
+  | 'frame-too-large'
+  | 'unknown-message-type'
+  | 'malformed'
+  | 'truncated';
+
+export interface DecodeError {
+  type: 'decode-error';
+  reason: DecodeErrorReason;
+  detail: string;
+}
+
+function decodeError(reason: DecodeErrorReason, detail: string): DecodeError {
+  return { type: 'decode-error', reason, detail };
+}
+
+function writeHeader(w: WireWriter, kind: number, payloadBytes: number): void {
+  w.byte(FRAME_MAGIC_0);
+  w.byte(FRAME_MAGIC_1);
+  w.byte(WIRE_VERSION);
+  w.byte(kind);
+  const b = w.bytes;
+  b[w.offset++] = (payloadBytes >>> 24) & 0xff;
+  b[w.offset++] = (payloadBytes >>> 16) & 0xff;
+  b[w.offset++] = (payloadBytes >>> 8) & 0xff;
+  b[w.offset++] = payloadBytes & 0xff;
+}
+
+function encodeSized(messages: readonly Message[], sizes: readonly number[], from: number, to: number): Uint8Array {
+  let payloadBytes = varintSize(to - from);
+  for (let i = from; i < to; i++) payloadBytes += sizes[i] as number;
+  assert(payloadBytes <= FRAME_PAYLOAD_BYTES_MAX, () => `frame payload of ${payloadBytes} bytes exceeds the maximum`);
+  const w = new WireWriter(new Uint8Array(FRAME_HEADER_BYTES + payloadBytes));
+  writeHeader(w, KIND_BATCH, payloadBytes);
+  w.varint(to - from);
+  for (let i = from; i < to; i++) writeMessage(w, messages[i] as Message);
+  assert(w.offset === w.bytes.length, 'frame size was computed wrongly');
+  return w.bytes;
+}
+
+/** One frame holding the whole batch; the batch must fit FRAME_PAYLOAD_BYTES_MAX (see encodeFrames). */
+export function encodeFrame(messages: readonly Message[]): Uint8Array {
+  return encodeSized(messages, messages.map(messageSize), 0, messages.length);
+}
+
+/**
+ * The batch as few frames as possible (one, unless it exceeds FRAME_PAYLOAD_BYTES_MAX). A single
+ * message too big for any frame cannot be sent; it is handed back so the caller can log the drop.
+ */
+export function encodeFrames(messages: readonly Message[]): { frames: Uint8Array[]; oversized: Message[] } {
+  const sizes = messages.map(messageSize);
+  const frames: Uint8Array[] = [];
+  const oversized: Message[] = [];
+  const room = FRAME_PAYLOAD_BYTES_MAX - 5; // 5: the largest count prefix a frame could need
+  let start = 0;
+  let bytes = 0;
+  for (let i = 0; i < messages.length; i++) {
+    const size = sizes[i] as number;
+    if (size > room) {
+      if (i > start) frames.push(encodeSized(messages, sizes, start, i));
+      oversized.push(messages[i] as Message);
+      start = i + 1;
+      bytes = 0;
+    } else if (bytes + size > room) {
+      frames.push(encodeSized(messages, sizes, start, i));
+      start = i;
+      bytes = size;
+    } else {
+      bytes += size;
+    }
+  }
+  if (start < messages.length) frames.push(encodeSized(messages, sizes, start, messages.length));
+  return { frames, oversized };
+}
+
+/** The first frame on a peer connection: who is calling, and whom it believes it called. */
+export function encodeHello(from: NodeId, to: NodeId): Uint8Array {
+  assertWireNumber(from, 'hello from');
+  assertWireNumber(to, 'hello to');
+  const payloadBytes = varintSize(from) + varintSize(to);
+  const w = new WireWriter(new Uint8Array(FRAME_HEADER_BYTES + payloadBytes));
+  writeHeader(w, KIND_HELLO, payloadBytes);
+  w.varint(from);
+  w.varint(to);
+  return w.bytes;
+}
+
+/** Checks the header bytes seen so far (the first `available` of them): fails fast on garbage. */
+function checkHeaderPrefix(byteAt: (i: number) => number, available: number): DecodeError | null {
+  if (available > 0 && byteAt(0) !== FRAME_MAGIC_0) return decodeError('bad-magic', `first byte is 0x${byteAt(0).toString(16)}, not a kv-sim frame`);
+  if (available > 1 && byteAt(1) !== FRAME_MAGIC_1) return decodeError('bad-magic', `second byte is 0x${byteAt(1).toString(16)}, not a kv-sim frame`);
+  if (available > 2 && byteAt(2) !== WIRE_VERSION) return decodeError('bad-version', `wire version ${byteAt(2)}, this node speaks ${WIRE_VERSION}`);
+  if (available > 3 && byteAt(3) !== KIND_BATCH && byteAt(3) !== KIND_HELLO) return decodeError('unknown-frame-kind', `frame kind ${byteAt(3)}`);
+  return null;
+}
+
+function readLength(byteAt: (i: number) => number): number {
+  return byteAt(4) * 0x100_0000 + ((byteAt(5) << 16) | (byteAt(6) << 8) | byteAt(7));
+}
+
+function decodePayload(kind: number, payload: Uint8Array): Frame | DecodeError {
+  const r = new WireReader(payload);
+  try {
+    let frame: Frame;
+    if (kind === KIND_HELLO) {
+      frame = { kind: 'hello', from: r.varint('hello from'), to: r.varint('hello to') };
+    } else {
+      const count = r.count('message count', MESSAGE_BYTES_MIN);
+      const messages: Message[] = [];
+      for (let i = 0; i < count; i++) {
+        const m = readMessage(r);
+        if ('unknownType' in m) return decodeError('unknown-message-type', `message type code ${m.unknownType}`);
+        messages.push(m);
+      }
+      frame = { kind: 'batch', messages };
+    }
+    if (r.remaining !== 0) return decodeError('malformed', `${r.remaining} stray bytes after the frame's content`);
+    return frame;
+  } catch (failure) {
+    if (failure instanceof WireFailure) return decodeError(failure.reason, failure.detail);
+    throw failure;
+  }
+}
+
+/** Decodes exactly one whole frame (no more, no less). */
+export function decodeFrame(bytes: Uint8Array): { ok: true; frame: Frame } | { ok: false; error: DecodeError } {
+  const byteAt = (i: number): number => bytes[i] as number;
+  const prefix = checkHeaderPrefix(byteAt, Math.min(bytes.length, FRAME_HEADER_BYTES));
+  if (prefix !== null) return { ok: false, error: prefix };
+  if (bytes.length < FRAME_HEADER_BYTES) return { ok: false, error: decodeError('truncated', 'shorter than a frame header') };
+  const length = readLength(byteAt);
+  if (length > FRAME_PAYLOAD_BYTES_MAX) return { ok: false, error: decodeError('frame-too-large', `payload of ${length} bytes`) };
+  if (bytes.length !== FRAME_HEADER_BYTES + length) {
+    const reason = bytes.length < FRAME_HEADER_BYTES + length ? 'truncated' : 'malformed';
+    return { ok: false, error: decodeError(reason, `header says ${length} payload bytes, got ${bytes.length - FRAME_HEADER_BYTES}`) };
+  }
+  const result = decodePayload(bytes[3] as number, bytes.subarray(FRAME_HEADER_BYTES));
+  return 'type' in result ? { ok: false, error: result } : { ok: true, frame: result };
+}
+
+export interface DecodeOutcome {
+  /** Frames completed by this chunk, in stream order (possibly none). */
+  frames: Frame[];
+  /** Set once the stream is known bad; every later push returns it again. */
+  error: DecodeError | null;
+}
+
+/**
+ * Incremental decoding of a byte stream cut into arbitrary chunks. Chunks are kept as received
+ * until a frame is complete, so memory follows the bytes that really arrived, whatever a header
+ * claims (and a header claiming more than FRAME_PAYLOAD_BYTES_MAX is refused at once).
+ */
+export class FrameDecoder {
+  private readonly chunks: Uint8Array[] = [];
+  private headOffset = 0;
+  private buffered = 0;
+  private pendingKind = 0;
+  private pendingLength = -1;
+  private error: DecodeError | null = null;
+
+  /** Bytes received but not yet part of a decoded frame. */
+  get bufferedBytes(): number {
+    return this.buffered;
+  }
+
+  push(chunk: Uint8Array): DecodeOutcome {
+    const frames: Frame[] = [];
+    if (this.error !== null || chunk.length === 0) return { frames, error: this.error };
+    // A plain view: Buffer's slice() shares memory, Uint8Array's copies; we want the latter's rules.
+    this.chunks.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    this.buffered += chunk.length;
+    while (this.error === null) {
+      if (this.pendingLength < 0 && !this.readHeader()) break;
+      if (this.pendingLength < 0 || this.buffered < this.pendingLength) break;
+      const result = decodePayload(this.pendingKind, this.take(this.pendingLength));
+      this.pendingLength = -1;
+      if ('type' in result) this.error = result;
+      else frames.push(result);
+    }
+    return { frames, error: this.error };
+  }
+
+  /** Call at end of stream: a partial frame left over means the peer stopped mid-frame. */
+  end(): DecodeError | null {
+    if (this.error === null && (this.buffered > 0 || this.pendingLength >= 0)) {
+      this.error = decodeError('truncated', `stream ended inside a frame (${this.buffered} bytes pending)`);
+    }
+    return this.error;
+  }
+
+  /** True once a header was read (pendingLength set); false when more bytes are needed or on error. */
+  private readHeader(): boolean {
+    const byteAt = (i: number): number => this.byteAt(i);
+    this.error = checkHeaderPrefix(byteAt, Math.min(this.buffered, FRAME_HEADER_BYTES));
+    if (this.error !== null || this.buffered < FRAME_HEADER_BYTES) return false;
+    const length = readLength(byteAt);
+    if (length > FRAME_PAYLOAD_BYTES_MAX) {
+      this.error = decodeError('frame-too-large', `header claims ${length} payload bytes, max ${FRAME_PAYLOAD_BYTES_MAX}`);
+      return false;
+    }
+    this.pendingKind = byteAt(3);
+    this.take(FRAME_HEADER_BYTES);
+    this.pendingLength = length;
+    return true;
+  }
+
+  private byteAt(i: number): number {
+    let index = i + this.headOffset;
+    for (const chunk of this.chunks) {
+      if (index < chunk.length) return chunk[index] as number;
+      index -= chunk.length;
+    }
+    assert(false, 'byteAt past the buffered bytes');
+  }
+
+  /** Removes and returns the next n buffered bytes; a view when they sit in one chunk. */
+  private take(n: number): Uint8Array {
+    this.buffered -= n;
+    const first = this.chunks[0];
+    if (first !== undefined && first.length - this.headOffset >= n) {
+      const view = first.subarray(this.headOffset, this.headOffset + n);
+      this.headOffset += n;
+      if (this.headOffset === first.length) {
+        this.chunks.shift();
+        this.headOffset = 0;
+      }
+      return view;
+    }
+    const out = new Uint8Array(n);
+    let filled = 0;
+    while (filled < n) {
+      const chunk = this.chunks[0];
+      assert(chunk !== undefined, 'take past the buffered bytes');
+      const part = Math.min(n - filled, chunk.length - this.headOffset);
+      out.set(chunk.subarray(this.headOffset, this.headOffset + part), filled);
+      filled += part;
+      this.headOffset += part;
+      if (this.headOffset === chunk.length) {
+        this.chunks.shift();
+        this.headOffset = 0;
+      }
+    }
+    return out;
+  }
+}
