@@ -1,0 +1,294 @@
+import { accessSync, constants, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import sqlite3 from 'node-sqlite3-wasm';
+import type { Database as SqliteDatabase, Statement } from 'node-sqlite3-wasm';
+import type { Entry, Membership, NodeId, Snapshot } from '../core/types.js';
+import { assert } from '../lib/assert.js';
+import { StorageCorruption } from '../ports/storage.js';
+import type { PersistedState, SaveBatch, Storage } from '../ports/storage.js';
+import { entryChecksum, hardStateChecksum, snapshotChecksum } from './checksum.js';
+import { StorageInUse, StorageUnavailable } from './errors.js';
+import { checkAppend } from './log_rules.js';
+import * as recovery from './sqlite_recovery.js';
+import type { Row } from './sqlite_recovery.js';
+import {
+  CREATE_SCHEMA_SQL,
+  kindCode,
+  META_BOOTSTRAP,
+  META_NODE_ID,
+  META_SCHEMA_VERSION,
+  SCHEMA_VERSION,
+  SQL,
+  TABLE_NAMES,
+} from './sqlite_schema.js';
+
+// The only importer of node-sqlite3-wasm. A named import fails at run time (CommonJS module).
+const { Database } = sqlite3;
+
+/**
+ * always: synchronous=FULL, every save is fsynced before it returns (survives power loss).
+ * batch:  synchronous=NORMAL, WAL fsynced at checkpoints (survives a process crash, not power loss).
+ * never:  synchronous=OFF (tests and benchmarks only).
+ */
+export type FsyncPolicy = 'always' | 'batch' | 'never';
+
+const SYNCHRONOUS: Record<FsyncPolicy, string> = { always: 'FULL', batch: 'NORMAL', never: 'OFF' };
+
+export interface SqliteStorageOptions {
+  /** Directory of the node's database; created when missing. */
+  dataDir: string;
+  nodeId: NodeId;
+  /** Durable by default. */
+  fsync?: FsyncPolicy;
+  /**
+   * Remove a lock left by a previous owner before opening. Only for a caller that knows the
+   * old owner is gone (the restart path after a crash or a terminated worker): breaking the
+   * lock of a live handle would let two writers corrupt the file.
+   */
+  breakStaleLock?: boolean;
+}
+
+/** The database file of a node inside a data directory. */
+export function sqliteFileFor(dataDir: string, nodeId: NodeId): string {
+  return join(dataDir, `node-${nodeId}.sqlite`);
+}
+
+interface Statements {
+  begin: Statement;
+  commit: Statement;
+  rollback: Statement;
+  insertEntry: Statement;
+  deleteEntriesFrom: Statement;
+  upsertHardState: Statement;
+}
+
+/**
+ * The storage port on SQLite: one database file per node, WAL with exclusive locking, one
+ * transaction per save with reused prepared statements. Single-threaded and synchronous, like
+ * the port; one handle per file (the file lock refuses a second one).
+ */
+export class SqliteStorage implements Storage {
+  readonly file: string;
+  private readonly db: SqliteDatabase;
+  private readonly statements: Statements;
+  private snapshotIndex = 0;
+  /** Index of the last stored entry, or snapshotIndex when the log after it is empty. */
+  private lastIndex = 0;
+  private closed = false;
+
+  constructor(options: SqliteStorageOptions) {
+    if (!Number.isSafeInteger(options.nodeId) || options.nodeId <= 0) {
+      throw new RangeError(`SqliteStorage: node id must be a positive integer, got ${String(options.nodeId)}`);
+    }
+    this.file = sqliteFileFor(options.dataDir, options.nodeId);
+    prepareDirectory(options.dataDir);
+    handleLock(this.file, options.breakStaleLock === true);
+    this.db = openDatabase(this.file);
+    try {
+      configure(this.db, this.file, options.fsync ?? 'always');
+      ensureSchema(this.db, this.file, options.nodeId);
+      this.statements = {
+        begin: this.db.prepare(SQL.begin),
+        commit: this.db.prepare(SQL.commit),
+        rollback: this.db.prepare(SQL.rollback),
+        insertEntry: this.db.prepare(SQL.insertEntry),
+        deleteEntriesFrom: this.db.prepare(SQL.deleteEntriesFrom),
+        upsertHardState: this.db.prepare(SQL.upsertHardState),
+      };
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
+    this.refreshBounds();
+  }
+
+  load(): PersistedState {
+    this.checkOpen('load');
+    const file = this.file;
+    const meta = readMeta(this.db);
+    const hardState = recovery.decodeHardState(this.db.get(SQL.selectHardState) as Row | null, file);
+    const snapshot = recovery.decodeSnapshot(this.db.get(SQL.selectSnapshot) as Row | null, file);
+    const entries = recovery.decodeEntries(this.db.all(SQL.selectEntries) as Row[], snapshot, file);
+    const lastIndex = entries.at(-1)?.index ?? snapshot?.meta.index ?? 0;
+    recovery.checkCommitCovered(hardState, lastIndex, file);
+    const bootstrapJson = meta.get(META_BOOTSTRAP);
+    const bootstrapMembership =
+      bootstrapJson === undefined ? null : recovery.decodeMembership(bootstrapJson, file, 'bootstrap membership');
+    this.snapshotIndex = snapshot?.meta.index ?? 0;
+    this.lastIndex = lastIndex;
+    return { hardState, snapshot, entries, bootstrapMembership };
+  }
+
+  bootstrap(membership: Membership): void {
+    this.checkOpen('bootstrap');
+    if (readMeta(this.db).has(META_BOOTSTRAP)) return;
+    const json = JSON.stringify({ voters: membership.voters, learners: membership.learners });
+    this.db.run(SQL.upsertMeta, [META_BOOTSTRAP, json]);
+  }
+
+  /** One transaction: truncate a conflicting suffix, append, write the hard state. */
+  save(batch: SaveBatch): void {
+    this.checkOpen('save');
+    const { entries, hardState } = batch;
+    if (entries.length === 0 && hardState === null) return;
+    const first = entries[0];
+    if (first !== undefined) checkAppend(entries, this.snapshotIndex, this.lastIndex);
+    const s = this.statements;
+    this.transaction('save', () => {
+      if (first !== undefined && first.index <= this.lastIndex) s.deleteEntriesFrom.run([first.index]);
+      for (let i = 0; i < entries.length; i++) {
+        const e = entries[i] as Entry;
+        const code = kindCode(e.kind);
+        s.insertEntry.run([e.index, e.term, code, e.data, entryChecksum(e.index, e.term, code, e.data)]);
+      }
+      if (hardState !== null) {
+        const { term, vote, commit } = hardState;
+        s.upsertHardState.run([term, vote, commit, hardStateChecksum(term, vote, commit)]);
+      }
+    });
+    if (first !== undefined) this.lastIndex = first.index + entries.length - 1;
+  }
+
+  /** Same rules as MemoryStorage.saveSnapshot: keeps a matching suffix, else drops the log. */
+  saveSnapshot(snapshot: Snapshot): void {
+    this.checkOpen('saveSnapshot');
+    const { index, term, membership } = snapshot.meta;
+    if (index <= this.snapshotIndex) return;
+    const json = JSON.stringify({ voters: membership.voters, learners: membership.learners });
+    this.transaction('saveSnapshot', () => {
+      const row = this.db.get(SQL.entryTerm, [index]) as Row | null;
+      const keepSuffix = row !== null && row['term'] === term;
+      if (keepSuffix) this.db.run(SQL.deleteEntriesThrough, [index]);
+      else this.db.run(SQL.deleteAllEntries);
+      const checksum = snapshotChecksum(index, term, json, snapshot.data);
+      this.db.run(SQL.upsertSnapshot, [index, term, json, snapshot.data, checksum]);
+    });
+    this.refreshBounds();
+  }
+
+  /** Finalizes the statements and closes the database (releasing its lock). Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const statement of Object.values(this.statements)) statement.finalize();
+    this.db.close();
+  }
+
+  private transaction(operation: string, body: () => void): void {
+    const s = this.statements;
+    s.begin.run();
+    try {
+      body();
+      s.commit.run();
+    } catch (error) {
+      if (this.db.inTransaction) s.rollback.run();
+      throw new StorageUnavailable(`${this.file}: ${operation} failed: ${describe(error)}`, { cause: error });
+    }
+  }
+
+  private refreshBounds(): void {
+    const snapshotRow = this.db.get(SQL.selectSnapshotIndex) as Row | null;
+    const snapshotIndex = typeof snapshotRow?.['idx'] === 'number' ? snapshotRow['idx'] : 0;
+    const last = (this.db.get(SQL.selectLastIndex) as Row | null)?.['last'];
+    this.snapshotIndex = snapshotIndex;
+    this.lastIndex = typeof last === 'number' ? Math.max(last, snapshotIndex) : snapshotIndex;
+  }
+
+  private checkOpen(operation: string): void {
+    assert(!this.closed, () => `SqliteStorage.${operation} after close (${this.file})`);
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function prepareDirectory(dataDir: string): void {
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    accessSync(dataDir, constants.R_OK | constants.W_OK | constants.X_OK);
+  } catch (error) {
+    throw new StorageUnavailable(`data directory ${dataDir} cannot be created, read or written: ${describe(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+/** node-sqlite3-wasm locks with a `<file>.lock` directory, which a killed owner leaves behind. */
+function handleLock(file: string, breakStaleLock: boolean): void {
+  const lockDir = `${file}.lock`;
+  if (!existsSync(lockDir)) return;
+  if (!breakStaleLock) throw inUse(file);
+  rmSync(lockDir, { recursive: true, force: true });
+}
+
+function inUse(file: string): StorageInUse {
+  return new StorageInUse(
+    `${file} is in use: another handle holds its lock (${file}.lock). If its owner is known to be gone ` +
+      `(a crashed process or terminated worker), open with breakStaleLock: true`,
+  );
+}
+
+/** Maps SQLite's open-time failures to the errors a caller can act on. */
+function translateOpenError(file: string, error: unknown): Error {
+  const message = describe(error);
+  if (/locked|busy/i.test(message)) return inUse(file);
+  if (/not a database|malformed|corrupt/i.test(message)) {
+    return new StorageCorruption(`${file}: not a readable database (${message}); refusing to serve this data`);
+  }
+  return new StorageUnavailable(`${file}: cannot open: ${message}`, { cause: error });
+}
+
+function openDatabase(file: string): SqliteDatabase {
+  try {
+    return new Database(file);
+  } catch (error) {
+    throw translateOpenError(file, error);
+  }
+}
+
+/** EXCLUSIVE before WAL: without it node-sqlite3-wasm silently stays in rollback-journal mode. */
+function configure(db: SqliteDatabase, file: string, fsync: FsyncPolicy): void {
+  let mode: unknown;
+  try {
+    db.exec('PRAGMA locking_mode = EXCLUSIVE');
+    mode = db.get('PRAGMA journal_mode = WAL')?.['journal_mode'];
+    db.exec(`PRAGMA synchronous = ${SYNCHRONOUS[fsync]}`);
+  } catch (error) {
+    throw translateOpenError(file, error);
+  }
+  if (mode !== 'wal') throw new StorageUnavailable(`${file}: could not enable WAL (journal_mode is ${String(mode)})`);
+}
+
+function readMeta(db: SqliteDatabase): Map<string, unknown> {
+  const rows = db.all(SQL.selectMeta) as Row[];
+  return new Map(rows.map((row) => [String(row['key']), row['value']]));
+}
+
+/** Creates the schema in a fresh file; checks version and owner of an existing one. */
+function ensureSchema(db: SqliteDatabase, file: string, nodeId: NodeId): void {
+  const tables = (db.all(SQL.selectTables) as Row[]).map((row) => String(row['name']));
+  if (tables.length === 0) {
+    // One transaction, so a crash here leaves either nothing or a complete, versioned schema.
+    db.exec(`BEGIN; ${CREATE_SCHEMA_SQL}`);
+    db.run(SQL.upsertMeta, [META_SCHEMA_VERSION, String(SCHEMA_VERSION)]);
+    db.run(SQL.upsertMeta, [META_NODE_ID, String(nodeId)]);
+    db.run(SQL.upsertHardState, [0, 0, 0, hardStateChecksum(0, 0, 0)]);
+    db.exec('COMMIT');
+    return;
+  }
+  if (tables.join(',') !== TABLE_NAMES.join(',')) {
+    throw new StorageCorruption(`${file}: not a kv-sim node database (tables: ${tables.join(', ')})`);
+  }
+  const meta = readMeta(db);
+  const version = meta.get(META_SCHEMA_VERSION);
+  if (version !== String(SCHEMA_VERSION)) {
+    throw new StorageCorruption(
+      `${file}: schema version ${String(version)} is not the supported version ${SCHEMA_VERSION}`,
+    );
+  }
+  const owner = meta.get(META_NODE_ID);
+  if (owner !== String(nodeId)) {
+    throw new StorageCorruption(`${file}: belongs to node ${String(owner)}, not node ${nodeId}`);
+  }
+}

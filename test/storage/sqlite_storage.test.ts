@@ -1,0 +1,196 @@
+import { describe, it, expect, afterEach } from 'vitest';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sqlite3 from 'node-sqlite3-wasm';
+import { StorageCorruption } from '../../src/ports/storage.js';
+import { StorageInUse, StorageUnavailable } from '../../src/storage/errors.js';
+import { SqliteStorage, sqliteFileFor } from '../../src/storage/sqlite_storage.js';
+import type { SqliteStorageOptions } from '../../src/storage/sqlite_storage.js';
+import { entries, entry, storageContract } from '../contracts/storage_contract.js';
+
+const temps: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kv-sim-storage-'));
+  temps.push(dir);
+  return dir;
+}
+
+storageContract('sqlite', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'kv-sim-storage-'));
+  return {
+    open: () => new SqliteStorage({ dataDir, nodeId: 1 }),
+    dispose: () => rmSync(dataDir, { recursive: true, force: true }),
+  };
+});
+
+/** Edits a closed node database with a second, raw handle (the way an operator or a bad disk might). */
+function tamper(options: SqliteStorageOptions, sql: string): void {
+  const db = new sqlite3.Database(sqliteFileFor(options.dataDir, options.nodeId));
+  try {
+    db.exec('PRAGMA locking_mode = EXCLUSIVE'); // needed to read a WAL database with this driver
+    db.exec(sql);
+  } finally {
+    db.close();
+  }
+}
+
+describe('SqliteStorage', () => {
+  const open: SqliteStorage[] = [];
+  function openStorage(options: SqliteStorageOptions): SqliteStorage {
+    const storage = new SqliteStorage(options);
+    open.push(storage);
+    return storage;
+  }
+  /** A closed database holding entries 1..5 of term 1 and a matching hard state. */
+  function written(): SqliteStorageOptions {
+    const options = { dataDir: tempDir(), nodeId: 1 };
+    const storage = new SqliteStorage(options);
+    storage.save({ hardState: { term: 1, vote: 1, commit: 3 }, entries: entries(1, 5, 1) });
+    storage.close();
+    return options;
+  }
+
+  afterEach(() => {
+    for (const storage of open.splice(0)) storage.close();
+    for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs in WAL mode while open', () => {
+    const options = { dataDir: tempDir(), nodeId: 1 };
+    openStorage(options).save({ hardState: null, entries: entries(1, 1, 1) });
+    expect(existsSync(`${sqliteFileFor(options.dataDir, 1)}-wal`)).toBe(true);
+  });
+
+  it('refuses an entry whose bytes were flipped on disk, naming the file and the entry', () => {
+    const options = { dataDir: tempDir(), nodeId: 1 };
+    const storage = new SqliteStorage(options);
+    storage.save({ hardState: null, entries: [entry(1, 1, 'first'), entry(2, 1, 'MARKER-payload-2'), entry(3, 1)] });
+    storage.close(); // checkpoints the WAL into the main file
+    const file = sqliteFileFor(options.dataDir, 1);
+    const bytes = readFileSync(file);
+    const at = bytes.indexOf('MARKER-payload-2');
+    expect(at).toBeGreaterThan(0);
+    bytes[at + 7] = (bytes[at + 7] as number) ^ 0x01;
+    writeFileSync(file, bytes);
+    const reopened = openStorage(options);
+    expect(() => reopened.load()).toThrow(StorageCorruption);
+    expect(() => reopened.load()).toThrow(/node-1\.sqlite: log entry 2: checksum mismatch/);
+  });
+
+  it('refuses an altered term (the checksum covers the header too)', () => {
+    const options = written();
+    tamper(options, 'UPDATE entries SET term = 2 WHERE idx = 5');
+    expect(() => openStorage(options).load()).toThrow(/log entry 5: checksum mismatch/);
+  });
+
+  it('refuses a log with a hole', () => {
+    const options = written();
+    tamper(options, 'DELETE FROM entries WHERE idx = 3');
+    expect(() => openStorage(options).load()).toThrow(/log hole: expected entry 3, found 4/);
+  });
+
+  it('refuses a commit index past the end of the log (acknowledged entries lost)', () => {
+    const options = written();
+    tamper(options, 'DELETE FROM entries WHERE idx >= 3');
+    expect(() => openStorage(options).load()).toThrow(/commit index 3 is past the last stored index 2/);
+  });
+
+  it('refuses a database of another schema version, at open', () => {
+    const options = written();
+    tamper(options, "UPDATE meta SET value = '99' WHERE key = 'schema_version'");
+    expect(() => openStorage(options)).toThrow(StorageCorruption);
+    expect(() => openStorage(options)).toThrow(/schema version 99 is not the supported version 1/);
+  });
+
+  it("refuses another node's database and a file that is not a database", () => {
+    const options = written();
+    tamper(options, "UPDATE meta SET value = '7' WHERE key = 'node_id'");
+    expect(() => openStorage(options)).toThrow(/belongs to node 7, not node 1/);
+    writeFileSync(sqliteFileFor(options.dataDir, 2), 'this is not sqlite at all, just some text '.repeat(100));
+    expect(() => openStorage({ dataDir: options.dataDir, nodeId: 2 })).toThrow(StorageCorruption);
+  });
+
+  it('refuses a second handle on a live database with a clear "in use" error', () => {
+    const options = { dataDir: tempDir(), nodeId: 1 };
+    const first = openStorage(options);
+    first.save({ hardState: null, entries: entries(1, 2, 1) });
+    expect(() => openStorage(options)).toThrow(StorageInUse);
+    expect(() => openStorage(options)).toThrow(/in use.*breakStaleLock/);
+    first.save({ hardState: null, entries: entries(3, 3, 1) }); // the owner is undisturbed
+    expect(first.load().entries).toHaveLength(3);
+  });
+
+  it('opens over a stale lock left by a dead owner only when told to break it', () => {
+    const options = written();
+    mkdirSync(`${sqliteFileFor(options.dataDir, 1)}.lock`); // what a killed process leaves behind
+    expect(() => openStorage(options)).toThrow(StorageInUse);
+    const recovered = openStorage({ ...options, breakStaleLock: true });
+    expect(recovered.load().entries).toHaveLength(5);
+  });
+
+  it('creates a missing data directory and reports an unusable one clearly', () => {
+    const dataDir = join(tempDir(), 'a', 'b');
+    openStorage({ dataDir, nodeId: 3 }).bootstrap({ voters: [3], learners: [] });
+    expect(existsSync(sqliteFileFor(dataDir, 3))).toBe(true);
+    const notADirectory = join(tempDir(), 'plain-file');
+    writeFileSync(notADirectory, 'x');
+    expect(() => openStorage({ dataDir: join(notADirectory, 'data'), nodeId: 1 })).toThrow(StorageUnavailable);
+    expect(() => openStorage({ dataDir: join(notADirectory, 'data'), nodeId: 1 })).toThrow(/data directory .*plain-file/);
+  });
+
+  it('keeps every acknowledged entry when the writing process is killed mid-burst', async () => {
+    // The seed only shapes the writer's batches; the kill lands wherever the writer happens to be.
+    const seed = 7;
+    const dataDir = tempDir();
+    const fixture = fileURLToPath(new URL('./fixtures/sqlite_writer.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture, dataDir, String(seed)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let ackedIndex = 0;
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    await withDeadline(
+      new Promise<void>((resolve, reject) => {
+        let buffered = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          buffered += chunk.toString();
+          const lines = buffered.split('\n');
+          buffered = lines.pop() ?? '';
+          for (const line of lines) {
+            const match = /^acked (\d+)$/.exec(line);
+            if (match !== null) ackedIndex = Number(match[1]);
+          }
+          if (ackedIndex >= 2000) resolve();
+        });
+        child.on('exit', () => reject(new Error(`writer exited early: ${stderr}`)));
+      }),
+      30_000,
+      'writer to acknowledge 2000 entries',
+    );
+    child.kill('SIGKILL');
+    expect(await withDeadline(exited, 10_000, 'writer to die')).toBe('SIGKILL');
+
+    expect(() => new SqliteStorage({ dataDir, nodeId: 1 })).toThrow(StorageInUse); // its lock is left behind
+    const state = openStorage({ dataDir, nodeId: 1, breakStaleLock: true }).load(); // checks every checksum
+    const lastIndex = state.entries.at(-1)?.index ?? 0;
+    expect(lastIndex).toBeGreaterThanOrEqual(ackedIndex);
+    expect(state.entries.map((e) => e.index)).toEqual(Array.from({ length: lastIndex }, (_, i) => i + 1));
+    expect(state.bootstrapMembership).toEqual({ voters: [1], learners: [] });
+  }, 60_000);
+});
+
+async function withDeadline<T>(promise: Promise<T>, deadlineMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${deadlineMs} ms waiting for ${what}`)), deadlineMs);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
