@@ -1,0 +1,95 @@
+import { assert } from '../lib/assert.js';
+
+/**
+ * The leader's view of one follower's replication.
+ * probe:     we do not know where the follower's log matches ours; one append in flight at a time.
+ * replicate: the follower keeps up; appends are pipelined under a window of count and bytes.
+ */
+export class Progress {
+  matchIndex = 0;
+  nextIndex: number;
+  state: 'probe' | 'replicate' = 'probe';
+  /** probe state: an append is in flight; cleared by any response or heartbeat response. */
+  probeSent = false;
+  /** Whether the follower answered since the last check-quorum round. */
+  recentActive = false;
+  /** matchIndex when the previous heartbeat response arrived (detects lost pipelined appends). */
+  matchAtLastHeartbeat = 0;
+  /** Consecutive heartbeat responses without progress while appends were in flight. */
+  stalledHeartbeats = 0;
+  /** The highest commit index this follower has been told. */
+  commitSentIndex = 0;
+  private inflightLastIndexes: number[] = [];
+  private inflightSizes: number[] = [];
+  private inflightHead = 0;
+  private inflightBytes = 0;
+
+  constructor(nextIndex: number) {
+    this.nextIndex = nextIndex;
+  }
+
+  inflightCount(): number {
+    return this.inflightLastIndexes.length - this.inflightHead;
+  }
+
+  /** Whether no more appends may be sent now. */
+  isPaused(inflightAppendsMax: number, inflightBytesMax: number): boolean {
+    if (this.state === 'probe') return this.probeSent;
+    return this.inflightCount() >= inflightAppendsMax || this.inflightBytes >= inflightBytesMax;
+  }
+
+  becomeProbe(): void {
+    this.state = 'probe';
+    this.stalledHeartbeats = 0;
+    this.probeSent = false;
+    this.nextIndex = this.matchIndex + 1;
+    this.clearInflight();
+  }
+
+  becomeReplicate(): void {
+    this.state = 'replicate';
+    this.probeSent = false;
+    this.nextIndex = this.matchIndex + 1;
+    this.clearInflight();
+  }
+
+  /** Records an append carrying entries up to lastIndex (pipelined in replicate state). */
+  sentAppend(lastIndex: number, bytes: number): void {
+    if (this.state === 'probe') {
+      this.probeSent = true;
+      return;
+    }
+    assert(lastIndex >= this.nextIndex - 1, 'replicate append goes backwards');
+    if (lastIndex >= this.nextIndex) {
+      this.nextIndex = lastIndex + 1;
+      this.inflightLastIndexes.push(lastIndex);
+      this.inflightSizes.push(bytes);
+      this.inflightBytes += bytes;
+    }
+  }
+
+  /** A success up to matchIndex; returns false for a stale (already known) acknowledgement. */
+  acknowledge(matchIndex: number): boolean {
+    this.probeSent = false;
+    if (matchIndex <= this.matchIndex) return false;
+    this.matchIndex = matchIndex;
+    if (this.nextIndex <= matchIndex) this.nextIndex = matchIndex + 1;
+    while (this.inflightCount() > 0 && (this.inflightLastIndexes[this.inflightHead] as number) <= matchIndex) {
+      this.inflightBytes -= this.inflightSizes[this.inflightHead] as number;
+      this.inflightHead++;
+    }
+    if (this.inflightHead > 1024 && this.inflightHead * 2 > this.inflightLastIndexes.length) {
+      this.inflightLastIndexes = this.inflightLastIndexes.slice(this.inflightHead);
+      this.inflightSizes = this.inflightSizes.slice(this.inflightHead);
+      this.inflightHead = 0;
+    }
+    return true;
+  }
+
+  private clearInflight(): void {
+    this.inflightLastIndexes = [];
+    this.inflightSizes = [];
+    this.inflightHead = 0;
+    this.inflightBytes = 0;
+  }
+}

@@ -1,0 +1,441 @@
+import { assert } from '../lib/assert.js';
+import { validateRaftConfig, type RaftConfig } from './config.js';
+import { decodeMembership } from './membership.js';
+import { Progress } from './progress.js';
+import { majority, quorumValue } from './quorum.js';
+import { RaftLog } from './raft_log.js';
+import { ReadQueue } from './read_queue.js';
+import { stepCandidate } from './step_candidate.js';
+import { stepFollower } from './step_follower.js';
+import { stepLeader, broadcastHeartbeats, maybeSendAppends } from './step_leader.js';
+import {
+  NO_NODE,
+  type Entry,
+  type HardState,
+  type Membership,
+  type Message,
+  type NodeId,
+  type ProposeResult,
+  type ReadIndexResult,
+  type Ready,
+  type Role,
+  type SnapshotMeta,
+  type SoftState,
+  type VoteRequest,
+} from './types.js';
+
+export interface RestoredState {
+  hardState: HardState;
+  snapshotMeta: SnapshotMeta | null;
+  entries: Entry[];
+  /** Base membership: the snapshot's, else the bootstrap one. Config entries in `entries` apply on top. */
+  membership: Membership;
+}
+
+export interface RaftStatus {
+  role: Role;
+  term: number;
+  vote: NodeId;
+  leader: NodeId;
+  commitIndex: number;
+  lastIndex: number;
+  firstIndex: number;
+  snapshotIndex: number;
+  membership: Membership;
+}
+
+/** Bound on committed-entry payload bytes handed out per Ready, so one apply step stays short. */
+const COMMITTED_BYTES_PER_READY_MAX = 4 << 20;
+
+/**
+ * Raft as a pure state machine: inputs are tick(), step(), propose() and readIndex(); outputs
+ * come out of ready(). No time, no randomness (election jitter comes from config.random), no I/O.
+ *
+ * Persistence contract (see Ready in types.ts): the driver persists a ready's hard state and
+ * entries BEFORE it sends that ready's messages. Every message that depends on a vote or an
+ * entry (vote grants, append acknowledgements) is therefore only sent once they are durable.
+ *
+ * Fields are public to the step handlers in this folder (step_*.ts); outside the core, use the
+ * methods only.
+ */
+export class RaftNode {
+  readonly id: NodeId;
+  readonly config: RaftConfig;
+  term: number;
+  vote: NodeId;
+  leader: NodeId = NO_NODE;
+  role: Role = 'follower';
+  readonly log: RaftLog;
+  membership: Membership;
+  electionElapsedTicks = 0;
+  heartbeatElapsedTicks = 0;
+  randomizedElectionTimeoutTicks = 0;
+  /** Votes received in the current (pre-)campaign. */
+  votes = new Map<NodeId, boolean>();
+  /** The leader's view of every other member. */
+  progress = new Map<NodeId, Progress>();
+  readonly reads = new ReadQueue();
+  /** Set when new entries or acknowledgements may let the leader send more appends (sent at ready()). */
+  appendsPending = false;
+  outbox: Message[] = [];
+  private persistedHardState: HardState;
+  private reportedSoftState: SoftState;
+
+  constructor(config: RaftConfig, restored: RestoredState) {
+    validateRaftConfig(config);
+    this.id = config.id;
+    this.config = config;
+    this.term = restored.hardState.term;
+    this.vote = restored.hardState.vote;
+    this.log = new RaftLog(restored.snapshotMeta, restored.entries, restored.hardState.commit);
+    this.membership = restored.membership;
+    for (const entry of this.log.configEntries()) this.membership = decodeMembership(entry.data);
+    this.persistedHardState = { ...restored.hardState };
+    this.reportedSoftState = this.softState();
+    this.resetElectionTimer();
+  }
+
+  // --- inputs --------------------------------------------------------------------------------
+
+  tick(): void {
+    this.electionElapsedTicks++;
+    if (this.role === 'leader') {
+      this.heartbeatElapsedTicks++;
+      if (this.electionElapsedTicks >= this.config.electionTimeoutTicks) {
+        this.electionElapsedTicks = 0;
+        if (this.config.checkQuorum && !this.quorumRecentlyActive()) {
+          this.becomeFollower(this.term, NO_NODE);
+          return;
+        }
+      }
+      if (this.heartbeatElapsedTicks >= this.config.heartbeatIntervalTicks) {
+        this.heartbeatElapsedTicks = 0;
+        broadcastHeartbeats(this);
+      }
+      return;
+    }
+    if (this.electionElapsedTicks >= this.randomizedElectionTimeoutTicks && this.isVoter(this.id)) {
+      this.campaign();
+    }
+  }
+
+  step(message: Message): void {
+    assert(message.to === this.id, () => `message for ${message.to} delivered to ${this.id}`);
+    if (!this.isMember(message.from)) return; // not (or no longer) in the cluster
+    if (message.term > this.term) {
+      if (!this.acceptHigherTerm(message)) return;
+    } else if (message.term < this.term) {
+      this.answerLowerTerm(message);
+      return;
+    }
+    if (message.type === 'vote') {
+      this.handleVoteRequest(message);
+      return;
+    }
+    switch (this.role) {
+      case 'leader':
+        stepLeader(this, message);
+        break;
+      case 'candidate':
+      case 'pre-candidate':
+        stepCandidate(this, message);
+        break;
+      case 'follower':
+        stepFollower(this, message);
+        break;
+    }
+  }
+
+  propose(commands: Uint8Array[]): ProposeResult {
+    if (this.role !== 'leader') return { ok: false, error: { type: 'not-leader', leaderHint: this.leader } };
+    if (commands.length === 0) return { ok: false, error: { type: 'proposal-dropped', reason: 'empty proposal' } };
+    const uncommitted = this.log.lastIndex() - this.log.commitIndex;
+    if (uncommitted + commands.length > this.config.uncommittedEntriesMax) {
+      return { ok: false, error: { type: 'proposal-dropped', reason: `too many uncommitted entries (${uncommitted})` } };
+    }
+    const firstIndex = this.log.lastIndex() + 1;
+    this.appendEntries(commands.map((data) => ({ kind: 'normal' as const, data })));
+    return { ok: true, term: this.term, firstIndex, lastIndex: this.log.lastIndex() };
+  }
+
+  readIndex(requestId: number): ReadIndexResult {
+    if (this.role !== 'leader') return { ok: false, error: { type: 'not-leader', leaderHint: this.leader } };
+    // Until the leader commits an entry of its own term it does not know the latest commit index
+    // (§6.4 of the Raft thesis): such reads wait for its no-op to commit.
+    this.reads.add(requestId, this.log.term(this.log.commitIndex) === this.term ? this.log.commitIndex : null);
+    return { ok: true };
+  }
+
+  /** Starts an election now: a pre-vote round first when pre-vote is on. */
+  campaign(): void {
+    if (this.role === 'leader' || !this.isVoter(this.id)) return;
+    if (this.config.preVote) this.becomePreCandidate();
+    else this.becomeCandidate();
+  }
+
+  // --- outputs -------------------------------------------------------------------------------
+
+  hasReady(): boolean {
+    return (
+      this.outbox.length > 0 ||
+      this.appendsPending ||
+      this.reads.hasWork() ||
+      this.log.stableIndex < this.log.lastIndex() ||
+      this.log.appliedIndex < this.log.commitIndex ||
+      this.hardStateChanged() ||
+      this.softStateChanged()
+    );
+  }
+
+  ready(): Ready {
+    if (this.role === 'leader') {
+      if (this.reads.needsRound()) {
+        this.reads.startRound();
+        broadcastHeartbeats(this);
+        this.releaseConfirmedReads(); // a single voter confirms on its own
+      }
+      maybeSendAppends(this);
+    }
+    const hardState = this.hardStateChanged() ? this.hardState() : null;
+    const softState = this.softStateChanged() ? this.softState() : null;
+    if (softState) this.reportedSoftState = softState;
+    const messages = this.outbox;
+    this.outbox = [];
+    const { confirmed, dropped } = this.reads.take();
+    return {
+      softState,
+      hardState,
+      entries: this.log.unstableEntries(),
+      messages,
+      committedEntries: this.log.nextCommittedEntries(COMMITTED_BYTES_PER_READY_MAX),
+      readStates: confirmed,
+      droppedReads: dropped,
+    };
+  }
+
+  advance(ready: Ready): void {
+    if (ready.hardState) this.persistedHardState = ready.hardState;
+    const lastPersisted = ready.entries[ready.entries.length - 1];
+    if (lastPersisted) this.log.stableTo(lastPersisted.index, lastPersisted.term);
+    const lastApplied = ready.committedEntries[ready.committedEntries.length - 1];
+    if (lastApplied) this.log.appliedTo(lastApplied.index);
+  }
+
+  status(): RaftStatus {
+    return {
+      role: this.role,
+      term: this.term,
+      vote: this.vote,
+      leader: this.leader,
+      commitIndex: this.log.commitIndex,
+      lastIndex: this.log.lastIndex(),
+      firstIndex: this.log.firstIndex(),
+      snapshotIndex: this.log.snapshotIndex,
+      membership: this.membership,
+    };
+  }
+
+  // --- role changes (used by the step handlers) ------------------------------------------------
+
+  becomeFollower(term: number, leader: NodeId): void {
+    assert(term >= this.term, () => `term goes backwards: ${this.term} -> ${term}`);
+    if (term > this.term) {
+      this.term = term;
+      this.vote = NO_NODE;
+    }
+    if (this.role === 'leader') this.reads.dropAll();
+    this.role = 'follower';
+    this.leader = leader;
+    this.progress.clear();
+    this.appendsPending = false;
+    this.resetElectionTimer();
+  }
+
+  private becomePreCandidate(): void {
+    // Pre-vote changes neither term nor vote: a node that cannot win disturbs no one.
+    this.role = 'pre-candidate';
+    this.leader = NO_NODE;
+    this.startCampaign(true);
+  }
+
+  becomeCandidate(): void {
+    this.term += 1;
+    this.vote = this.id;
+    this.role = 'candidate';
+    this.leader = NO_NODE;
+    this.startCampaign(false);
+  }
+
+  private startCampaign(pre: boolean): void {
+    this.resetElectionTimer();
+    this.votes = new Map([[this.id, true]]);
+    if (this.hasVoteQuorum()) {
+      if (pre) this.becomeCandidate();
+      else this.becomeLeader();
+      return;
+    }
+    const term = pre ? this.term + 1 : this.term;
+    for (const peer of this.membership.voters) {
+      if (peer === this.id) continue;
+      this.send({ type: 'vote', from: this.id, to: peer, term, pre, lastLogIndex: this.log.lastIndex(), lastLogTerm: this.log.lastTerm() });
+    }
+  }
+
+  becomeLeader(): void {
+    assert(this.role === 'candidate', 'only a candidate becomes leader');
+    this.role = 'leader';
+    this.leader = this.id;
+    this.heartbeatElapsedTicks = 0;
+    this.electionElapsedTicks = 0;
+    this.progress.clear();
+    for (const peer of this.members()) {
+      if (peer !== this.id) this.progress.set(peer, new Progress(this.log.lastIndex() + 1));
+    }
+    // A new leader cannot count replicas of older-term entries (§5.4.2): it commits them by
+    // committing an entry of its own term first.
+    this.appendEntries([{ kind: 'noop', data: new Uint8Array(0) }]);
+  }
+
+  hasVoteQuorum(): boolean {
+    let granted = 0;
+    for (const voter of this.membership.voters) if (this.votes.get(voter) === true) granted++;
+    return granted * 2 > this.membership.voters.length;
+  }
+
+  /** The campaign is lost once the rejections leave too few voters to reach a majority. */
+  hasRejectionQuorum(): boolean {
+    let rejected = 0;
+    for (const voter of this.membership.voters) if (this.votes.get(voter) === false) rejected++;
+    return this.membership.voters.length - rejected < majority(this.membership.voters.length);
+  }
+
+  // --- helpers for the step handlers ---------------------------------------------------------
+
+  send(message: Message): void {
+    this.outbox.push(message);
+  }
+
+  appendEntries(entries: Array<Pick<Entry, 'kind' | 'data'>>): void {
+    let index = this.log.lastIndex();
+    this.log.append(entries.map((e) => ({ term: this.term, index: ++index, kind: e.kind, data: e.data })));
+    this.appendsPending = true;
+    // A single-voter cluster commits on its own.
+    if (this.membership.voters.length === 1) this.maybeCommit();
+  }
+
+  /** Commits the highest index a majority of voters hold, if it is of the current term. */
+  maybeCommit(): boolean {
+    const matches: number[] = [];
+    for (const voter of this.membership.voters) {
+      // The leader's own entries count as matched: they are persisted before any message or
+      // acknowledgement that depends on this commit leaves the node (same Ready, persist first).
+      matches.push(voter === this.id ? this.log.lastIndex() : (this.progress.get(voter)?.matchIndex ?? 0));
+    }
+    const quorumIndex = quorumValue(matches);
+    if (quorumIndex <= this.log.commitIndex) return false;
+    if (this.log.term(quorumIndex) !== this.term && !this.config.unsafe?.commitByCountingOldTerms) return false;
+    this.log.commitTo(quorumIndex);
+    if (this.reads.hasWaitingForCommit() && this.log.term(quorumIndex) === this.term) {
+      this.reads.commitReached(quorumIndex);
+      this.releaseConfirmedReads();
+    }
+    return true;
+  }
+
+  /** Reads whose round a quorum has acknowledged become ready. */
+  releaseConfirmedReads(): void {
+    const acked: number[] = [];
+    for (const voter of this.membership.voters) {
+      acked.push(voter === this.id ? this.reads.currentRound() : this.reads.ackedRound(voter));
+    }
+    this.reads.confirmUpTo(quorumValue(acked));
+  }
+
+  resetElectionTimer(): void {
+    this.electionElapsedTicks = 0;
+    const base = this.config.electionTimeoutTicks;
+    this.randomizedElectionTimeoutTicks = this.config.random.int(base, 2 * base - 1);
+  }
+
+  members(): NodeId[] {
+    return [...this.membership.voters, ...this.membership.learners];
+  }
+
+  isVoter(id: NodeId): boolean {
+    return this.membership.voters.includes(id);
+  }
+
+  isMember(id: NodeId): boolean {
+    return this.isVoter(id) || this.membership.learners.includes(id);
+  }
+
+  private quorumRecentlyActive(): boolean {
+    let active = 1; // the leader itself
+    for (const voter of this.membership.voters) {
+      if (voter === this.id) continue;
+      const pr = this.progress.get(voter);
+      if (pr?.recentActive) active++;
+      if (pr) pr.recentActive = false;
+    }
+    return active * 2 > this.membership.voters.length;
+  }
+
+  /** Decides what a message from a higher term does to us; false means ignore it. */
+  private acceptHigherTerm(message: Message): boolean {
+    if (message.type === 'vote') {
+      // Check-quorum's lease: while we hear from a live leader, a candidate's vote request (or
+      // pre-vote) is ignored, so a rejoining node with an inflated term cannot depose it.
+      const inLease = this.config.checkQuorum && this.leader !== NO_NODE && this.electionElapsedTicks < this.config.electionTimeoutTicks;
+      if (inLease) return false;
+      if (message.pre) return true; // a pre-vote never changes our term
+    }
+    if (message.type === 'vote-response' && message.pre && message.granted) return true;
+    const leader = message.type === 'append' || message.type === 'heartbeat' ? message.from : NO_NODE;
+    this.becomeFollower(message.term, leader);
+    return true;
+  }
+
+  private answerLowerTerm(message: Message): void {
+    if ((this.config.checkQuorum || this.config.preVote) && (message.type === 'append' || message.type === 'heartbeat')) {
+      // A stale leader (e.g. one that was partitioned away) learns our term and steps down.
+      this.send({ type: 'append-response', from: this.id, to: message.from, term: this.term, success: false, matchIndex: 0, rejectedIndex: 0, conflictIndex: 0, conflictTerm: 0 });
+    } else if (message.type === 'vote' && message.pre) {
+      this.send({ type: 'vote-response', from: this.id, to: message.from, term: this.term, pre: true, granted: false });
+    }
+  }
+
+  private handleVoteRequest(message: VoteRequest): void {
+    const alreadyVotedForIt = this.vote === message.from;
+    const free = this.vote === NO_NODE && this.leader === NO_NODE;
+    const futureTerm = message.pre && message.term > this.term;
+    const canVote = alreadyVotedForIt || free || futureTerm || this.config.unsafe?.doubleVote === true;
+    const granted = canVote && this.log.isUpToDate(message.lastLogIndex, message.lastLogTerm);
+    // A granted pre-vote answers in the term the candidate asked about; anything else in ours.
+    const term = granted && message.pre ? message.term : this.term;
+    if (granted && !message.pre) {
+      this.electionElapsedTicks = 0;
+      this.vote = message.from;
+    }
+    this.send({ type: 'vote-response', from: this.id, to: message.from, term, pre: message.pre, granted });
+  }
+
+  private hardState(): HardState {
+    const vote = this.config.unsafe?.forgetVote ? NO_NODE : this.vote;
+    return { term: this.term, vote, commit: this.log.commitIndex };
+  }
+
+  private hardStateChanged(): boolean {
+    const h = this.hardState();
+    const p = this.persistedHardState;
+    return h.term !== p.term || h.vote !== p.vote || h.commit !== p.commit;
+  }
+
+  private softState(): SoftState {
+    return { role: this.role, leader: this.leader, term: this.term };
+  }
+
+  private softStateChanged(): boolean {
+    const s = this.reportedSoftState;
+    return s.role !== this.role || s.leader !== this.leader || s.term !== this.term;
+  }
+}

@@ -1,0 +1,30 @@
+import { NO_NODE, type Message } from './types.js';
+import type { RaftNode } from './raft_node.js';
+import { handleAppend, handleHeartbeat } from './step_follower.js';
+
+/** Pre-candidates and candidates: count votes; a leader of our term turns us into its follower. */
+export function stepCandidate(node: RaftNode, message: Message): void {
+  switch (message.type) {
+    case 'append':
+      node.becomeFollower(message.term, message.from);
+      handleAppend(node, message);
+      break;
+    case 'heartbeat':
+      node.becomeFollower(message.term, message.from);
+      handleHeartbeat(node, message);
+      break;
+    case 'vote-response': {
+      if (message.pre !== (node.role === 'pre-candidate')) return; // a response to an earlier round
+      node.votes.set(message.from, message.granted);
+      if (node.hasVoteQuorum()) {
+        if (node.role === 'pre-candidate') node.becomeCandidate();
+        else node.becomeLeader();
+      } else if (node.hasRejectionQuorum()) {
+        node.becomeFollower(node.term, NO_NODE);
+      }
+      break;
+    }
+    default:
+      break;
+  }
+}

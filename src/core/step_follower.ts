@@ -1,0 +1,68 @@
+import type { RaftNode } from './raft_node.js';
+import type { AppendRequest, HeartbeatRequest, Message } from './types.js';
+
+export function stepFollower(node: RaftNode, message: Message): void {
+  switch (message.type) {
+    case 'append':
+      node.electionElapsedTicks = 0;
+      node.leader = message.from;
+      handleAppend(node, message);
+      break;
+    case 'heartbeat':
+      node.electionElapsedTicks = 0;
+      node.leader = message.from;
+      handleHeartbeat(node, message);
+      break;
+    default:
+      break; // responses are for leaders and candidates; a late one is harmless
+  }
+}
+
+/** The consistency check of AppendEntries, with a conflict hint for fast back-off on rejection. */
+export function handleAppend(node: RaftNode, message: AppendRequest): void {
+  const log = node.log;
+  let prevIndex = message.prevLogIndex;
+  let prevTerm = message.prevLogTerm;
+  let entries = message.entries;
+  if (prevIndex < log.commitIndex) {
+    // Our committed prefix matches every leader's log: skip what it covers.
+    const skip = Math.min(log.commitIndex - prevIndex, entries.length);
+    entries = entries.slice(skip);
+    prevIndex += skip;
+    prevTerm = skip > 0 ? (message.entries[skip - 1]?.term ?? prevTerm) : prevTerm;
+    if (prevIndex < log.commitIndex) {
+      prevIndex = log.commitIndex;
+      prevTerm = log.term(prevIndex) as number;
+    }
+  }
+  const reply = { type: 'append-response' as const, from: node.id, to: message.from, term: node.term, rejectedIndex: 0 };
+  if (log.matchTerm(prevIndex, prevTerm)) {
+    const lastNew = log.appendFromLeader(prevIndex, entries);
+    log.commitTo(Math.min(message.commit, lastNew));
+    node.send({ ...reply, success: true, matchIndex: lastNew, conflictIndex: 0, conflictTerm: 0 });
+    return;
+  }
+  let conflictIndex: number;
+  let conflictTerm: number;
+  if (prevIndex > log.lastIndex()) {
+    conflictIndex = log.lastIndex() + 1;
+    conflictTerm = 0;
+  } else {
+    conflictTerm = log.term(prevIndex) as number;
+    conflictIndex = Math.max(log.firstIndexOfTermAt(prevIndex), log.commitIndex + 1);
+  }
+  node.send({ ...reply, success: false, matchIndex: 0, rejectedIndex: message.prevLogIndex, conflictIndex, conflictTerm });
+}
+
+export function handleHeartbeat(node: RaftNode, message: HeartbeatRequest): void {
+  // The leader sends min(our match, its commit), so this never commits an entry we do not share.
+  node.log.commitTo(Math.min(message.commit, node.log.lastIndex()));
+  node.send({
+    type: 'heartbeat-response',
+    from: node.id,
+    to: message.from,
+    term: node.term,
+    readSeq: message.readSeq,
+    lastLogIndex: node.log.lastIndex(),
+  });
+}

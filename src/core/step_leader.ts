@@ -1,0 +1,113 @@
+import { assert } from '../lib/assert.js';
+import type { Progress } from './progress.js';
+import type { RaftNode } from './raft_node.js';
+import type { AppendResponse, HeartbeatResponse, Message, NodeId } from './types.js';
+
+/** Heartbeat responses without progress while appends are in flight before we assume one was lost. */
+const STALLED_HEARTBEATS_BEFORE_PROBE = 2;
+
+export function stepLeader(node: RaftNode, message: Message): void {
+  switch (message.type) {
+    case 'append-response':
+      handleAppendResponse(node, message);
+      break;
+    case 'heartbeat-response':
+      handleHeartbeatResponse(node, message);
+      break;
+    case 'append':
+    case 'heartbeat':
+      assert(false, () => `two leaders in term ${node.term}: ${node.id} and ${message.from}`);
+      break;
+    default:
+      break; // late vote responses
+  }
+}
+
+function handleAppendResponse(node: RaftNode, message: AppendResponse): void {
+  const pr = node.progress.get(message.from);
+  if (!pr) return;
+  pr.recentActive = true;
+  if (message.success) {
+    const wasProbe = pr.state === 'probe';
+    if (pr.acknowledge(message.matchIndex)) {
+      if (wasProbe) pr.becomeReplicate();
+      pr.stalledHeartbeats = 0;
+      node.maybeCommit();
+    }
+    node.appendsPending = true;
+    return;
+  }
+  // Ignore rejections of appends we have already moved past.
+  if (pr.state === 'replicate' && message.rejectedIndex <= pr.matchIndex) return;
+  if (pr.state === 'probe' && message.rejectedIndex !== pr.nextIndex - 1) return;
+  let next = message.conflictIndex;
+  if (message.conflictTerm > 0) {
+    const ours = node.log.lastIndexOfTerm(message.conflictTerm);
+    if (ours > 0) next = ours + 1;
+  }
+  pr.becomeProbe();
+  pr.nextIndex = Math.max(pr.matchIndex + 1, Math.min(next, message.rejectedIndex));
+  node.appendsPending = true;
+}
+
+function handleHeartbeatResponse(node: RaftNode, message: HeartbeatResponse): void {
+  const pr = node.progress.get(message.from);
+  if (!pr) return;
+  pr.recentActive = true;
+  pr.probeSent = false; // a lost probe is retried once per heartbeat
+  if (node.isVoter(message.from)) {
+    node.reads.ack(message.from, message.readSeq);
+    node.releaseConfirmedReads();
+  }
+  // Pipelined appends that were lost leave the follower waiting for entries we think are in
+  // flight; without progress across heartbeats, restart from what it has acknowledged.
+  if (pr.state === 'replicate' && pr.inflightCount() > 0 && pr.matchIndex === pr.matchAtLastHeartbeat) {
+    if (++pr.stalledHeartbeats >= STALLED_HEARTBEATS_BEFORE_PROBE) pr.becomeProbe();
+  } else {
+    pr.stalledHeartbeats = 0;
+  }
+  pr.matchAtLastHeartbeat = pr.matchIndex;
+  if (pr.matchIndex < node.log.lastIndex()) node.appendsPending = true;
+}
+
+export function broadcastHeartbeats(node: RaftNode): void {
+  for (const [peer, pr] of node.progress) {
+    const commit = Math.min(pr.matchIndex, node.log.commitIndex);
+    pr.commitSentIndex = Math.max(pr.commitSentIndex, commit);
+    node.send({ type: 'heartbeat', from: node.id, to: peer, term: node.term, commit, readSeq: node.reads.currentRound() });
+  }
+}
+
+/** Sends whatever each follower can take now: batched and pipelined under its window. */
+export function maybeSendAppends(node: RaftNode): void {
+  if (!node.appendsPending) return;
+  node.appendsPending = false;
+  const { inflightAppendsMax, inflightBytesMax } = node.config;
+  const lastIndex = node.log.lastIndex();
+  for (const [peer, pr] of node.progress) {
+    let sent = false;
+    while (!pr.isPaused(inflightAppendsMax, inflightBytesMax) && (pr.nextIndex <= lastIndex || pr.state === 'probe')) {
+      sendAppend(node, peer, pr);
+      sent = true;
+    }
+    // A follower that has everything still needs to learn the new commit index.
+    if (!sent && pr.matchIndex === lastIndex && pr.commitSentIndex < node.log.commitIndex) {
+      sendAppend(node, peer, pr);
+    }
+  }
+}
+
+function sendAppend(node: RaftNode, to: NodeId, pr: Progress): void {
+  const log = node.log;
+  const prevLogIndex = pr.nextIndex - 1;
+  const prevLogTerm = log.term(prevLogIndex);
+  // InstallSnapshot arrives with log compaction; until then the leader's log starts at index 1.
+  assert(prevLogTerm !== undefined, () => `follower ${to} needs index ${prevLogIndex}, compacted away`);
+  const entries = pr.nextIndex <= log.lastIndex() ? log.slice(pr.nextIndex, log.lastIndex(), node.config.appendBytesMax) : [];
+  let bytes = 0;
+  for (const entry of entries) bytes += entry.data.length;
+  const commit = log.commitIndex;
+  node.send({ type: 'append', from: node.id, to, term: node.term, prevLogIndex, prevLogTerm, entries, commit });
+  pr.commitSentIndex = commit;
+  pr.sentAppend(prevLogIndex + entries.length, bytes);
+}
