@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import { TestCluster } from './harness.js';
+
+describe('leader election', () => {
+  it('a 5-node cluster elects exactly one leader by ticking alone', () => {
+    const cluster = new TestCluster([1, 2, 3, 4, 5], {}, 42);
+    cluster.tickAll(40);
+    expect(cluster.leaders()).toHaveLength(1);
+    const leader = cluster.leaders()[0]!;
+    const term = cluster.node(leader).term;
+    for (const id of cluster.ids) expect(cluster.node(id).leader).toBe(leader);
+    for (const id of cluster.ids) expect(cluster.node(id).term).toBe(term);
+  });
+
+  it('a single node elects itself and commits on its own', () => {
+    const cluster = new TestCluster([1]);
+    cluster.tickAll(25);
+    expect(cluster.leaders()).toEqual([1]);
+    const result = cluster.propose(1, 'x');
+    expect(result.ok).toBe(true);
+    expect(cluster.appliedTexts(1)).toEqual(['x']);
+  });
+
+  it('pre-vote: a node that was isolated does not raise its term nor depose the leader when it rejoins', () => {
+    const cluster = new TestCluster([1, 2, 3]);
+    cluster.elect(1);
+    const term = cluster.node(1).term;
+    cluster.isolate(3);
+    cluster.tickAll(100);
+    expect(cluster.node(3).term).toBe(term);
+    cluster.heal();
+    cluster.tickAll(30);
+    expect(cluster.leaders()).toEqual([1]);
+    expect(cluster.node(1).term).toBe(term);
+  });
+
+  it('check-quorum: a leader cut off from the majority steps down within an election timeout', () => {
+    const cluster = new TestCluster([1, 2, 3]);
+    cluster.elect(1);
+    cluster.isolate(1);
+    cluster.tickAll(cluster.node(1).config.electionTimeoutTicks * 2 + 1);
+    expect(cluster.node(1).role).not.toBe('leader');
+  });
+
+  it('the vote is persisted before the grant leaves the node', () => {
+    const cluster = new TestCluster([1, 2, 3], { preVote: false });
+    cluster.node(1).campaign();
+    const rd = cluster.node(2);
+    cluster.node(2).step({ type: 'vote', from: 1, to: 2, term: 1, pre: false, lastLogIndex: 0, lastLogTerm: 0 });
+    const ready = rd.ready();
+    expect(ready.hardState).toMatchObject({ term: 1, vote: 1 });
+    expect(ready.messages).toContainEqual(expect.objectContaining({ type: 'vote-response', granted: true }));
+  });
+
+  it('a node grants one vote per term', () => {
+    const cluster = new TestCluster([1, 2, 3], { preVote: false });
+    const voter = cluster.node(3);
+    voter.step({ type: 'vote', from: 1, to: 3, term: 1, pre: false, lastLogIndex: 0, lastLogTerm: 0 });
+    voter.step({ type: 'vote', from: 2, to: 3, term: 1, pre: false, lastLogIndex: 0, lastLogTerm: 0 });
+    const grants = voter.ready().messages.filter((m) => m.type === 'vote-response' && m.granted);
+    expect(grants).toHaveLength(1);
+  });
+});
+
+describe('log replication', () => {
+  it('proposals made together travel in one append per follower', () => {
+    const cluster = new TestCluster([1, 2, 3]);
+    cluster.elect(1);
+    const leader = cluster.node(1);
+    const enc = new TextEncoder();
+    for (let i = 0; i < 50; i++) expect(leader.propose([enc.encode(`v${i}`)]).ok).toBe(true);
+    const appends = leader.ready().messages.filter((m) => m.type === 'append');
+    expect(appends).toHaveLength(2);
+    expect(appends.every((m) => m.type === 'append' && m.entries.length === 50)).toBe(true);
+  });
+
+  it('pipelines appends under the in-flight window and catches up a follower after lost messages', () => {
+    const cluster = new TestCluster([1, 2, 3], { appendBytesMax: 8, inflightAppendsMax: 4, inflightBytesMax: 64 });
+    cluster.elect(1);
+    let lost = 0;
+    cluster.dropIf = (m) => m.type === 'append' && m.to === 3 && m.entries.length > 0 && lost++ % 3 === 0;
+    for (let i = 0; i < 40; i++) cluster.propose(1, `value-${i}`);
+    cluster.dropIf = null;
+    cluster.tickAll(10);
+    expect(cluster.appliedTexts(3)).toEqual(cluster.appliedTexts(1));
+    expect(cluster.appliedTexts(1)).toHaveLength(40);
+  });
+
+  it('followers refuse proposals with the leader as a hint', () => {
+    const cluster = new TestCluster([1, 2, 3]);
+    cluster.elect(2);
+    expect(cluster.node(1).propose([new Uint8Array([1])])).toEqual({ ok: false, error: { type: 'not-leader', leaderHint: 2 } });
+  });
+
+  it('bounds uncommitted entries (backpressure) with a proposal-dropped value', () => {
+    const cluster = new TestCluster([1, 2, 3], { uncommittedEntriesMax: 5 });
+    cluster.elect(1);
+    cluster.isolate(1);
+    const results = Array.from({ length: 10 }, () => cluster.node(1).propose([new Uint8Array([7])]));
+    expect(results.filter((r) => r.ok)).toHaveLength(5);
+    expect(results.at(-1)).toMatchObject({ ok: false, error: { type: 'proposal-dropped' } });
+  });
+});
+
+describe('ReadIndex', () => {
+  it('confirms a batch of reads with one quorum round at the commit index', () => {
+    const cluster = new TestCluster([1, 2, 3]);
+    cluster.elect(1);
+    cluster.propose(1, 'a');
+    const leader = cluster.node(1);
+    for (const id of [10, 11, 12]) expect(leader.readIndex(id)).toEqual({ ok: true });
+    const ready = leader.ready();
+    expect(ready.messages.filter((m) => m.type === 'heartbeat')).toHaveLength(2);
+    leader.advance(ready);
+    cluster.queue.push(...ready.messages);
+    cluster.settle();
+    expect(cluster.reads.get(1)!.map((r) => r.requestId)).toEqual([10, 11, 12]);
+    expect(cluster.reads.get(1)!.every((r) => r.index === leader.log.commitIndex)).toBe(true);
+  });
+
+  it('a leader cut off from the majority never confirms a read, and drops it when it steps down', () => {
+    const cluster = new TestCluster([1, 2, 3]);
+    cluster.elect(1);
+    cluster.isolate(1);
+    cluster.node(1).readIndex(99);
+    cluster.tickAll(cluster.node(1).config.electionTimeoutTicks * 2 + 1);
+    expect(cluster.reads.get(1)).toEqual([]);
+    expect(cluster.droppedReads.get(1)).toEqual([99]);
+  });
+
+  it('a read waits for the new leader to commit an entry of its own term', () => {
+    const cluster = new TestCluster([1, 2, 3]);
+    cluster.dropIf = (m) => m.type === 'append';
+    cluster.elect(1);
+    cluster.node(1).readIndex(5);
+    cluster.settle();
+    expect(cluster.reads.get(1)).toEqual([]);
+    cluster.dropIf = null;
+    cluster.tickAll(2);
+    expect(cluster.reads.get(1)).toEqual([{ requestId: 5, index: 1 }]);
+  });
+});
