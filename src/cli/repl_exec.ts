@@ -1,0 +1,104 @@
+/**
+ * Runs one parsed REPL command against the cluster and the KV client and turns the outcome into
+ * text. Anything the cluster throws for bad arguments (unknown node, node already down) becomes
+ * an error line: the REPL keeps going, only `exit` ends it.
+ */
+import type { NodeId } from '../core/types.js';
+import type { LinkSettings } from '../ports/transport.js';
+import { REPL_HELP } from './repl_help.js';
+import { parseReplLine, type ReplCommand } from './repl_parse.js';
+import { renderStatusTable, type StatusRow } from './status_table.js';
+
+/** The part of the Cluster API the REPL drives (a real Cluster satisfies it structurally). */
+export interface ReplCluster {
+  status(): Promise<StatusRow[]>;
+  crash(node: NodeId): Promise<void>;
+  restart(node: NodeId): Promise<void>;
+  partition(groups: NodeId[][]): Promise<void>;
+  partitionOneWay(from: NodeId, to: NodeId): Promise<void>;
+  isolate(node: NodeId): Promise<void>;
+  heal(): Promise<void>;
+  link(a: NodeId, b: NodeId): { set(settings: Partial<LinkSettings>): Promise<void> };
+  pause(node: NodeId): Promise<void>;
+  resume(node: NodeId): Promise<void>;
+}
+
+/** Runs a KV command through the client and renders its reply (redis-cli style). */
+export interface KvRunner {
+  run(name: string, args: string[]): Promise<string>;
+}
+
+export interface ReplContext {
+  cluster: ReplCluster;
+  kv: KvRunner;
+}
+
+export type ReplOutcome = { kind: 'output'; text: string; error: boolean } | { kind: 'exit' };
+
+/** Parses and runs one line. Never throws: every failure is an error outcome. */
+export async function runReplLine(line: string, context: ReplContext): Promise<ReplOutcome> {
+  const parsed = parseReplLine(line);
+  if (!parsed.ok) return errorOutcome(parsed.error);
+  try {
+    return await runCommand(parsed.command, context);
+  } catch (error) {
+    return errorOutcome(error instanceof Error ? error.message : String(error));
+  }
+}
+
+async function runCommand(command: ReplCommand, { cluster, kv }: ReplContext): Promise<ReplOutcome> {
+  switch (command.type) {
+    case 'empty':
+      return output('');
+    case 'exit':
+      return { kind: 'exit' };
+    case 'help':
+      return output(REPL_HELP);
+    case 'status':
+      return output(renderStatusTable(await cluster.status()));
+    case 'kv':
+      return output(await kv.run(command.name, command.args));
+    case 'crash':
+      await cluster.crash(command.node);
+      return output(`node ${command.node} crashed`);
+    case 'restart':
+      await cluster.restart(command.node);
+      return output(`node ${command.node} restarted`);
+    case 'isolate':
+      await cluster.isolate(command.node);
+      return output(`node ${command.node} isolated`);
+    case 'pause':
+      await cluster.pause(command.node);
+      return output(`node ${command.node} paused`);
+    case 'resume':
+      await cluster.resume(command.node);
+      return output(`node ${command.node} resumed`);
+    case 'partition':
+      await cluster.partition(command.groups);
+      return output(`partitioned: ${command.groups.map((group) => `{${group.join(',')}}`).join(' | ')}`);
+    case 'oneway':
+      await cluster.partitionOneWay(command.from, command.to);
+      return output(`messages from ${command.from} to ${command.to} are dropped`);
+    case 'heal':
+      await cluster.heal();
+      return output('healed: every link is healthy');
+    case 'link':
+      await cluster.link(command.a, command.b).set(command.settings);
+      return output(`link ${command.a}-${command.b}: ${describeSettings(command.settings)}`);
+  }
+}
+
+function describeSettings(settings: Partial<LinkSettings>): string {
+  return Object.entries(settings)
+    .map(([name, value]) => `${name}=${String(value)}`)
+    .join(' ');
+}
+
+function output(text: string): ReplOutcome {
+  return { kind: 'output', text, error: false };
+}
+
+function errorOutcome(message: string): ReplOutcome {
+  const firstLine = message.split('\n')[0] ?? message;
+  return { kind: 'output', text: `(error) ${firstLine}`, error: true };
+}

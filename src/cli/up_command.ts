@@ -1,0 +1,106 @@
+/**
+ * The `up` command's flags (yargs) and its wiring to the real cluster, the logger and the
+ * process: stdin/stdout, the terminal check, and SIGINT/SIGTERM.
+ */
+import type { ArgumentsCamelCase, Argv } from 'yargs';
+import { createLogger } from '../logging/logger.js';
+import { runUp, type UpCluster, type UpSettings } from './up.js';
+
+const TRANSPORTS = ['channel', 'tcp'] as const;
+const TIMINGS = ['fast', 'standard'] as const;
+const FSYNC_POLICIES = ['always', 'batch', 'never'] as const;
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+const NODES_MAX = 9;
+
+function builder(yargs: Argv<object>) {
+  return yargs
+    .option('nodes', { alias: 'n', type: 'number', default: 3, describe: `number of nodes (1..${NODES_MAX})` })
+    .option('transport', { choices: TRANSPORTS, default: 'channel' as const, describe: 'how nodes talk to each other' })
+    .option('data-dir', { type: 'string', describe: 'where nodes keep their data (default: a fresh temp dir)' })
+    .option('keep-data', { type: 'boolean', default: false, describe: 'keep the data dir on exit (otherwise removed)' })
+    .option('timing', {
+      choices: TIMINGS,
+      default: 'fast' as const,
+      describe: 'fast: elections in 150-300 ms; standard: etcd-like 1-2 s',
+    })
+    .option('fsync', { choices: FSYNC_POLICIES, default: 'always' as const, describe: 'when storage syncs to disk' })
+    .option('seed', { type: 'number', describe: 'seed for election jitter and link-rule randomness' })
+    .option('log-level', { choices: LOG_LEVELS, default: 'info' as const, describe: 'log verbosity (logs go to stderr)' })
+    .check((args) => {
+      if (!Number.isInteger(args.nodes) || args.nodes < 1 || args.nodes > NODES_MAX) {
+        throw new Error(`--nodes must be an integer from 1 to ${NODES_MAX}, got ${String(args.nodes)}`);
+      }
+      if (args.seed !== undefined && !Number.isInteger(args.seed)) {
+        throw new Error(`--seed must be an integer, got ${String(args.seed)}`);
+      }
+      return true;
+    })
+    .example('$0 up --nodes 5', 'five nodes over MessageChannels, then a REPL')
+    .example('$0 up --transport tcp --timing standard', 'real sockets and etcd-like timeouts');
+}
+
+type UpArgs = ArgumentsCamelCase<Awaited<ReturnType<typeof builder>['argv']>>;
+
+export const upCommand = {
+  command: 'up',
+  describe: 'start a cluster in this process and open a REPL for KV commands and faults',
+  builder,
+  handler: async (args: UpArgs): Promise<void> => {
+    process.exitCode = await runUpInProcess(toSettings(args));
+  },
+};
+
+function toSettings(args: UpArgs): UpSettings {
+  return {
+    nodes: args.nodes,
+    transport: args.transport,
+    dataDir: args['data-dir'],
+    keepData: args['keep-data'],
+    timing: args.timing,
+    fsync: args.fsync,
+    seed: args.seed,
+    logLevel: args['log-level'],
+  };
+}
+
+async function runUpInProcess(settings: UpSettings): Promise<number> {
+  // Logs go to stderr so that stdout carries only what the user asked for (endpoints, replies).
+  const logger = createLogger({ level: settings.logLevel, destination: process.stderr, bindings: { name: 'kv-sim' } });
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onSignal = (): void => {
+    interrupts += 1;
+    // A second Ctrl-C while stopping means "now": the process exit ends every worker and socket.
+    if (interrupts > 1) process.exit(130);
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await runUp(settings, startUpCluster, {
+      input: process.stdin,
+      output: process.stdout,
+      terminal: process.stdin.isTTY === true && process.stdout.isTTY === true,
+      logger,
+      signal: abort.signal,
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function startUpCluster(settings: UpSettings): Promise<UpCluster> {
+  // Loaded on use: `--help` and flag errors should not pay for the cluster and worker modules.
+  const { startCluster } = await import('../index.js');
+  return startCluster({
+    nodes: settings.nodes,
+    transport: settings.transport,
+    keepData: settings.keepData,
+    timing: settings.timing,
+    fsync: settings.fsync,
+    logLevel: settings.logLevel,
+    ...(settings.dataDir === undefined ? {} : { dataDir: settings.dataDir }),
+    ...(settings.seed === undefined ? {} : { seed: settings.seed }),
+  });
+}
