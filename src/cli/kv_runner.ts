@@ -21,9 +21,10 @@ const METHODS: Record<string, { method: string; toArgs: (args: string[]) => unkn
   SCAN: { method: 'scan', toArgs: (args) => args },
 };
 
-export function createKvRunner(client: object): KvRunner {
+export function createKvRunner(client: object | null): KvRunner {
   return {
     async run(name, args) {
+      if (client === null) throw new Error('this cluster offers no KV client yet');
       const spec = METHODS[name];
       const fn = spec === undefined ? undefined : (client as Record<string, unknown>)[spec.method];
       if (spec === undefined || typeof fn !== 'function') {

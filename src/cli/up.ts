@@ -28,7 +28,11 @@ export interface UpCluster extends ReplCluster {
   waitForLeader(options?: { timeoutMs?: number }): Promise<NodeId>;
   on(event: 'leader-changed', fn: (e: { node: NodeId; leader: NodeId; term: number }) => void): () => void;
   on(event: 'node-crashed' | 'node-restarted', fn: (e: { node: NodeId }) => void): () => void;
-  client(): object;
+  /** The KV client; optional until the cluster offers it (KV commands then answer an error). */
+  client?(): object;
+  /** The seed in use and where the data lives, when the cluster reports them. */
+  readonly seed?: number;
+  readonly dataDir?: string;
   stop(): Promise<void>;
 }
 
@@ -63,7 +67,7 @@ export async function runUp(
         output,
         terminal: io.terminal,
         signal: io.signal,
-        context: { cluster, kv: createKvRunner(cluster.client()) },
+        context: { cluster, kv: createKvRunner(cluster.client?.() ?? null) },
       });
     }
   } finally {
@@ -71,7 +75,8 @@ export async function runUp(
     output.write('stopping the cluster...\n');
     await cluster.stop();
   }
-  const kept = settings.keepData && settings.dataDir !== undefined ? ` (data kept in ${settings.dataDir})` : '';
+  const dataDir = cluster.dataDir ?? settings.dataDir;
+  const kept = settings.keepData && dataDir !== undefined ? ` (data kept in ${dataDir})` : '';
   output.write(`cluster stopped${kept}\n`);
   logger.debug({ end }, 'kv-sim up finished');
   return 0;
@@ -79,10 +84,13 @@ export async function runUp(
 
 /** The lines a user (or a test) reads first: one per node with its client URLs. */
 export function describeCluster(cluster: UpCluster, settings: UpSettings): string {
+  const seed = cluster.seed ?? settings.seed;
+  const dataDir = cluster.dataDir ?? settings.dataDir;
   const header =
     `kv-sim: ${cluster.nodeIds.length} nodes up ` +
     `(transport ${settings.transport}, timing ${settings.timing}, fsync ${settings.fsync}` +
-    `${settings.seed === undefined ? '' : `, seed ${settings.seed}`})\n`;
+    `${seed === undefined ? '' : `, seed ${seed}`})\n` +
+    (dataDir === undefined ? '' : `data: ${dataDir}${settings.keepData ? ' (kept on exit)' : ' (removed on exit)'}\n`);
   const lines = cluster.nodeIds.map((id) => {
     const { redis, http } = cluster.endpoints(id);
     return `  node ${id}  ${redis}${http === null ? '' : `  ${http}`}\n`;
