@@ -1,0 +1,365 @@
+/**
+ * The supervisor: starts one worker per node, wires their Raft links (a MessageChannel mesh or
+ * TCP addresses), pushes fault rules, answers status and emits events. It is never on the data
+ * path: clients talk to each node's own port and Raft messages go worker to worker.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MessageChannel, type MessagePort, type TransferListItem } from 'node:worker_threads';
+import { transfer } from 'comlink';
+import type { NodeId } from '../core/types.js';
+import { Prng } from '../lib/prng.js';
+import { createLogger, createLogSink } from '../logging/logger.js';
+import type { Logger } from '../ports/logger.js';
+import type { LinkSettings } from '../ports/transport.js';
+import type { ChannelPeersConfig, NodeConfig, NodeEndpoints, TcpPeersConfig } from '../runtime/node_config.js';
+import { LinkRules } from '../transport/link_rules.js';
+import { ClusterError } from './cluster_error.js';
+import { ClusterEvents } from './cluster_events.js';
+import { normalizeClusterOptions, type ClusterSettings } from './cluster_options.js';
+import { downStatus, leaderOf, upStatus } from './cluster_status.js';
+import type { Cluster, ClusterEventMap, ClusterEventName, ClusterNodeStatus, ClusterOptions, LinkControl } from './cluster_types.js';
+import { NodeSlot } from './node_slot.js';
+import { WorkerHandle } from './worker_handle.js';
+import type { WorkerEvent } from './worker_protocol.js';
+
+/** How often waitFor re-reads status when no event arrives first. */
+export const WAIT_POLL_INTERVAL_MS = 25;
+export const LEADER_WAIT_DEFAULT_MS = 10_000;
+export const STOP_TIMEOUT_MS = 3_000;
+
+export async function startCluster(options: ClusterOptions): Promise<Cluster> {
+  const settings = normalizeClusterOptions(options, () => Math.floor(Math.random() * 0x7fff_ffff));
+  const ownsDataDir = settings.dataDir === null;
+  const dataDir = settings.dataDir ?? (await mkdtemp(join(tmpdir(), 'kv-sim-')));
+  const cluster = new ClusterSupervisor(settings, dataDir, ownsDataDir);
+  try {
+    await cluster.startAll();
+  } catch (error) {
+    await cluster.stop();
+    throw error;
+  }
+  return cluster;
+}
+
+export class ClusterSupervisor implements Cluster {
+  readonly nodeIds: NodeId[];
+  readonly seed: number;
+  readonly dataDir: string;
+  private readonly settings: ClusterSettings;
+  private readonly ownsDataDir: boolean;
+  private readonly slots = new Map<NodeId, NodeSlot>();
+  private readonly rules: LinkRules;
+  private readonly events: ClusterEvents;
+  private readonly logger: Logger;
+  private stopped = false;
+  private stopping: Promise<void> | null = null;
+
+  constructor(settings: ClusterSettings, dataDir: string, ownsDataDir: boolean) {
+    this.settings = settings;
+    this.seed = settings.seed;
+    this.dataDir = dataDir;
+    this.ownsDataDir = ownsDataDir;
+    this.nodeIds = Array.from({ length: settings.nodes }, (_, i) => i + 1);
+    for (const id of this.nodeIds) this.slots.set(id, new NodeSlot(id, settings.host));
+    this.rules = new LinkRules(this.nodeIds, new Prng(settings.seed));
+    this.logger = createLogger({ level: settings.logLevel, bindings: { component: 'supervisor' } });
+    this.events = new ClusterEvents((error, event) =>
+      this.logger.error({ event, error: String(error) }, 'a cluster event listener threw'),
+    );
+  }
+
+  /** @internal: used by startCluster only. */
+  async startAll(): Promise<void> {
+    this.logger.info({ nodes: this.settings.nodes, transport: this.settings.transport, seed: this.seed, dataDir: this.dataDir }, 'starting cluster');
+    if (this.settings.transport === 'channel') {
+      const mesh = new Map<NodeId, ChannelPeersConfig['peerPorts']>(this.nodeIds.map((id) => [id, []]));
+      for (const a of this.nodeIds) {
+        for (const b of this.nodeIds) {
+          if (a >= b) continue;
+          const { port1, port2 } = new MessageChannel();
+          mesh.get(a)?.push({ peer: b, port: port1 });
+          mesh.get(b)?.push({ peer: a, port: port2 });
+        }
+      }
+      await Promise.all(this.nodeIds.map((id) => {
+        const peerPorts = mesh.get(id) ?? [];
+        return this.spawn(id, { kind: 'channel', peerPorts }, peerPorts.map((p) => p.port));
+      }));
+    } else {
+      // Every node binds its peer port first (port 0 = any free one); then everyone learns the map.
+      await Promise.all(this.nodeIds.map((id) => this.spawn(id, { kind: 'tcp', listenPort: 0, peers: [] }, [])));
+      await Promise.all(this.upSlots().map((slot) =>
+        slot.call('setPeerAddresses', (c) => c.setPeerAddresses(this.peerAddresses(slot.id))),
+      ));
+    }
+  }
+
+  status(): Promise<ClusterNodeStatus[]> {
+    this.checkRunning();
+    return Promise.all(this.nodeIds.map((id) => this.nodeStatus(this.slot(id))));
+  }
+
+  async leader(): Promise<NodeId | null> {
+    return leaderOf(await this.status());
+  }
+
+  async waitForLeader(options: { timeoutMs?: number; exclude?: NodeId[] } = {}): Promise<NodeId> {
+    const exclude = new Set(options.exclude ?? []);
+    const timeoutMs = options.timeoutMs ?? LEADER_WAIT_DEFAULT_MS;
+    const statuses = await this.waitFor((s) => {
+      const leader = leaderOf(s);
+      return leader !== null && !exclude.has(leader);
+    }, { timeoutMs, what: exclude.size > 0 ? `a leader other than ${[...exclude].join(', ')}` : 'a leader' });
+    const leader = leaderOf(statuses);
+    if (leader === null) throw new ClusterError('no leader (unexpected after waiting for one)');
+    return leader;
+  }
+
+  /** Re-reads status on every cluster event and at least every WAIT_POLL_INTERVAL_MS until the predicate holds. */
+  async waitFor(
+    predicate: (statuses: ClusterNodeStatus[]) => boolean,
+    options: { timeoutMs: number; what?: string },
+  ): Promise<ClusterNodeStatus[]> {
+    this.checkRunning();
+    if (!(options?.timeoutMs > 0)) throw new ClusterError('waitFor needs { timeoutMs } > 0');
+    const deadline = performance.now() + options.timeoutMs;
+    for (;;) {
+      const next = this.events.nextEvent();
+      const statuses = await this.status();
+      if (predicate(statuses)) {
+        next.cancel();
+        return statuses;
+      }
+      const leftMs = deadline - performance.now();
+      if (leftMs <= 0) {
+        next.cancel();
+        throw new ClusterError(`timed out after ${options.timeoutMs} ms waiting for ${options.what ?? 'the condition'}; last status: ${summarize(statuses)}`);
+      }
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([next.promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(leftMs, WAIT_POLL_INTERVAL_MS))))]);
+      clearTimeout(timer);
+      next.cancel();
+      this.checkRunning();
+    }
+  }
+
+  on<E extends ClusterEventName>(event: E, fn: (event: ClusterEventMap[E]) => void): () => void {
+    const known: ClusterEventName[] = ['leader-changed', 'node-crashed', 'node-restarted', 'applied'];
+    if (!known.includes(event)) throw new ClusterError(`unknown event '${String(event)}'; known: ${known.join(', ')}`);
+    return this.events.on(event, fn);
+  }
+
+  async crash(node: NodeId): Promise<void> {
+    const slot = this.slotUp(node, 'crash');
+    const handle = slot.detach();
+    await handle.terminate();
+    this.logger.warn({ node }, 'node crashed (worker terminated)');
+    this.events.emit('node-crashed', { node });
+  }
+
+  async restart(node: NodeId): Promise<void> {
+    this.checkRunning();
+    const slot = this.slot(node);
+    if (slot.handle !== null || slot.starting) throw new ClusterError(`node ${node} is already up; crash it before restarting it`);
+    slot.starting = true;
+    try {
+      if (this.settings.transport === 'channel') {
+        const peerPorts: ChannelPeersConfig['peerPorts'] = [];
+        // New pairs with every node that is up; nodes that are down get theirs when they restart.
+        await Promise.all(this.upSlots().map(async (peer) => {
+          const { port1, port2 } = new MessageChannel();
+          peerPorts.push({ peer: peer.id, port: port1 });
+          await peer.call('replacePeerPort', (c) => c.replacePeerPort(node, transfer(port2, [port2])));
+        }));
+        await this.spawn(node, { kind: 'channel', peerPorts }, peerPorts.map((p) => p.port));
+      } else {
+        await this.spawn(node, { kind: 'tcp', listenPort: slot.peerPort, peers: this.peerAddresses(node) }, []);
+      }
+    } finally {
+      slot.starting = false;
+    }
+    this.logger.info({ node }, 'node restarted from disk');
+    this.events.emit('node-restarted', { node });
+  }
+
+  partition(groups: NodeId[][]): Promise<void> {
+    if (!Array.isArray(groups) || groups.some((g) => !Array.isArray(g))) throw new ClusterError('partition takes groups of node ids, e.g. [[1, 2], [3, 4, 5]]');
+    for (const group of groups) for (const id of group) this.slot(id);
+    return this.changeRules((rules) => rules.partition(groups));
+  }
+
+  partitionOneWay(from: NodeId, to: NodeId): Promise<void> {
+    this.checkPair(from, to);
+    return this.changeRules((rules) => rules.partitionOneWay(from, to));
+  }
+
+  isolate(node: NodeId): Promise<void> {
+    this.slot(node);
+    return this.changeRules((rules) => rules.isolate(node));
+  }
+
+  heal(): Promise<void> {
+    return this.changeRules((rules) => rules.heal());
+  }
+
+  link(a: NodeId, b: NodeId): LinkControl {
+    this.checkPair(a, b);
+    return { set: (settings: Partial<LinkSettings>) => this.changeRules((rules) => rules.setLink(a, b, settings)) };
+  }
+
+  async pause(node: NodeId): Promise<void> {
+    const slot = this.slotUp(node, 'pause');
+    if (slot.paused) throw new ClusterError(`node ${node} is already paused`);
+    await slot.call('pause', (c) => c.pause());
+    slot.paused = true;
+  }
+
+  async resume(node: NodeId): Promise<void> {
+    const slot = this.slotUp(node, 'resume');
+    if (!slot.paused) throw new ClusterError(`node ${node} is not paused`);
+    await slot.call('resume', (c) => c.resume());
+    slot.paused = false;
+  }
+
+  endpoints(node: NodeId): NodeEndpoints {
+    return this.slot(node).endpoints;
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.stopAll();
+    return this.stopping;
+  }
+
+  private async stopAll(): Promise<void> {
+    this.stopped = true;
+    await Promise.all([...this.slots.values()].map(async (slot) => {
+      const handle = slot.handle;
+      if (handle === null) return;
+      slot.detach();
+      await handle.stop(STOP_TIMEOUT_MS);
+    }));
+    this.events.clear();
+    if (!this.settings.keepData) {
+      if (this.ownsDataDir) await rm(this.dataDir, { recursive: true, force: true });
+      else await Promise.all(this.nodeIds.map((id) => rm(this.nodeDir(id), { recursive: true, force: true })));
+    }
+    this.logger.info({ keptData: this.settings.keepData ? this.dataDir : null }, 'cluster stopped');
+  }
+
+  private async spawn(id: NodeId, transport: ChannelPeersConfig | TcpPeersConfig, transferList: MessagePort[]): Promise<void> {
+    const slot = this.slot(id);
+    const config: NodeConfig = {
+      id,
+      members: this.nodeIds,
+      seed: (this.seed * 31 + id * 1_000_003 + slot.incarnation * 7919) >>> 0,
+      dataDir: this.nodeDir(id),
+      fsync: this.settings.fsync,
+      timing: this.settings.timing,
+      logLevel: this.settings.logLevel,
+      host: this.settings.host,
+      redisPort: slot.redisPort,
+      transport,
+      linkRules: this.rules.state(),
+      // Only a restart knows for sure that the previous owner of the files (a worker we terminated) is gone.
+      breakStaleLock: slot.incarnation > 0,
+    };
+    const handle = await WorkerHandle.spawn({
+      config,
+      transferList: transferList as TransferListItem[],
+      logSink: this.settings.logLevel === 'silent' ? null : createLogSink(),
+      onEvent: (event) => this.onWorkerEvent(slot, event),
+      onExit: (expected, reason) => this.onWorkerExit(slot, expected, reason),
+    });
+    if (this.stopped) {
+      await handle.terminate();
+      throw new ClusterError('the cluster was stopped while a node was starting');
+    }
+    slot.attach(handle);
+  }
+
+  private onWorkerEvent(slot: NodeSlot, event: WorkerEvent): void {
+    if (event.type === 'soft-state') {
+      if (slot.noteLeader(event.leader, event.term)) this.events.emit('leader-changed', { node: slot.id, leader: event.leader, term: event.term });
+    } else if (event.type === 'applied') {
+      this.events.emit('applied', { node: slot.id, index: event.index });
+    } else if (event.type === 'fatal') {
+      this.logger.error({ node: slot.id, reason: event.message }, 'node stopped on a fatal error');
+    }
+  }
+
+  private onWorkerExit(slot: NodeSlot, expected: boolean, reason: string): void {
+    if (expected || this.stopped || slot.handle === null) return;
+    slot.detach();
+    this.logger.error({ node: slot.id, reason }, 'node worker died');
+    this.events.emit('node-crashed', { node: slot.id });
+  }
+
+  private async nodeStatus(slot: NodeSlot): Promise<ClusterNodeStatus> {
+    if (slot.handle !== null) {
+      try {
+        const status = upStatus(await slot.call('status', (c) => c.status()), slot.endpoints);
+        slot.last = status;
+        return status;
+      } catch (error) {
+        if (slot.handle !== null && slot.handle.alive) throw error;
+      }
+    }
+    return downStatus(slot.id, slot.last, slot.endpoints);
+  }
+
+  private async changeRules(change: (rules: LinkRules) => void): Promise<void> {
+    this.checkRunning();
+    try {
+      change(this.rules);
+    } catch (error) {
+      throw new ClusterError(error instanceof Error ? error.message : String(error));
+    }
+    const state = this.rules.state();
+    await Promise.all(this.upSlots().map((slot) => slot.call('setLinkRules', (c) => c.setLinkRules(state))));
+  }
+
+  private peerAddresses(except: NodeId): TcpPeersConfig['peers'] {
+    return [...this.slots.values()]
+      .filter((slot) => slot.id !== except && slot.peerPort > 0)
+      .map((slot) => ({ peer: slot.id, host: slot.connectHost, port: slot.peerPort }));
+  }
+
+  private nodeDir(id: NodeId): string {
+    return join(this.dataDir, `node-${id}`);
+  }
+
+  private upSlots(): NodeSlot[] {
+    return [...this.slots.values()].filter((slot) => slot.handle !== null);
+  }
+
+  private checkRunning(): void {
+    if (this.stopped) throw new ClusterError('the cluster is stopped');
+  }
+
+  private slot(node: NodeId): NodeSlot {
+    this.checkRunning();
+    const slot = this.slots.get(node);
+    if (slot === undefined) throw new ClusterError(`unknown node ${String(node)}; nodes are ${this.nodeIds.join(', ')}`);
+    return slot;
+  }
+
+  private slotUp(node: NodeId, verb: string): NodeSlot {
+    const slot = this.slot(node);
+    if (slot.handle === null) throw new ClusterError(`cannot ${verb} node ${node}: it is down`);
+    return slot;
+  }
+
+  private checkPair(a: NodeId, b: NodeId): void {
+    this.slot(a);
+    this.slot(b);
+    if (a === b) throw new ClusterError(`a link joins two different nodes, got ${a} and ${b}`);
+  }
+}
+
+function summarize(statuses: readonly ClusterNodeStatus[]): string {
+  return statuses
+    .map((s) => `${s.id}:${s.up ? (s.paused ? 'paused ' : '') + s.role : 'down'} t${s.term} c${s.commitIndex} a${s.appliedIndex}`)
+    .join(', ');
+}

@@ -1,0 +1,95 @@
+/** The emulator's public API types (exported from the package root). */
+import type { NodeId } from '../core/types.js';
+import type { LogLevel } from '../logging/logger.js';
+import type { NodeStatus } from '../node/types.js';
+import type { LinkSettings } from '../ports/transport.js';
+import type { FsyncPolicy, NodeEndpoints } from '../runtime/node_config.js';
+import type { TimingName } from '../runtime/timing.js';
+
+export type { NodeEndpoints, FsyncPolicy, TimingName, LogLevel };
+
+export interface ClusterOptions {
+  /** 1..9 voters, with ids 1..nodes. */
+  nodes: number;
+  /** Default 'channel' (a MessageChannel mesh); 'tcp' uses real sockets on `host`. */
+  transport?: 'channel' | 'tcp';
+  /** Default: a fresh temp dir, removed on stop() unless keepData. */
+  dataDir?: string;
+  keepData?: boolean;
+  /** Seeds election jitter and link-rule randomness; default: a random seed (see Cluster.seed). */
+  seed?: number;
+  /** fast: tick 10 ms, heartbeat 50 ms, election 150–300 ms; standard: 100 ms, 1000–2000 ms. */
+  timing?: TimingName;
+  /** Default 'always'. */
+  fsync?: FsyncPolicy;
+  /** Default 'warn'. */
+  logLevel?: LogLevel;
+  /** Client and peer ports bind here; default 127.0.0.1. */
+  host?: string;
+}
+
+export interface ClusterNodeStatus extends NodeStatus {
+  up: boolean;
+  paused: boolean;
+  endpoints: NodeEndpoints;
+  /** Longest event-loop stall seen in the node's worker since it started, in ms (0 when down). */
+  eventLoopStallMaxMs: number;
+  /** Longest single flush (persist → send → apply) since the worker started, in ms. */
+  flushMaxMs: number;
+}
+
+export interface LeaderChangedEvent {
+  node: NodeId;
+  leader: NodeId;
+  term: number;
+}
+export interface NodeEvent {
+  node: NodeId;
+}
+export interface AppliedEvent {
+  node: NodeId;
+  index: number;
+}
+
+export interface ClusterEventMap {
+  'leader-changed': LeaderChangedEvent;
+  'node-crashed': NodeEvent;
+  'node-restarted': NodeEvent;
+  applied: AppliedEvent;
+}
+export type ClusterEventName = keyof ClusterEventMap;
+
+export interface LinkControl {
+  set(settings: Partial<LinkSettings>): Promise<void>;
+}
+
+/** A running emulated cluster (see startCluster). */
+export interface Cluster {
+  readonly nodeIds: NodeId[];
+  /** The seed in use (the given one, or the random one picked when none was given). */
+  readonly seed: number;
+  /** Where the nodes keep their files. */
+  readonly dataDir: string;
+  status(): Promise<ClusterNodeStatus[]>;
+  /** The leader of the highest term seen among up nodes, or null. */
+  leader(): Promise<NodeId | null>;
+  waitForLeader(options?: { timeoutMs?: number; exclude?: NodeId[] }): Promise<NodeId>;
+  waitFor(predicate: (statuses: ClusterNodeStatus[]) => boolean, options: { timeoutMs: number }): Promise<ClusterNodeStatus[]>;
+  on(event: 'leader-changed', fn: (e: LeaderChangedEvent) => void): () => void;
+  on(event: 'node-crashed' | 'node-restarted', fn: (e: NodeEvent) => void): () => void;
+  on(event: 'applied', fn: (e: AppliedEvent) => void): () => void;
+  /** Terminates the node's worker: volatile state is lost, its files stay. */
+  crash(node: NodeId): Promise<void>;
+  /** Starts a new worker for a node that is down; it recovers from its files. */
+  restart(node: NodeId): Promise<void>;
+  partition(groups: NodeId[][]): Promise<void>;
+  partitionOneWay(from: NodeId, to: NodeId): Promise<void>;
+  isolate(node: NodeId): Promise<void>;
+  heal(): Promise<void>;
+  link(a: NodeId, b: NodeId): LinkControl;
+  pause(node: NodeId): Promise<void>;
+  resume(node: NodeId): Promise<void>;
+  endpoints(node: NodeId): NodeEndpoints;
+  /** Stops every worker, frees every port, removes the data (unless keepData). */
+  stop(): Promise<void>;
+}

@@ -1,0 +1,65 @@
+/** The supervisor's record of one node across its incarnations (worker lifetimes). */
+import type { Remote } from 'comlink';
+import type { NodeId } from '../core/types.js';
+import type { NodeEndpoints } from '../runtime/node_config.js';
+import { ClusterError } from './cluster_error.js';
+import type { ClusterNodeStatus } from './cluster_types.js';
+import type { WorkerHandle } from './worker_handle.js';
+import type { NodeControl } from './worker_protocol.js';
+
+export class NodeSlot {
+  readonly id: NodeId;
+  /** Where peers and clients connect: a wildcard bind address is reached over loopback. */
+  readonly connectHost: string;
+  handle: WorkerHandle | null = null;
+  starting = false;
+  paused = false;
+  /** Worker lifetimes so far; each one gets its own seed. */
+  incarnation = 0;
+  /** Bound on first start, reused on restart so clients and peers keep their addresses. */
+  redisPort = 0;
+  peerPort = 0;
+  endpoints: NodeEndpoints;
+  last: ClusterNodeStatus | null = null;
+  private lastLeader = 0;
+  private lastTerm = -1;
+
+  constructor(id: NodeId, host: string) {
+    this.id = id;
+    this.connectHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+    this.endpoints = { redis: '', http: null, peer: null };
+  }
+
+  attach(handle: WorkerHandle): void {
+    this.handle = handle;
+    this.paused = false;
+    this.incarnation += 1;
+    this.redisPort = handle.ready.redisPort;
+    if (handle.ready.peerPort !== null) this.peerPort = handle.ready.peerPort;
+    this.endpoints = handle.ready.endpoints;
+    this.lastLeader = 0;
+    this.lastTerm = -1;
+  }
+
+  /** Forgets the worker (it is gone or about to be); the slot stays for a restart. */
+  detach(): WorkerHandle {
+    const handle = this.handle;
+    if (handle === null) throw new ClusterError(`node ${this.id} is down`);
+    this.handle = null;
+    this.paused = false;
+    return handle;
+  }
+
+  call<T>(what: string, fn: (control: Remote<NodeControl>) => Promise<T>): Promise<T> {
+    if (this.handle === null) return Promise.reject(new ClusterError(`node ${this.id} is down (${what})`));
+    return this.handle.call(what, fn);
+  }
+
+  /** True when this (leader, term) is news worth a leader-changed event. */
+  noteLeader(leader: NodeId, term: number): boolean {
+    if (leader === 0 || (leader === this.lastLeader && term === this.lastTerm)) return false;
+    this.lastLeader = leader;
+    this.lastTerm = term;
+    return true;
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * What passes between the supervisor and a node worker. Control calls go over comlink on the
+ * worker's parent port; events go one way over a dedicated port so they never queue behind
+ * (or get confused with) comlink replies. Raft traffic never comes through here.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { NodeId } from '../core/types.js';
+import type { NodeConfig, NodeEndpoints, RuntimeEvent, RuntimeStatus } from '../runtime/node_config.js';
+import type { LinkRulesState } from '../transport/link_rules.js';
+
+export interface NodeWorkerData {
+  config: NodeConfig;
+  /** The worker posts WorkerEvent values here. */
+  eventPort: MessagePort;
+}
+
+export type WorkerEvent =
+  | { type: 'ready'; endpoints: NodeEndpoints; redisPort: number; peerPort: number | null }
+  | { type: 'start-failed'; message: string }
+  | { type: 'fatal'; message: string }
+  | RuntimeEvent;
+
+/** The control surface a worker exposes with comlink. */
+export interface NodeControl {
+  status(): RuntimeStatus;
+  pause(): void;
+  resume(): void;
+  setLinkRules(state: LinkRulesState): void;
+  /** Channel transport: a fresh port to `peer` after that peer (or this node) restarted. */
+  replacePeerPort(peer: NodeId, port: MessagePort): void;
+  /** TCP transport: the peer address map (sent once every node has bound its peer port). */
+  setPeerAddresses(peers: Array<{ peer: NodeId; host: string; port: number }>): void;
+  resetStallStats(): void;
+  /** Closes client servers, transport and storage; the supervisor terminates the worker after. */
+  stop(): Promise<void>;
+}

@@ -1,0 +1,23 @@
+/** kv-sim's package root: the emulator's API and the types a user of it needs. */
+export { startCluster } from './cluster/cluster.js';
+export { ClusterError } from './cluster/cluster_error.js';
+export type {
+  AppliedEvent,
+  Cluster,
+  ClusterEventName,
+  ClusterNodeStatus,
+  ClusterOptions,
+  FsyncPolicy,
+  LeaderChangedEvent,
+  LinkControl,
+  LogLevel,
+  NodeEndpoints,
+  NodeEvent,
+  TimingName,
+} from './cluster/cluster_types.js';
+export type { NodeId, Role, Membership } from './core/types.js';
+export type { NodeStatus } from './node/types.js';
+export type { LinkSettings } from './ports/transport.js';
+export { startNode } from './runtime/start_node.js';
+export type { RunningNode } from './runtime/start_node.js';
+export type { NodeConfig } from './runtime/node_config.js';

@@ -1,0 +1,71 @@
+/**
+ * The plain config object that builds one running node. The emulator's worker entry and a
+ * one-node-per-process deployment both fill this in and call startNode(), so they cannot drift.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { NodeId } from '../core/types.js';
+import type { LogLevel } from '../logging/logger.js';
+import type { NodeStatus } from '../node/types.js';
+import type { LinkRulesState } from '../transport/link_rules.js';
+import type { TimingName } from './timing.js';
+
+export type FsyncPolicy = 'always' | 'batch' | 'never';
+
+/** Raft traffic over MessagePorts: one port per peer, transferred in by the supervisor. */
+export interface ChannelPeersConfig {
+  kind: 'channel';
+  peerPorts: Array<{ peer: NodeId; port: MessagePort }>;
+}
+
+/** Raft traffic over TCP: this node listens on listenPort (0 = any free port) and dials peers. */
+export interface TcpPeersConfig {
+  kind: 'tcp';
+  listenPort: number;
+  /** Every other member's peer address; a node not listed yet is unreachable until it is. */
+  peers: Array<{ peer: NodeId; host: string; port: number }>;
+}
+
+export interface NodeConfig {
+  id: NodeId;
+  /** The voters the cluster is bootstrapped with (used on first start only). */
+  members: NodeId[];
+  /** Seeds this node's election jitter and link-rule randomness. */
+  seed: number;
+  /** This node's own directory; created when missing. */
+  dataDir: string;
+  fsync: FsyncPolicy;
+  timing: TimingName;
+  logLevel: LogLevel;
+  /** Client and peer ports bind here. */
+  host: string;
+  /** RESP client port; 0 = any free port (the bound one is reported in endpoints). */
+  redisPort: number;
+  transport: ChannelPeersConfig | TcpPeersConfig;
+  /** Fault rules in force when the node starts (the emulator pushes later changes). */
+  linkRules?: LinkRulesState;
+  /**
+   * Remove a lock left by a previous owner of dataDir. Only for callers that know that owner is
+   * gone (the emulator restarting a terminated worker); otherwise a held lock is an error.
+   */
+  breakStaleLock?: boolean;
+}
+
+/** Where clients and peers reach a node, as URLs. */
+export interface NodeEndpoints {
+  redis: string;
+  http: string | null;
+  peer: string | null;
+}
+
+export interface RuntimeStatus extends NodeStatus {
+  paused: boolean;
+  /** Longest event-loop stall seen since start (or the last reset), in ms. */
+  eventLoopStallMaxMs: number;
+  /** Longest single flush (persist → send → apply) since start (or the last reset), in ms. */
+  flushMaxMs: number;
+}
+
+/** What a running node reports to whoever supervises it; cheap and coalesced. */
+export type RuntimeEvent =
+  | { type: 'soft-state'; role: NodeStatus['role']; leader: NodeId; term: number }
+  | { type: 'applied'; index: number };

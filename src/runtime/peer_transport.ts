@@ -1,0 +1,50 @@
+/** The node's Raft links, MessagePort mesh or TCP, behind one small surface the runtime controls. */
+import type { MessagePort } from 'node:worker_threads';
+import type { NodeId } from '../core/types.js';
+import type { Logger } from '../ports/logger.js';
+import type { Transport } from '../ports/transport.js';
+import { ChannelTransport } from '../transport/channel_transport.js';
+import type { LinkRulesState } from '../transport/link_rules.js';
+import type { NodeConfig } from './node_config.js';
+import { NodeConfigError } from './check_node_config.js';
+
+export interface PeerTransport {
+  transport: Transport;
+  /** The bound TCP peer port, or null for MessagePorts. */
+  port: number | null;
+  /** The peer endpoint as a URL (tcp://host:port), or null for MessagePorts. */
+  endpoint: string | null;
+  setRules(state: LinkRulesState): void;
+  replacePeerPort(peer: NodeId, port: MessagePort): void;
+  setPeerAddresses(peers: Array<{ peer: NodeId; host: string; port: number }>): void;
+}
+
+/** Link-rule draws get a stream of their own, apart from election jitter. */
+function linkSeed(config: NodeConfig): number {
+  return (config.seed ^ 0x5bd1e995) >>> 0;
+}
+
+export async function openPeerTransport(config: NodeConfig, logger: Logger): Promise<PeerTransport> {
+  const spec = config.transport;
+  if (spec.kind === 'channel') {
+    const transport = new ChannelTransport({
+      self: config.id,
+      peers: spec.peerPorts.map(({ peer, port }): [NodeId, MessagePort] => [peer, port]),
+      members: config.members,
+      seed: linkSeed(config),
+      logger,
+    });
+    if (config.linkRules !== undefined) transport.setRules(config.linkRules);
+    return {
+      transport,
+      port: null,
+      endpoint: null,
+      setRules: (state) => transport.setRules(state),
+      replacePeerPort: (peer, port) => transport.attachPeer(peer, port),
+      setPeerAddresses: () => {
+        throw new NodeConfigError('this node uses the MessagePort transport; it has no peer addresses');
+      },
+    };
+  }
+  throw new NodeConfigError('the tcp transport is not available yet');
+}

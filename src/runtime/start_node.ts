@@ -1,0 +1,165 @@
+/**
+ * THE composition function: from a plain NodeConfig it builds storage, transport, state machine,
+ * NodeDriver, client servers and the real-clock loop, and returns a handle to run and stop them.
+ * The emulator's worker entry and a one-node-per-process deployment both call it.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import { DEFAULT_RAFT_TUNING } from '../core/config.js';
+import type { NodeId } from '../core/types.js';
+import { KvStateMachine } from '../kv/kv_state_machine.js';
+import { createLogger } from '../logging/logger.js';
+import { NodeDriver } from '../node/node_driver.js';
+import type { NodeEvent } from '../node/types.js';
+import type { Logger } from '../ports/logger.js';
+import { SqliteStorage } from '../storage/sqlite_storage.js';
+import type { LinkRulesState } from '../transport/link_rules.js';
+import { checkNodeConfig } from './check_node_config.js';
+import { startClientServers, type ClientServers } from './client_servers.js';
+import type { NodeConfig, NodeEndpoints, RuntimeEvent, RuntimeStatus } from './node_config.js';
+import { NodeLoop } from './node_loop.js';
+import { PausableTransport } from './pausable_transport.js';
+import { openPeerTransport, type PeerTransport } from './peer_transport.js';
+import { TIMING_PROFILES } from './timing.js';
+
+/** Applied-index events are coalesced to at most one per node per this interval (not a flood). */
+export const APPLIED_EVENT_INTERVAL_MS = 50;
+
+export interface RunningNode {
+  readonly id: NodeId;
+  readonly endpoints: NodeEndpoints;
+  readonly redisPort: number;
+  /** The bound TCP peer port; null on the MessagePort transport. */
+  readonly peerPort: number | null;
+  status(): RuntimeStatus;
+  pause(): void;
+  resume(): void;
+  setLinkRules(state: LinkRulesState): void;
+  replacePeerPort(peer: NodeId, port: MessagePort): void;
+  setPeerAddresses(peers: Array<{ peer: NodeId; host: string; port: number }>): void;
+  resetStallStats(): void;
+  /** Role/leader changes at once; applied index at most every APPLIED_EVENT_INTERVAL_MS. */
+  onEvent(listener: (event: RuntimeEvent) => void): void;
+  stop(): Promise<void>;
+}
+
+export async function startNode(config: NodeConfig, options: { logger?: Logger } = {}): Promise<RunningNode> {
+  checkNodeConfig(config);
+  const logger = options.logger ?? createLogger({ level: config.logLevel, bindings: { node: config.id } });
+  const timing = TIMING_PROFILES[config.timing];
+  const storage = new SqliteStorage({
+    dataDir: config.dataDir,
+    nodeId: config.id,
+    fsync: config.fsync,
+    breakStaleLock: config.breakStaleLock === true,
+  });
+  let peers: PeerTransport | null = null;
+  let driver: NodeDriver | null = null;
+  try {
+    peers = await openPeerTransport(config, logger);
+    const transport = new PausableTransport(peers.transport);
+    const loop = new NodeLoop(timing.tickIntervalMs, transport);
+    const events = new RuntimeEvents();
+    driver = new NodeDriver({
+      raft: { ...DEFAULT_RAFT_TUNING, electionTimeoutTicks: timing.electionTimeoutTicks, heartbeatIntervalTicks: timing.heartbeatIntervalTicks },
+      id: config.id,
+      seed: config.seed,
+      initialMembership: { voters: [...config.members], learners: [] },
+      storage,
+      transport,
+      stateMachine: new KvStateMachine(),
+      logger,
+      requestFlush: loop.requestFlush,
+      requestTimeoutTicks: timing.requestTimeoutTicks,
+      onEvent: (event) => events.fromDriver(event),
+    });
+    const servers = await startClientServers(config, driver, logger);
+    loop.start(driver);
+    logger.info({ redis: servers.endpoints.redis, peer: peers.endpoint, members: config.members }, 'node started');
+    return assemble(config, { driver, loop, peers, servers, events, logger });
+  } catch (error) {
+    if (driver !== null) driver.stop(); // closes transport and storage
+    else {
+      peers?.transport.close();
+      storage.close();
+    }
+    throw error;
+  }
+}
+
+interface Parts {
+  driver: NodeDriver;
+  loop: NodeLoop;
+  peers: PeerTransport;
+  servers: ClientServers;
+  events: RuntimeEvents;
+  logger: Logger;
+}
+
+function assemble(config: NodeConfig, parts: Parts): RunningNode {
+  const { driver, loop, peers, servers, events, logger } = parts;
+  let stopping: Promise<void> | null = null;
+  return {
+    id: config.id,
+    endpoints: { redis: servers.endpoints.redis, http: servers.endpoints.http, peer: peers.endpoint },
+    redisPort: servers.redisPort,
+    peerPort: peers.port,
+    status: () => ({ ...driver.status(), paused: loop.paused, ...loop.meter.read() }),
+    pause: () => {
+      loop.pause();
+      logger.info({}, 'paused');
+    },
+    resume: () => {
+      loop.resume();
+      logger.info({}, 'resumed');
+    },
+    setLinkRules: (state) => peers.setRules(state),
+    replacePeerPort: (peer, port) => peers.replacePeerPort(peer, port),
+    setPeerAddresses: (addresses) => peers.setPeerAddresses(addresses),
+    resetStallStats: () => loop.meter.reset(),
+    onEvent: (listener) => events.listen(listener),
+    stop: () => {
+      stopping ??= (async () => {
+        loop.stop();
+        events.stop();
+        await servers.close();
+        driver.stop(); // fails what is pending, closes transport and storage
+        logger.info({}, 'node stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Turns the driver's synchronous events into cheap runtime events; applied ones are coalesced. */
+class RuntimeEvents {
+  private listener: ((event: RuntimeEvent) => void) | null = null;
+  private appliedIndex = 0;
+  private appliedSent = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  listen(listener: (event: RuntimeEvent) => void): void {
+    this.listener = listener;
+  }
+
+  fromDriver(event: NodeEvent): void {
+    if (this.stopped) return;
+    if (event.type === 'leader-changed') {
+      this.listener?.({ type: 'soft-state', role: event.role, leader: event.leader, term: event.term });
+      return;
+    }
+    this.appliedIndex = event.index;
+    this.timer ??= setTimeout(() => {
+      this.timer = null;
+      if (this.stopped || this.appliedIndex === this.appliedSent) return;
+      this.appliedSent = this.appliedIndex;
+      this.listener?.({ type: 'applied', index: this.appliedIndex });
+    }, APPLIED_EVENT_INTERVAL_MS);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Worker entry of one emulated node: build it from workerData with the same composition
+ * function a standalone node uses, report ready (or why not), forward its events, and expose
+ * its control surface to the supervisor with comlink.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { expose } from 'comlink';
+import { nodeEndpoint } from '../src/cluster/comlink_endpoint.js';
+import type { NodeControl, NodeWorkerData, WorkerEvent } from '../src/cluster/worker_protocol.js';
+import { startNode } from '../src/runtime/start_node.js';
+
+async function main(): Promise<void> {
+  if (parentPort === null) throw new Error('node_worker must run in a worker thread');
+  const { config, eventPort } = workerData as NodeWorkerData;
+  const post = (event: WorkerEvent): void => eventPort.postMessage(event);
+  let node;
+  try {
+    node = await startNode(config);
+  } catch (error) {
+    post({ type: 'start-failed', message: error instanceof Error ? error.message : String(error) });
+    eventPort.close();
+    return;
+  }
+  node.onEvent(post);
+  const control: NodeControl = {
+    status: () => node.status(),
+    pause: () => node.pause(),
+    resume: () => node.resume(),
+    setLinkRules: (state) => node.setLinkRules(state),
+    replacePeerPort: (peer, port) => node.replacePeerPort(peer, port),
+    setPeerAddresses: (peers) => node.setPeerAddresses(peers),
+    resetStallStats: () => node.resetStallStats(),
+    stop: async () => {
+      await node.stop();
+      eventPort.close();
+    },
+  };
+  expose(control, nodeEndpoint(parentPort));
+  post({ type: 'ready', endpoints: node.endpoints, redisPort: node.redisPort, peerPort: node.peerPort });
+}
+
+void main();
