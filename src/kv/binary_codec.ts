@@ -1,0 +1,153 @@
+/**
+ * Little binary writer and reader used by the command, result and snapshot codecs: varints for
+ * lengths and counts, length-prefixed byte strings, 64-bit signed integers. No JSON on the hot path.
+ */
+
+export class CodecError extends Error {
+  override name = 'CodecError';
+}
+
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder('utf-8', { fatal: true });
+
+export class BinaryWriter {
+  private data: Uint8Array;
+  private view: DataView;
+  private length = 0;
+
+  constructor(initialCapacityBytes = 64) {
+    this.data = new Uint8Array(initialCapacityBytes);
+    this.view = new DataView(this.data.buffer);
+  }
+
+  finish(): Uint8Array {
+    return this.data.slice(0, this.length);
+  }
+
+  u8(value: number): this {
+    this.reserve(1);
+    this.data[this.length++] = value;
+    return this;
+  }
+
+  /** An unsigned integer up to 2^53 - 1, seven bits per byte. */
+  varint(value: number): this {
+    this.reserve(8);
+    let rest = value;
+    while (rest >= 0x80) {
+      this.data[this.length++] = (rest % 0x80) | 0x80;
+      rest = Math.floor(rest / 0x80);
+    }
+    this.data[this.length++] = rest;
+    return this;
+  }
+
+  i64(value: bigint): this {
+    this.reserve(8);
+    this.view.setBigInt64(this.length, value, true);
+    this.length += 8;
+    return this;
+  }
+
+  bytes(value: Uint8Array): this {
+    this.varint(value.length);
+    return this.raw(value);
+  }
+
+  /** Bytes without a length prefix (already-encoded parts). */
+  raw(value: Uint8Array): this {
+    this.reserve(value.length);
+    this.data.set(value, this.length);
+    this.length += value.length;
+    return this;
+  }
+
+  string(value: string): this {
+    return this.bytes(textEncoder.encode(value));
+  }
+
+  private reserve(extra: number): void {
+    if (this.length + extra <= this.data.length) return;
+    const grown = new Uint8Array(Math.max(this.data.length * 2, this.length + extra));
+    grown.set(this.data.subarray(0, this.length));
+    this.data = grown;
+    this.view = new DataView(grown.buffer);
+  }
+}
+
+/** Reads what BinaryWriter wrote; throws CodecError on truncated or malformed input. */
+export class BinaryReader {
+  private readonly data: Uint8Array;
+  private readonly view: DataView;
+  private offset = 0;
+
+  constructor(data: Uint8Array) {
+    this.data = data;
+    this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  get done(): boolean {
+    return this.offset === this.data.length;
+  }
+
+  get position(): number {
+    return this.offset;
+  }
+
+  u8(): number {
+    if (this.offset >= this.data.length) throw new CodecError('truncated input');
+    return this.data[this.offset++] as number;
+  }
+
+  varint(): number {
+    let value = 0;
+    let scale = 1;
+    for (let i = 0; i < 8; i++) {
+      const byte = this.u8();
+      value += (byte & 0x7f) * scale;
+      if (byte < 0x80) {
+        if (!Number.isSafeInteger(value)) throw new CodecError('varint out of range');
+        return value;
+      }
+      scale *= 0x80;
+    }
+    throw new CodecError('varint too long');
+  }
+
+  i64(): bigint {
+    if (this.offset + 8 > this.data.length) throw new CodecError('truncated input');
+    const value = this.view.getBigInt64(this.offset, true);
+    this.offset += 8;
+    return value;
+  }
+
+  /** A length-prefixed byte string, copied so it outlives the input buffer. */
+  bytes(): Uint8Array {
+    const length = this.varint();
+    return this.raw(length).slice();
+  }
+
+  /** A view of the next `length` bytes. */
+  raw(length: number): Uint8Array {
+    if (this.offset + length > this.data.length) throw new CodecError('truncated input');
+    const out = this.data.subarray(this.offset, this.offset + length);
+    this.offset += length;
+    return out;
+  }
+
+  string(): string {
+    const length = this.varint();
+    try {
+      return textDecoder.decode(this.raw(length));
+    } catch {
+      throw new CodecError('invalid utf-8');
+    }
+  }
+
+  /** A count of items that each take at least one byte: refuses counts the input cannot hold. */
+  count(): number {
+    const n = this.varint();
+    if (n > this.data.length - this.offset) throw new CodecError('count exceeds input');
+    return n;
+  }
+}
