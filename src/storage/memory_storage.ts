@@ -2,6 +2,7 @@ import type { Entry, HardState, Membership, Snapshot } from '../core/types.js';
 import { assert } from '../lib/assert.js';
 import type { PersistedState, SaveBatch, Storage } from '../ports/storage.js';
 import { copyEntry, copyHardState, copyMembership, copySnapshot, EMPTY_HARD_STATE } from './copy.js';
+import { ByteSlab } from './byte_slab.js';
 import { checkAppend } from './log_rules.js';
 
 /** What a memory "disk" holds; shared by every handle reopened over it. */
@@ -10,6 +11,8 @@ export interface MemoryDisk {
   snapshot: Snapshot | null;
   /** entries[i].index === snapshotIndex + 1 + i, always. */
   entries: Entry[];
+  /** Where stored payloads live; entries are views into it, copied with slice() when handed out. */
+  slab: ByteSlab;
   bootstrapMembership: Membership | null;
   saveCount: number;
 }
@@ -31,6 +34,7 @@ export class MemoryStorage implements Storage {
       hardState: copyHardState(EMPTY_HARD_STATE),
       snapshot: null,
       entries: [],
+      slab: new ByteSlab(),
       bootstrapMembership: null,
       saveCount: 0,
     };
@@ -62,7 +66,10 @@ export class MemoryStorage implements Storage {
       checkAppend(entries, snapshotIndex, this.lastIndex());
       // Truncate the conflicting suffix, then append: one pass, no intermediate arrays.
       disk.entries.length = first.index - snapshotIndex - 1;
-      for (let i = 0; i < entries.length; i++) disk.entries.push(copyEntry(entries[i] as Entry));
+      for (let i = 0; i < entries.length; i++) {
+        const e = entries[i] as Entry;
+        disk.entries.push({ term: e.term, index: e.index, kind: e.kind, data: disk.slab.copy(e.data) });
+      }
     }
     if (batch.hardState !== null) disk.hardState = copyHardState(batch.hardState);
     disk.saveCount++;
