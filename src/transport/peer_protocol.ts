@@ -1,0 +1,53 @@
+/**
+ * The pure rules of the TCP peer protocol, kept apart from the sockets so they are easy to test:
+ * who may open a peer connection, what a refused caller is told, how long to wait before redialing.
+ *
+ * A peer connection carries one direction of traffic: the dialer writes a hello frame naming
+ * itself and the node it meant to reach, then batches; the acceptor only reads. Each pair of nodes
+ * therefore has two connections, which avoids any "who dials whom" race on reconnect.
+ */
+import type { NodeId } from '../core/types.js';
+import type { DecodeError, Frame } from './codec.js';
+
+/** First redial delay after a connection fails or drops; doubles up to the maximum. */
+export const RECONNECT_BACKOFF_INITIAL_MS = 50;
+export const RECONNECT_BACKOFF_MAX_MS = 2_000;
+/** A dial that has not connected by then is abandoned (then retried with backoff). */
+export const CONNECT_TIMEOUT_MS = 3_000;
+/** An accepted connection must identify itself within this time or it is refused. */
+export const HANDSHAKE_TIMEOUT_MS = 5_000;
+/** Frames kept for a peer while its connection is being set up; beyond it they are dropped. */
+export const OUTBOX_BYTES_MAX = 8 * 1024 * 1024;
+/** Bytes queued in a socket a slow peer has not read yet; beyond it new frames are dropped. */
+export const SOCKET_BACKLOG_BYTES_MAX = 32 * 1024 * 1024;
+/** How long a refused connection may linger to flush the refusal line before it is destroyed. */
+export const REFUSAL_LINGER_MS = 1_000;
+
+export function nextBackoffMs(currentMs: number): number {
+  return Math.min(RECONNECT_BACKOFF_MAX_MS, Math.max(RECONNECT_BACKOFF_INITIAL_MS, currentMs * 2));
+}
+
+/**
+ * The one line a refused caller reads. It starts with "-ERR" so a Redis client that dialled the
+ * peer port by mistake shows it as an ordinary error reply instead of hanging.
+ */
+export function refusalLine(reason: string): string {
+  return `-ERR kv-sim peer port: ${reason}; this port only speaks the kv-sim peer protocol\r\n`;
+}
+
+export type HandshakeVerdict = { ok: true; peer: NodeId } | { ok: false; reason: string };
+
+/** Judges the first frame of an accepted connection (or the decode error that came instead). */
+export function judgeHandshake(
+  first: Frame | DecodeError,
+  self: NodeId,
+  knownPeers: ReadonlySet<NodeId>,
+): HandshakeVerdict {
+  if ('type' in first) return { ok: false, reason: `not a peer handshake (${first.reason})` };
+  if (first.kind !== 'hello') return { ok: false, reason: 'expected a hello frame first' };
+  if (first.to !== self) return { ok: false, reason: `this is node ${self}, not node ${first.to}` };
+  if (first.from === self || !knownPeers.has(first.from)) {
+    return { ok: false, reason: `node ${first.from} is not a peer of node ${self}` };
+  }
+  return { ok: true, peer: first.from };
+}

@@ -1,0 +1,123 @@
+/**
+ * The send side shared by the MessagePort and TCP transports: asks the link rules what happens to
+ * each message, hands copies due now to the transport as one batch per peer, and holds delayed
+ * copies in a per-peer queue ordered by delivery time with a single timer per peer. The queue,
+ * not the timer wheel, decides the order, so a FIFO link stays FIFO whatever the timers do.
+ */
+import type { Message, NodeId } from '../core/types.js';
+import { Prng } from '../lib/prng.js';
+import { LinkRules, type LinkRulesState } from './link_rules.js';
+
+/** Node's timers run on a millisecond clock that may lag a sub-ms clock: deliver what is this close. */
+const DUE_TOLERANCE_MS = 1;
+
+export interface RoutedSenderOptions {
+  self: NodeId;
+  /** Every node of the cluster (used by partition/isolate called on `rules` directly). */
+  members: readonly NodeId[];
+  /** Seed of the link rules' random draws (loss, duplication, jitter). */
+  seed: number;
+  /** A monotonic clock in ms; defaults to performance.now(). */
+  nowMs?: () => number;
+  /** Hands one batch for one peer to the wire; called synchronously from send() or from a timer. */
+  deliver: (peer: NodeId, batch: Message[]) => void;
+}
+
+interface Held {
+  atMs: number;
+  message: Message;
+}
+
+interface PeerQueue {
+  held: Held[];
+  timer: ReturnType<typeof setTimeout> | null;
+}
+
+export class RoutedSender {
+  readonly rules: LinkRules;
+  private readonly self: NodeId;
+  private readonly nowMs: () => number;
+  private readonly deliver: (peer: NodeId, batch: Message[]) => void;
+  private readonly queues = new Map<NodeId, PeerQueue>();
+  private closed = false;
+
+  constructor(options: RoutedSenderOptions) {
+    this.self = options.self;
+    this.rules = new LinkRules([...options.members], new Prng(options.seed));
+    this.nowMs = options.nowMs ?? (() => performance.now());
+    this.deliver = options.deliver;
+  }
+
+  /** Groups the batch per peer: at most one deliver() per peer for everything due now. */
+  send(messages: readonly Message[]): void {
+    if (this.closed) return;
+    const now = this.nowMs();
+    const dueNow = new Map<NodeId, Message[]>();
+    for (const message of messages) {
+      for (const atMs of this.rules.route(this.self, message.to, now)) {
+        if (atMs <= now) {
+          const batch = dueNow.get(message.to);
+          if (batch === undefined) dueNow.set(message.to, [message]);
+          else batch.push(message);
+        } else {
+          this.hold(message.to, atMs, message);
+        }
+      }
+    }
+    for (const [peer, batch] of dueNow) this.deliver(peer, batch);
+  }
+
+  setRules(state: LinkRulesState): void {
+    this.rules.setState(state);
+  }
+
+  /** Drops everything held and cancels every timer; later sends are ignored. */
+  close(): void {
+    this.closed = true;
+    for (const queue of this.queues.values()) if (queue.timer !== null) clearTimeout(queue.timer);
+    this.queues.clear();
+  }
+
+  /** Messages held back by delays, across peers (for status and tests). */
+  get heldCount(): number {
+    let count = 0;
+    for (const queue of this.queues.values()) count += queue.held.length;
+    return count;
+  }
+
+  private hold(peer: NodeId, atMs: number, message: Message): void {
+    let queue = this.queues.get(peer);
+    if (queue === undefined) {
+      queue = { held: [], timer: null };
+      this.queues.set(peer, queue);
+    }
+    const held = queue.held;
+    // Stable insert after equal times; FIFO links always append, so the common case is O(1).
+    let at = held.length;
+    while (at > 0 && (held[at - 1] as Held).atMs > atMs) at--;
+    held.splice(at, 0, { atMs, message });
+    if (at === 0) this.arm(peer, queue);
+  }
+
+  private arm(peer: NodeId, queue: PeerQueue): void {
+    if (queue.timer !== null) clearTimeout(queue.timer);
+    const head = queue.held[0];
+    if (head === undefined) {
+      queue.timer = null;
+      return;
+    }
+    const waitMs = Math.max(1, Math.ceil(head.atMs - this.nowMs()));
+    queue.timer = setTimeout(() => this.release(peer, queue), waitMs);
+  }
+
+  private release(peer: NodeId, queue: PeerQueue): void {
+    queue.timer = null;
+    if (this.closed) return;
+    const limit = this.nowMs() + DUE_TOLERANCE_MS;
+    let count = 0;
+    while (count < queue.held.length && (queue.held[count] as Held).atMs <= limit) count++;
+    const due = queue.held.splice(0, count).map((h) => h.message);
+    this.arm(peer, queue);
+    if (due.length > 0) this.deliver(peer, due);
+  }
+}

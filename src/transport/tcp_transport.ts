@@ -1,0 +1,311 @@
+/**
+ * The Transport over TCP, and the one file that imports node:net. Each node listens on one port
+ * and dials each peer; every connection carries one direction (see peer_protocol.ts). Frames come
+ * from the pure codec; each send() writes at most one frame per peer. A peer that is down costs
+ * nothing but dropped messages (Raft retries); redials back off exponentially up to a bound.
+ */
+import * as net from 'node:net';
+import type { Message, NodeId } from '../core/types.js';
+import { SILENT_LOGGER, type Logger } from '../ports/logger.js';
+import type { Transport } from '../ports/transport.js';
+import { encodeFrames, encodeHello, FrameDecoder } from './codec.js';
+import type { LinkRules, LinkRulesState } from './link_rules.js';
+import {
+  CONNECT_TIMEOUT_MS,
+  HANDSHAKE_TIMEOUT_MS,
+  judgeHandshake,
+  nextBackoffMs,
+  OUTBOX_BYTES_MAX,
+  RECONNECT_BACKOFF_INITIAL_MS,
+  REFUSAL_LINGER_MS,
+  refusalLine,
+  SOCKET_BACKLOG_BYTES_MAX,
+} from './peer_protocol.js';
+import { RoutedSender } from './routed_sender.js';
+
+export interface PeerAddress {
+  host: string;
+  port: number;
+}
+
+export interface TcpTransportOptions {
+  self: NodeId;
+  /** Where to listen; port 0 picks a free port (see address()). */
+  listen: PeerAddress;
+  /** Where each peer listens; may be completed later with setPeerAddress(). */
+  peers: Iterable<[NodeId, PeerAddress]>;
+  members?: readonly NodeId[];
+  seed?: number;
+  logger?: Logger;
+  nowMs?: () => number;
+}
+
+export type TcpTransportStart = { ok: true; transport: TcpTransport } | { ok: false; error: string };
+
+/** Listens, then dials every peer; a port that cannot be bound is an error value, not a throw. */
+export function startTcpTransport(options: TcpTransportOptions): Promise<TcpTransportStart> {
+  return new Promise((resolve) => {
+    const server = net.createServer({ noDelay: true });
+    const onError = (error: NodeJS.ErrnoException): void => {
+      server.close();
+      resolve({ ok: false, error: `node ${options.self} cannot listen on ${options.listen.host}:${options.listen.port}: ${error.code ?? error.message}` });
+    };
+    server.once('error', onError);
+    server.listen({ host: options.listen.host, port: options.listen.port }, () => {
+      server.off('error', onError);
+      resolve({ ok: true, transport: new TcpTransport(options, server) });
+    });
+  });
+}
+
+type LinkState = 'connecting' | 'open' | 'backoff' | 'closed';
+
+/** The outgoing half towards one peer. */
+interface OutLink {
+  peer: NodeId;
+  address: PeerAddress;
+  state: LinkState;
+  socket: net.Socket | null;
+  outbox: Uint8Array[];
+  outboxBytes: number;
+  backoffMs: number;
+  timer: ReturnType<typeof setTimeout> | null;
+  /** Set once a failure is logged, so a peer that stays down does not flood the log. */
+  downLogged: boolean;
+}
+
+export class TcpTransport implements Transport {
+  private readonly self: NodeId;
+  private readonly logger: Logger;
+  private readonly server: net.Server;
+  private readonly sender: RoutedSender;
+  private readonly links = new Map<NodeId, OutLink>();
+  private readonly inbound = new Set<net.Socket>();
+  private readonly inboundByPeer = new Map<NodeId, net.Socket>();
+  private handler: ((message: Message) => void) | null = null;
+  private closed = false;
+
+  /** Use startTcpTransport(), which binds the server first. */
+  constructor(options: TcpTransportOptions, server: net.Server) {
+    this.self = options.self;
+    this.logger = options.logger ?? SILENT_LOGGER;
+    this.server = server;
+    const peers = [...options.peers];
+    this.sender = new RoutedSender({
+      self: options.self,
+      members: options.members ?? [options.self, ...peers.map(([id]) => id)],
+      seed: options.seed ?? options.self,
+      ...(options.nowMs !== undefined ? { nowMs: options.nowMs } : {}),
+      deliver: (peer, batch) => this.write(peer, batch),
+    });
+    server.on('connection', (socket) => this.accept(socket));
+    server.on('error', (error) => this.logger.error({ error: String(error) }, 'peer server error'));
+    for (const [peer, address] of peers) this.setPeerAddress(peer, address);
+  }
+
+  get rules(): LinkRules {
+    return this.sender.rules;
+  }
+
+  /** The address actually bound (the real port when 0 was asked for). */
+  address(): PeerAddress {
+    const bound = this.server.address();
+    if (bound === null || typeof bound === 'string') return { host: '', port: 0 };
+    return { host: bound.address, port: bound.port };
+  }
+
+  send(messages: readonly Message[]): void {
+    this.sender.send(messages);
+  }
+
+  onMessage(handler: (message: Message) => void): void {
+    this.handler = handler;
+  }
+
+  setRules(state: LinkRulesState): void {
+    this.sender.setRules(state);
+  }
+
+  /** Peers with an open outgoing connection (handshake written). */
+  connectedPeers(): NodeId[] {
+    return [...this.links.values()].filter((link) => link.state === 'open').map((link) => link.peer);
+  }
+
+  /** Sets or changes where a peer listens; the connection is redialed at once. */
+  setPeerAddress(peer: NodeId, address: PeerAddress): void {
+    if (this.closed || peer === this.self) return;
+    const old = this.links.get(peer);
+    if (old !== undefined) this.dropLink(old);
+    const link: OutLink = { peer, address, state: 'connecting', socket: null, outbox: [], outboxBytes: 0, backoffMs: 0, timer: null, downLogged: false };
+    this.links.set(peer, link);
+    this.dial(link);
+  }
+
+  /** Releases the port, every socket and every timer, synchronously. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.handler = null;
+    this.sender.close();
+    this.server.close();
+    for (const link of this.links.values()) this.dropLink(link);
+    this.links.clear();
+    for (const socket of this.inbound) socket.destroy();
+    this.inbound.clear();
+    this.inboundByPeer.clear();
+  }
+
+  // ---- outgoing ---------------------------------------------------------------------------
+
+  private dial(link: OutLink): void {
+    link.state = 'connecting';
+    const socket = net.connect({ host: link.address.host, port: link.address.port, noDelay: true });
+    link.socket = socket;
+    link.timer = setTimeout(() => socket.destroy(new Error('connect timeout')), CONNECT_TIMEOUT_MS);
+    socket.once('connect', () => {
+      if (link.socket !== socket) return;
+      this.clearTimer(link);
+      link.state = 'open';
+      link.backoffMs = 0;
+      if (link.downLogged) this.logger.info({ peer: link.peer }, 'connected to peer again');
+      link.downLogged = false;
+      socket.write(encodeHello(this.self, link.peer));
+      for (const frame of link.outbox) socket.write(frame);
+      link.outbox = [];
+      link.outboxBytes = 0;
+    });
+    // The acceptor never writes, except one refusal line: show it to whoever reads the log.
+    socket.on('data', (chunk: Buffer) => {
+      this.logger.warn({ peer: link.peer, reply: chunk.toString('utf8', 0, 200).trim() }, 'peer refused our connection');
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      if (!link.downLogged) this.logger.warn({ peer: link.peer, error: error.code ?? error.message }, 'cannot reach peer; retrying with backoff');
+      link.downLogged = true;
+    });
+    socket.once('close', () => {
+      if (link.socket !== socket || link.state === 'closed') return;
+      this.clearTimer(link);
+      link.socket = null;
+      link.state = 'backoff';
+      link.outbox = [];
+      link.outboxBytes = 0;
+      link.backoffMs = link.backoffMs === 0 ? RECONNECT_BACKOFF_INITIAL_MS : nextBackoffMs(link.backoffMs);
+      link.timer = setTimeout(() => {
+        link.timer = null;
+        if (link.state === 'backoff') this.dial(link);
+      }, link.backoffMs);
+    });
+  }
+
+  private write(peer: NodeId, batch: Message[]): void {
+    const link = this.links.get(peer);
+    if (link === undefined || link.state === 'backoff' || link.state === 'closed') return; // dropped
+    const { frames, oversized } = encodeFrames(batch);
+    if (oversized.length > 0) this.logger.error({ peer, count: oversized.length }, 'dropped messages larger than a frame may be');
+    for (const frame of frames) {
+      if (link.state === 'open' && link.socket !== null) {
+        if (link.socket.writableLength > SOCKET_BACKLOG_BYTES_MAX) return; // peer not reading: drop
+        link.socket.write(frame);
+      } else if (link.outboxBytes + frame.length <= OUTBOX_BYTES_MAX) {
+        link.outbox.push(frame);
+        link.outboxBytes += frame.length;
+      }
+    }
+  }
+
+  private dropLink(link: OutLink): void {
+    link.state = 'closed';
+    this.clearTimer(link);
+    link.socket?.destroy();
+    link.socket = null;
+    link.outbox = [];
+  }
+
+  private clearTimer(link: OutLink): void {
+    if (link.timer !== null) clearTimeout(link.timer);
+    link.timer = null;
+  }
+
+  // ---- incoming ---------------------------------------------------------------------------
+
+  private accept(socket: net.Socket): void {
+    if (this.closed) {
+      socket.destroy();
+      return;
+    }
+    this.inbound.add(socket);
+    const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    const decoder = new FrameDecoder();
+    let peer: NodeId | null = null;
+    let done = false;
+    const handshakeTimer = setTimeout(() => refuse('no handshake in time'), HANDSHAKE_TIMEOUT_MS);
+    const refuse = (reason: string): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(handshakeTimer);
+      this.logger.warn({ remote, reason }, 'refused a connection on the peer port');
+      socket.end(refusalLine(reason));
+      setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS).unref();
+    };
+    socket.on('data', (chunk: Buffer) => {
+      if (done) return;
+      const { frames, error } = decoder.push(chunk);
+      for (const frame of frames) {
+        if (peer === null) {
+          const verdict = judgeHandshake(frame, this.self, new Set(this.links.keys()));
+          if (!verdict.ok) return refuse(verdict.reason);
+          peer = verdict.peer;
+          clearTimeout(handshakeTimer);
+          this.adoptInbound(peer, socket);
+        } else if (frame.kind !== 'batch') {
+          done = true;
+          return this.dropInbound(socket, peer, 'a second hello frame');
+        } else {
+          this.deliver(peer, frame.messages);
+          if (this.closed || done) return;
+        }
+      }
+      if (error !== null) {
+        if (peer === null) {
+          const verdict = judgeHandshake(error, this.self, new Set(this.links.keys()));
+          return refuse(verdict.ok ? 'protocol error' : verdict.reason);
+        }
+        done = true;
+        this.dropInbound(socket, peer, `bad frame: ${error.reason} (${error.detail})`);
+      }
+    });
+    socket.on('error', () => {}); // a reset by the peer ends in 'close'; nothing else to do
+    socket.once('close', () => {
+      done = true;
+      clearTimeout(handshakeTimer);
+      this.inbound.delete(socket);
+      if (peer !== null && this.inboundByPeer.get(peer) === socket) this.inboundByPeer.delete(peer);
+    });
+  }
+
+  /** A peer that redials replaces its old connection (the old one may be half dead). */
+  private adoptInbound(peer: NodeId, socket: net.Socket): void {
+    const old = this.inboundByPeer.get(peer);
+    if (old !== undefined && old !== socket) old.destroy();
+    this.inboundByPeer.set(peer, socket);
+  }
+
+  private dropInbound(socket: net.Socket, peer: NodeId, why: string): void {
+    this.logger.warn({ peer, why }, 'closing a peer connection after a protocol error');
+    socket.destroy();
+  }
+
+  private deliver(peer: NodeId, messages: Message[]): void {
+    const handler = this.handler;
+    if (handler === null) return;
+    for (const message of messages) {
+      // A connection speaks for the node that named itself in the handshake, and only to us.
+      if (message.from !== peer || message.to !== this.self) {
+        this.logger.warn({ peer, from: message.from, to: message.to }, 'dropped a message with a wrong sender or recipient');
+        continue;
+      }
+      handler(message);
+      if (this.closed) return;
+    }
+  }
+}
