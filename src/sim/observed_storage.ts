@@ -1,0 +1,47 @@
+/**
+ * A storage port that passes every call to the real (memory) storage and shows the checkers what
+ * reached the disk: the state loaded at start and every batch saved. Outside the code under
+ * test: the driver sees an ordinary Storage.
+ */
+import type { Entry, Membership, NodeId, Snapshot } from '../core/types.js';
+import type { PersistedState, SaveBatch, Storage } from '../ports/storage.js';
+
+export interface StorageObserver {
+  onLoad(node: NodeId, persisted: PersistedState): void;
+  onSave(node: NodeId, entries: readonly Entry[]): void;
+}
+
+export class ObservedStorage implements Storage {
+  private readonly inner: Storage;
+  private readonly node: NodeId;
+  private readonly observer: StorageObserver;
+
+  constructor(inner: Storage, node: NodeId, observer: StorageObserver) {
+    this.inner = inner;
+    this.node = node;
+    this.observer = observer;
+  }
+
+  load(): PersistedState {
+    const persisted = this.inner.load();
+    this.observer.onLoad(this.node, persisted);
+    return persisted;
+  }
+
+  bootstrap(membership: Membership): void {
+    this.inner.bootstrap(membership);
+  }
+
+  save(batch: SaveBatch): void {
+    this.inner.save(batch);
+    if (batch.entries.length > 0) this.observer.onSave(this.node, batch.entries);
+  }
+
+  saveSnapshot(snapshot: Snapshot): void {
+    this.inner.saveSnapshot(snapshot);
+  }
+
+  close(): void {
+    this.inner.close();
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * One seeded simulation run: start the cluster, run the client workload and the nemesis for the
+ * faulty phase, then a quiet period (everything healed and restarted) in which the cluster must
+ * settle within a bound (liveness). Every checker runs throughout; the first violation stops the
+ * run and is reported with the seed, the virtual time and the command that replays it.
+ */
+import { InvariantViolation } from '../lib/assert.js';
+import { Prng } from '../lib/prng.js';
+import type { NodeId } from '../core/types.js';
+import type { Violation } from './checkers/violation.js';
+import { Nemesis } from './nemesis.js';
+import { DEFAULT_SIMULATION, resolveSimulationOptions, type SimulationOptions } from './simulation_options.js';
+import { Simulator } from './simulator.js';
+import { Workload } from './workload.js';
+
+/** How often, in virtual ms, the quiet period checks whether the cluster has settled. */
+const SETTLE_CHECK_INTERVAL_MS = 50;
+
+export interface SimulationResult {
+  seed: number;
+  ok: boolean;
+  violation: Violation | null;
+  traceHash: string;
+  /** Virtual time simulated, in ms. */
+  virtualMs: number;
+  /** Virtual ms from the start of the quiet period until the cluster settled (or the bound). */
+  settleMs: number;
+  /** The command line that replays this run exactly. */
+  replay: string;
+  stats: {
+    events: number;
+    messagesSent: number;
+    messagesDelivered: number;
+    writesAcked: number;
+    readsOk: number;
+    retries: number;
+    clientTimeouts: number;
+    elections: number;
+    faults: number;
+    crashes: number;
+    committedIndex: number;
+  };
+}
+
+export function runSimulation(partial: Partial<SimulationOptions>): SimulationResult {
+  const options = resolveSimulationOptions(partial);
+  const sim = new Simulator(options);
+  const random = new Prng(options.seed ^ 0x5eed5eed).fork();
+  const workload = new Workload(sim, random.fork(), options.clients, options.keys);
+  const nemesis = new Nemesis(sim, random.fork(), options);
+  const checkers = sim.checkers;
+  const quietStartMs = options.durationMs;
+  const deadlineMs = quietStartMs + options.quietMs;
+  let settledAtMs = -1;
+  let events = 0;
+
+  const checkSettled = (): void => {
+    if (settledAtMs >= 0) return;
+    if (unsettledReason(sim, workload) === null) settledAtMs = sim.queue.nowMs;
+    else sim.queue.after(SETTLE_CHECK_INTERVAL_MS, checkSettled);
+  };
+  sim.queue.at(quietStartMs, () => {
+    workload.stopping = true;
+    nemesis.quiet();
+    checkSettled();
+  });
+
+  try {
+    sim.start();
+    workload.start();
+    nemesis.start();
+    while (checkers.violation === null && settledAtMs < 0) {
+      if (sim.queue.peekTimeMs() > deadlineMs) {
+        checkers.report('liveness', `not settled ${options.quietMs} ms after the quiet period began: ${unsettledReason(sim, workload)}`);
+        break;
+      }
+      if (!sim.queue.runNext()) break;
+      events++;
+    }
+    if (checkers.violation === null && settledAtMs >= 0) checkers.durability.checkAllApplied(appliedByNode(sim));
+  } catch (error) {
+    // A failed assertion in the code under test (or a crash) is a finding like any other.
+    const checker = error instanceof InvariantViolation ? 'invariant' : 'exception';
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    checkers.violation ??= { checker, message, timeMs: sim.queue.nowMs };
+  }
+
+  return {
+    seed: options.seed,
+    ok: checkers.violation === null,
+    violation: checkers.violation,
+    traceHash: sim.trace.hex(),
+    virtualMs: sim.queue.nowMs,
+    settleMs: settledAtMs >= 0 ? settledAtMs - quietStartMs : options.quietMs,
+    replay: replayCommand(options),
+    stats: {
+      events,
+      messagesSent: sim.stats.messagesSent,
+      messagesDelivered: sim.stats.messagesDelivered,
+      ...workload.stats,
+      elections: checkers.elections.elections,
+      faults: nemesis.faults,
+      crashes: sim.stats.crashes,
+      committedIndex: checkers.committed.lastIndex,
+    },
+  };
+}
+
+/** Null once the cluster has settled: one leader everyone follows, all applied, clients done. */
+function unsettledReason(sim: Simulator, workload: Workload): string | null {
+  const statuses = sim.nodeIds.map((id) => sim.node(id).driver?.status() ?? null);
+  if (statuses.some((status) => status === null)) return 'a node is down';
+  const leaders = statuses.filter((status) => status?.role === 'leader');
+  const describe = statuses.map((s) => `${s?.id}:${s?.role}/t${s?.term}/applied ${s?.appliedIndex}`).join(', ');
+  if (leaders.length !== 1) return `${leaders.length} leaders (${describe})`;
+  const leader = leaders[0];
+  if (leader === null || leader === undefined) return 'no leader';
+  if (statuses.some((status) => status?.leader !== leader.id || status.term !== leader.term)) return `nodes disagree on the leader (${describe})`;
+  if (leader.commitIndex !== leader.lastIndex) return `leader ${leader.id} has uncommitted entries up to ${leader.lastIndex} (commit ${leader.commitIndex})`;
+  if (statuses.some((status) => status?.appliedIndex !== leader.commitIndex)) return `not every node applied ${leader.commitIndex} (${describe})`;
+  const busy = workload.busyClients();
+  if (busy > 0) return `${busy} client operation(s) still pending (${describe})`;
+  return null;
+}
+
+function appliedByNode(sim: Simulator): Map<NodeId, number> {
+  return new Map(sim.nodeIds.map((id) => [id, sim.node(id).driver?.status().appliedIndex ?? 0]));
+}
+
+/** The CLI line that reproduces a run: the seed plus every option that differs from the default. */
+export function replayCommand(options: SimulationOptions): string {
+  const parts = [`kv-sim sim --seed ${options.seed} --nodes ${options.nodes}`];
+  const d = DEFAULT_SIMULATION;
+  if (options.clients !== d.clients) parts.push(`--clients ${options.clients}`);
+  if (options.keys !== d.keys) parts.push(`--keys ${options.keys}`);
+  if (options.durationMs !== d.durationMs) parts.push(`--duration-ms ${options.durationMs}`);
+  if (options.quietMs !== d.quietMs) parts.push(`--quiet-ms ${options.quietMs}`);
+  if (options.nemesis.join(',') !== d.nemesis.join(',')) parts.push(`--nemesis ${options.nemesis.length > 0 ? options.nemesis.join(',') : 'none'}`);
+  if (options.faultIntervalMinMs !== d.faultIntervalMinMs) parts.push(`--fault-interval-min-ms ${options.faultIntervalMinMs}`);
+  if (options.faultIntervalMaxMs !== d.faultIntervalMaxMs) parts.push(`--fault-interval-max-ms ${options.faultIntervalMaxMs}`);
+  const unsafe = Object.entries(options.unsafe).filter(([, on]) => on === true).map(([name]) => name);
+  if (unsafe.length > 0) parts.push(`--unsafe ${unsafe.join(',')}`);
+  return parts.join(' ');
+}

@@ -1,0 +1,301 @@
+/**
+ * N node drivers in one thread on virtual time. The network delivers messages as queue events
+ * whose times come from LinkRules (seeded), each node keeps a MemoryStorage that survives
+ * crashes, and everything volatile (driver, core, state machine, in-flight messages to the node)
+ * is dropped on a crash. The same fault verbs as the emulator: partition, one-way, isolate,
+ * heal, link settings, crash, restart, pause, resume.
+ */
+import type { Message, NodeId, Role } from '../core/types.js';
+import { Prng } from '../lib/prng.js';
+import { SILENT_LOGGER } from '../ports/logger.js';
+import type { LinkSettings, Transport } from '../ports/transport.js';
+import { NodeDriver } from '../node/node_driver.js';
+import type { NodeEvent, ProposalOutcome, ReadOutcome } from '../node/types.js';
+import { MemoryStorage } from '../storage/memory_storage.js';
+import { LinkRules } from '../transport/link_rules.js';
+import { SafetyCheckers } from './checkers/safety_checkers.js';
+import { EventQueue } from './event_queue.js';
+import { ObservedStorage } from './observed_storage.js';
+import { RegisterMachine } from './register_machine.js';
+import type { SimulationOptions } from './simulation_options.js';
+import { TraceHash } from './trace_hash.js';
+
+/** One-way latency of a healthy link and of a client's request or reply, in virtual ms. */
+const NETWORK_BASE_DELAY_MS = 1;
+const CLIENT_LATENCY_MS = 1;
+/** Ticks before the driver fails a pending request with a timeout. */
+const REQUEST_TIMEOUT_TICKS = 50;
+/** Deliveries held for a paused node; more are dropped, like a full socket buffer. */
+const HELD_DELIVERIES_MAX = 10_000;
+
+const MESSAGE_CODES: Record<Message['type'], number> = {
+  vote: 1,
+  'vote-response': 2,
+  append: 3,
+  'append-response': 4,
+  heartbeat: 5,
+  'heartbeat-response': 6,
+};
+
+export interface SimNode {
+  readonly id: NodeId;
+  storage: MemoryStorage;
+  driver: NodeDriver | null;
+  /** Bumped on every crash and restart: events of an older incarnation are void. */
+  incarnation: number;
+  paused: boolean;
+  held: Array<() => void>;
+  handler: ((message: Message) => void) | null;
+  role: Role;
+  term: number;
+}
+
+export interface SimStats {
+  messagesSent: number;
+  messagesDelivered: number;
+  crashes: number;
+  restarts: number;
+  pauses: number;
+}
+
+export class Simulator {
+  readonly options: SimulationOptions;
+  readonly queue = new EventQueue();
+  readonly random: Prng;
+  readonly rules: LinkRules;
+  readonly checkers: SafetyCheckers;
+  readonly trace = new TraceHash();
+  readonly nodes = new Map<NodeId, SimNode>();
+  readonly nodeIds: NodeId[];
+  readonly stats: SimStats = { messagesSent: 0, messagesDelivered: 0, crashes: 0, restarts: 0, pauses: 0 };
+  private readonly nodeRandom: Prng;
+
+  constructor(options: SimulationOptions) {
+    this.options = options;
+    const root = new Prng(options.seed);
+    this.random = root.fork();
+    this.nodeRandom = root.fork();
+    this.nodeIds = Array.from({ length: options.nodes }, (_, i) => i + 1);
+    this.rules = new LinkRules(this.nodeIds, root.fork());
+    this.checkers = new SafetyCheckers(() => this.queue.nowMs);
+    for (const id of this.nodeIds) {
+      this.nodes.set(id, { id, storage: new MemoryStorage(), driver: null, incarnation: 0, paused: false, held: [], handler: null, role: 'follower', term: 0 });
+    }
+  }
+
+  start(): void {
+    for (const id of this.nodeIds) this.startNode(this.node(id));
+  }
+
+  // --- fault verbs ---------------------------------------------------------------------------
+
+  partition(groups: NodeId[][]): void {
+    this.rules.partition(groups);
+  }
+
+  partitionOneWay(from: NodeId, to: NodeId): void {
+    this.rules.partitionOneWay(from, to);
+  }
+
+  isolate(node: NodeId): void {
+    this.rules.isolate(node);
+  }
+
+  heal(): void {
+    this.rules.heal();
+  }
+
+  setLink(a: NodeId, b: NodeId, settings: Partial<LinkSettings>): void {
+    this.rules.setLink(a, b, settings);
+  }
+
+  resetLinks(): void {
+    this.rules.resetLinks();
+  }
+
+  /** Drops the driver and everything volatile; the storage (the "disk") stays. */
+  crash(id: NodeId): void {
+    const node = this.node(id);
+    if (node.driver === null) return;
+    node.driver = null;
+    node.handler = null;
+    node.incarnation++;
+    node.paused = false;
+    node.held = [];
+    node.role = 'follower';
+    // A fresh handle over the same disk; the old one is fenced so a dead node cannot write.
+    node.storage = node.storage.reopen();
+    this.stats.crashes++;
+  }
+
+  restart(id: NodeId): void {
+    const node = this.node(id);
+    if (node.driver !== null) return;
+    this.stats.restarts++;
+    this.startNode(node);
+  }
+
+  pause(id: NodeId): void {
+    const node = this.node(id);
+    if (node.driver === null || node.paused) return;
+    node.paused = true;
+    this.stats.pauses++;
+  }
+
+  resume(id: NodeId): void {
+    const node = this.node(id);
+    if (!node.paused) return;
+    node.paused = false;
+    const held = node.held;
+    node.held = [];
+    for (const deliver of held) deliver();
+    node.driver?.flush();
+  }
+
+  isUp(id: NodeId): boolean {
+    const node = this.node(id);
+    return node.driver !== null && !node.paused;
+  }
+
+  /** The live leader with the highest term, or 0 when none is known. */
+  currentLeader(): NodeId {
+    let leader = 0;
+    let term = -1;
+    for (const node of this.nodes.values()) {
+      if (node.driver !== null && node.role === 'leader' && node.term > term) {
+        leader = node.id;
+        term = node.term;
+      }
+    }
+    return leader;
+  }
+
+  // --- client requests -----------------------------------------------------------------------
+
+  submitWrite(target: NodeId, command: Uint8Array, reply: (outcome: ProposalOutcome) => void): void {
+    this.toNode(target, (driver) => driver.propose(command, (outcome) => this.queue.after(CLIENT_LATENCY_MS, () => reply(outcome))));
+  }
+
+  submitRead(target: NodeId, query: Uint8Array, reply: (outcome: ReadOutcome) => void): void {
+    this.toNode(target, (driver) =>
+      driver.read(query, 'linearizable', (outcome) => this.queue.after(CLIENT_LATENCY_MS, () => reply(outcome))),
+    );
+  }
+
+  /** A request reaches a node after the client latency; a down node never answers. */
+  private toNode(target: NodeId, handle: (driver: NodeDriver) => void): void {
+    this.queue.after(CLIENT_LATENCY_MS, () => {
+      const node = this.node(target);
+      const driver = node.driver;
+      if (driver === null) return;
+      if (node.paused) this.hold(node, () => node.driver === driver && handle(driver));
+      else handle(driver);
+    });
+  }
+
+  // --- nodes ---------------------------------------------------------------------------------
+
+  node(id: NodeId): SimNode {
+    const node = this.nodes.get(id);
+    if (node === undefined) throw new RangeError(`no node ${id} (nodes are 1..${this.nodeIds.length})`);
+    return node;
+  }
+
+  private startNode(node: SimNode): void {
+    node.incarnation++;
+    const incarnation = node.incarnation;
+    const options = this.options;
+    let closed = false;
+    const transport: Transport = {
+      send: (messages) => {
+        if (!closed) for (const message of messages) this.send(message);
+      },
+      onMessage: (handler) => {
+        node.handler = handler;
+      },
+      close: () => {
+        closed = true;
+      },
+    };
+    const driver: NodeDriver = new NodeDriver({
+      raft: {
+        electionTimeoutTicks: options.electionTimeoutTicks,
+        heartbeatIntervalTicks: options.heartbeatIntervalTicks,
+        preVote: true,
+        checkQuorum: true,
+        inflightAppendsMax: 64,
+        appendBytesMax: 1 << 20,
+        inflightBytesMax: 16 << 20,
+        uncommittedEntriesMax: 10_000,
+        unsafe: options.unsafe,
+      },
+      id: node.id,
+      seed: this.nodeRandom.nextUint32(),
+      initialMembership: { voters: [...this.nodeIds], learners: [] },
+      storage: new ObservedStorage(node.storage, node.id, this.checkers),
+      transport,
+      stateMachine: new RegisterMachine(),
+      logger: SILENT_LOGGER,
+      requestFlush: () =>
+        this.queue.after(0, () => {
+          if (node.driver === driver && !node.paused) driver.flush();
+        }),
+      requestTimeoutTicks: REQUEST_TIMEOUT_TICKS,
+      onEvent: (event) => this.observe(node, event),
+    });
+    node.driver = driver;
+    const status = driver.status();
+    node.role = status.role;
+    node.term = status.term;
+    this.scheduleTick(node, incarnation, this.queue.nowMs + this.random.next() * options.tickMs);
+  }
+
+  private scheduleTick(node: SimNode, incarnation: number, atMs: number): void {
+    this.queue.at(atMs, () => {
+      if (node.incarnation !== incarnation || node.driver === null) return;
+      if (!node.paused) node.driver.tick();
+      this.scheduleTick(node, incarnation, atMs + this.options.tickMs);
+    });
+  }
+
+  private observe(node: SimNode, event: NodeEvent): void {
+    if (event.type === 'leader-changed') {
+      node.role = event.role;
+      node.term = event.term;
+      this.trace.mix(node.id * 16 + (event.role === 'leader' ? 1 : 0));
+      this.trace.mix(event.term);
+      this.checkers.onSoftState(node.id, event.role, event.term);
+    } else {
+      this.trace.mix(node.id);
+      this.trace.mix(event.index);
+      this.checkers.onApplied(node.id, event.entries);
+    }
+  }
+
+  private send(message: Message): void {
+    const target = this.nodes.get(message.to);
+    if (target === undefined || target.driver === null) return;
+    this.stats.messagesSent++;
+    const incarnation = target.incarnation;
+    for (const timeMs of this.rules.route(message.from, message.to, this.queue.nowMs)) {
+      this.queue.at(timeMs + NETWORK_BASE_DELAY_MS, () => this.deliver(target, incarnation, message));
+    }
+  }
+
+  private deliver(target: SimNode, incarnation: number, message: Message): void {
+    // Messages in flight to a node that crashed since they were sent are lost with it.
+    if (target.incarnation !== incarnation || target.handler === null) return;
+    if (target.paused) {
+      this.hold(target, () => target.incarnation === incarnation && this.deliver(target, incarnation, message));
+      return;
+    }
+    this.stats.messagesDelivered++;
+    this.trace.mix(this.queue.nowMs);
+    this.trace.mix(message.from * 256 + message.to * 8 + MESSAGE_CODES[message.type]);
+    target.handler(message);
+  }
+
+  private hold(node: SimNode, deliver: () => void): void {
+    if (node.held.length < HELD_DELIVERIES_MAX) node.held.push(deliver);
+  }
+}
