@@ -5,6 +5,7 @@ import type { Logger } from '../ports/logger.js';
 import type { Transport } from '../ports/transport.js';
 import { ChannelTransport } from '../transport/channel_transport.js';
 import type { LinkRulesState } from '../transport/link_rules.js';
+import { startTcpTransport } from '../transport/tcp_transport.js';
 import type { NodeConfig } from './node_config.js';
 import { NodeConfigError } from './check_node_config.js';
 
@@ -46,5 +47,35 @@ export async function openPeerTransport(config: NodeConfig, logger: Logger): Pro
       },
     };
   }
-  throw new NodeConfigError('the tcp transport is not available yet');
+  const started = await startTcpTransport({
+    self: config.id,
+    listen: { host: config.host, port: spec.listenPort },
+    peers: spec.peers.map(({ peer, host, port }): [NodeId, { host: string; port: number }] => [peer, { host, port }]),
+    members: config.members,
+    seed: linkSeed(config),
+    logger,
+  });
+  if (!started.ok) throw new NodeConfigError(started.error);
+  const transport = started.transport;
+  if (config.linkRules !== undefined) transport.setRules(config.linkRules);
+  const port = transport.address().port;
+  return {
+    transport,
+    port,
+    endpoint: `tcp://${urlHost(config.host)}:${port}`,
+    setRules: (state) => transport.setRules(state),
+    replacePeerPort: () => {
+      throw new NodeConfigError('this node uses the tcp transport; it has no MessagePorts');
+    },
+    setPeerAddresses: (peers) => {
+      for (const { peer, host, port: peerPort } of peers) transport.setPeerAddress(peer, { host, port: peerPort });
+    },
+  };
+}
+
+/** The host part of a URL: a wildcard bind address is reached over loopback; IPv6 gets brackets. */
+export function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
 }
