@@ -96,7 +96,7 @@ export class ClusterSupervisor implements Cluster {
     }
   }
 
-  status(): Promise<ClusterNodeStatus[]> {
+  async status(): Promise<ClusterNodeStatus[]> {
     this.checkRunning();
     return Promise.all(this.nodeIds.map((id) => this.nodeStatus(this.slot(id))));
   }
@@ -184,23 +184,23 @@ export class ClusterSupervisor implements Cluster {
     this.events.emit('node-restarted', { node });
   }
 
-  partition(groups: NodeId[][]): Promise<void> {
+  async partition(groups: NodeId[][]): Promise<void> {
     if (!Array.isArray(groups) || groups.some((g) => !Array.isArray(g))) throw new ClusterError('partition takes groups of node ids, e.g. [[1, 2], [3, 4, 5]]');
     for (const group of groups) for (const id of group) this.slot(id);
     return this.changeRules((rules) => rules.partition(groups));
   }
 
-  partitionOneWay(from: NodeId, to: NodeId): Promise<void> {
+  async partitionOneWay(from: NodeId, to: NodeId): Promise<void> {
     this.checkPair(from, to);
     return this.changeRules((rules) => rules.partitionOneWay(from, to));
   }
 
-  isolate(node: NodeId): Promise<void> {
+  async isolate(node: NodeId): Promise<void> {
     this.slot(node);
     return this.changeRules((rules) => rules.isolate(node));
   }
 
-  heal(): Promise<void> {
+  async heal(): Promise<void> {
     return this.changeRules((rules) => rules.heal());
   }
 
