@@ -1,5 +1,5 @@
 import { accessSync, constants, existsSync, mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import sqlite3 from 'node-sqlite3-wasm';
 import type { Database as SqliteDatabase, Statement } from 'node-sqlite3-wasm';
 import type { Entry, Membership, NodeId, Snapshot } from '../core/types.js';
@@ -33,6 +33,12 @@ const { Database } = sqlite3;
 export type FsyncPolicy = 'always' | 'batch' | 'never';
 
 const SYNCHRONOUS: Record<FsyncPolicy, string> = { always: 'FULL', batch: 'NORMAL', never: 'OFF' };
+
+/**
+ * Files open in this thread. breakStaleLock must never break the lock of a live handle; across
+ * threads and processes only the caller can know the owner is gone, but here we can check.
+ */
+const openFiles = new Set<string>();
 
 export interface SqliteStorageOptions {
   /** Directory of the node's database; created when missing. */
@@ -80,8 +86,9 @@ export class SqliteStorage implements Storage {
     if (!Number.isSafeInteger(options.nodeId) || options.nodeId <= 0) {
       throw new RangeError(`SqliteStorage: node id must be a positive integer, got ${String(options.nodeId)}`);
     }
-    this.file = sqliteFileFor(options.dataDir, options.nodeId);
+    this.file = resolve(sqliteFileFor(options.dataDir, options.nodeId));
     prepareDirectory(options.dataDir);
+    if (openFiles.has(this.file)) throw inUse(this.file);
     handleLock(this.file, options.breakStaleLock === true);
     this.db = openDatabase(this.file);
     try {
@@ -99,6 +106,7 @@ export class SqliteStorage implements Storage {
       this.db.close();
       throw error;
     }
+    openFiles.add(this.file);
     this.refreshBounds();
   }
 
@@ -170,6 +178,7 @@ export class SqliteStorage implements Storage {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    openFiles.delete(this.file);
     for (const statement of Object.values(this.statements)) statement.finalize();
     this.db.close();
   }

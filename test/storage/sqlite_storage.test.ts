@@ -119,6 +119,8 @@ describe('SqliteStorage', () => {
     first.save({ hardState: null, entries: entries(1, 2, 1) });
     expect(() => openStorage(options)).toThrow(StorageInUse);
     expect(() => openStorage(options)).toThrow(/in use.*breakStaleLock/);
+    // Breaking the lock is refused too while this thread holds the file open.
+    expect(() => openStorage({ ...options, breakStaleLock: true })).toThrow(StorageInUse);
     first.save({ hardState: null, entries: entries(3, 3, 1) }); // the owner is undisturbed
     expect(first.load().entries).toHaveLength(3);
   });
