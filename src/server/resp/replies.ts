@@ -1,0 +1,44 @@
+/** Turns key-value results and node errors into RESP replies. */
+import type { KvResult } from '../../kv/commands.js';
+import { resp, type RespValue } from '../../lib/resp/resp_types.js';
+import type { NodeError } from '../../node/types.js';
+import type { KvBackend } from './backend.js';
+
+export function renderResult(result: KvResult): RespValue {
+  switch (result.type) {
+    case 'ok':
+      return resp.ok();
+    case 'null':
+      return resp.null();
+    case 'integer':
+      return resp.integer(Number.isSafeInteger(Number(result.value)) ? Number(result.value) : result.value);
+    case 'bulk':
+      return resp.bulk(result.value);
+    case 'values':
+      return resp.array(result.values.map((value) => (value === null ? resp.null() : resp.bulk(value))));
+    case 'keys':
+      return resp.array(result.keys.map((key) => resp.bulk(key)));
+    case 'scan':
+      return resp.array([resp.bulk(String(result.cursor)), resp.array(result.keys.map((key) => resp.bulk(key)))]);
+    case 'cas':
+      return resp.array([resp.integer(result.swapped ? 1 : 0), result.current === null ? resp.null() : resp.bulk(result.current)]);
+    case 'error':
+      return resp.error(result.message);
+  }
+}
+
+/** The reply for a request the node could not serve; see dispatch.ts for the forms. */
+export function renderNodeError(error: NodeError, backend: KvBackend): RespValue {
+  switch (error.type) {
+    case 'not-leader': {
+      const address = error.leaderHint === 0 ? null : backend.clientAddressOf(error.leaderHint);
+      return resp.error(`NOTLEADER leader=${error.leaderHint} addr=${address ?? ''}`);
+    }
+    case 'proposal-dropped':
+      return resp.error(`TRYAGAIN proposal dropped: ${error.reason}`);
+    case 'timeout':
+      return resp.error('TIMEOUT request timed out; a write may or may not have been applied, retry it with the same SEQ');
+    case 'stopped':
+      return resp.error('UNAVAILABLE node is stopping');
+  }
+}
