@@ -176,7 +176,8 @@ export class TcpTransport implements Transport {
     });
     // The acceptor never writes, except one refusal line: show it to whoever reads the log.
     socket.on('data', (chunk: Buffer) => {
-      this.logger.warn({ peer: link.peer, reply: chunk.toString('utf8', 0, 200).trim() }, 'peer refused our connection');
+      if (!link.downLogged) this.logger.warn({ peer: link.peer, reply: chunk.toString('utf8', 0, 200).trim() }, 'peer refused our connection');
+      link.downLogged = true;
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
       if (!link.downLogged) this.logger.warn({ peer: link.peer, error: error.code ?? error.message }, 'cannot reach peer; retrying with backoff');

@@ -1,0 +1,146 @@
+import * as net from 'node:net';
+import { describe, it, expect, afterEach } from 'vitest';
+import type { Message } from '../../src/core/types.js';
+import type { Logger } from '../../src/ports/logger.js';
+import { encodeFrame, encodeHello } from '../../src/transport/codec.js';
+import { startTcpTransport, type TcpTransport } from '../../src/transport/tcp_transport.js';
+import { tcpMesh } from './meshes.js';
+import { waitUntilReal } from './wait.js';
+
+interface LogLine {
+  level: string;
+  fields: Record<string, unknown>;
+  message: string;
+}
+
+function recordingLogger(lines: LogLine[]): Logger {
+  const at = (level: string) => (fields: Record<string, unknown>, message: string) => lines.push({ level, fields, message });
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+const open: TcpTransport[] = [];
+afterEach(() => {
+  for (const t of open.splice(0)) t.close();
+});
+
+async function start(self: number, logger?: Logger, port = 0): Promise<TcpTransport> {
+  const started = await startTcpTransport({
+    self,
+    listen: { host: '127.0.0.1', port },
+    peers: [[2, { host: '127.0.0.1', port: 1 }]], // node 2 is a known peer; nobody listens there
+    ...(logger !== undefined ? { logger } : {}),
+  });
+  if (!started.ok) throw new Error(started.error);
+  open.push(started.transport);
+  return started.transport;
+}
+
+/** Connects a raw client, writes `bytes`, and collects what the server says until it hangs up. */
+async function rawExchange(port: number, bytes: Uint8Array | string): Promise<string> {
+  const socket = net.connect({ host: '127.0.0.1', port });
+  let reply = '';
+  let closed = false;
+  socket.on('data', (chunk: Buffer) => (reply += chunk.toString('utf8')));
+  socket.on('close', () => (closed = true));
+  socket.on('error', () => {});
+  socket.write(bytes);
+  const hungUp = await waitUntilReal(() => closed, 10_000);
+  socket.destroy();
+  expect(hungUp, 'server should close the connection').toBe(true);
+  return reply;
+}
+
+const heartbeat = (from: number, to: number, readSeq: number): Message => ({ type: 'heartbeat', from, to, term: 1, commit: 0, readSeq });
+
+describe('TCP transport: the peer port refuses strangers', () => {
+  it('answers a Redis client typing PING with one refusal line, logs it, runs nothing', async () => {
+    const log: LogLine[] = [];
+    const transport = await start(1, recordingLogger(log));
+    const received: Message[] = [];
+    transport.onMessage((m) => received.push(m));
+    for (const command of ['PING\r\n', '*1\r\n$4\r\nPING\r\n']) {
+      const reply = await rawExchange(transport.address().port, command);
+      expect(reply).toMatch(/^-ERR kv-sim peer port: not a peer handshake \(bad-magic\);[^\n]*\r\n$/);
+    }
+    expect(received).toEqual([]);
+    const refusals = log.filter((line) => line.level === 'warn' && line.message.includes('refused a connection'));
+    expect(refusals).toHaveLength(2);
+    expect(String(refusals[0]?.fields['remote'])).toContain('127.0.0.1');
+  });
+
+  it('refuses a handshake meant for another node, or from a node it does not know', async () => {
+    const transport = await start(1);
+    expect(await rawExchange(transport.address().port, encodeHello(2, 5))).toContain('this is node 1, not node 5');
+    expect(await rawExchange(transport.address().port, encodeHello(9, 1))).toContain('node 9 is not a peer of node 1');
+    expect(await rawExchange(transport.address().port, encodeFrame([heartbeat(2, 1, 0)]))).toContain('expected a hello frame first');
+  });
+
+  it('takes only messages from the node named in the handshake, addressed to itself', async () => {
+    const log: LogLine[] = [];
+    const transport = await start(1, recordingLogger(log));
+    const received: Message[] = [];
+    transport.onMessage((m) => received.push(m));
+    const socket = net.connect({ host: '127.0.0.1', port: transport.address().port });
+    socket.on('error', () => {});
+    socket.write(encodeHello(2, 1));
+    socket.write(encodeFrame([heartbeat(3, 1, 1), heartbeat(2, 4, 2), heartbeat(2, 1, 3)]));
+    expect(await waitUntilReal(() => received.length >= 1, 10_000)).toBe(true);
+    expect(received).toEqual([heartbeat(2, 1, 3)]);
+    expect(log.filter((line) => line.message.includes('wrong sender or recipient'))).toHaveLength(2);
+    // Garbage after the handshake ends the connection.
+    let closed = false;
+    socket.on('close', () => (closed = true));
+    socket.write('garbage');
+    expect(await waitUntilReal(() => closed, 10_000)).toBe(true);
+    expect(log.some((line) => line.message.includes('protocol error'))).toBe(true);
+  });
+});
+
+describe('TCP transport: lifecycle', () => {
+  it('releases its port on close(): the port can be bound again right away', async () => {
+    const transport = await start(1);
+    const { port } = transport.address();
+    transport.close();
+    const server = net.createServer();
+    const bound = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen({ host: '127.0.0.1', port }, () => resolve(true));
+    });
+    server.close();
+    expect(bound).toBe(true);
+  });
+
+  it('reports a port in use as an error value', async () => {
+    const transport = await start(1);
+    const second = await startTcpTransport({ self: 3, listen: { host: '127.0.0.1', port: transport.address().port }, peers: [] });
+    expect(second.ok).toBe(false);
+    if (!second.ok) expect(second.error).toMatch(/cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE/);
+  });
+
+  it('reconnects to a peer that restarts on the same port, with bounded backoff', async () => {
+    const mesh = await tcpMesh([1, 2]);
+    const one = mesh.get(1) as TcpTransport;
+    const two = mesh.get(2) as TcpTransport;
+    open.push(one, two);
+    const port = two.address().port;
+    two.close();
+    expect(await waitUntilReal(() => one.connectedPeers().length === 0, 10_000)).toBe(true);
+    one.send([heartbeat(1, 2, 1)]); // peer down: dropped, not queued forever
+
+    const log: LogLine[] = [];
+    const twoAgain = await startTcpTransport({
+      self: 2,
+      listen: { host: '127.0.0.1', port },
+      peers: [[1, one.address()]],
+      logger: recordingLogger(log),
+    });
+    if (!twoAgain.ok) throw new Error(twoAgain.error);
+    open.push(twoAgain.transport);
+    const received: Message[] = [];
+    twoAgain.transport.onMessage((m) => received.push(m));
+    expect(await waitUntilReal(() => one.connectedPeers().includes(2), 10_000)).toBe(true);
+    one.send([heartbeat(1, 2, 2)]);
+    expect(await waitUntilReal(() => received.length >= 1, 10_000)).toBe(true);
+    expect(received).toEqual([heartbeat(1, 2, 2)]);
+  });
+});
