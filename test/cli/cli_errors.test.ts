@@ -1,0 +1,60 @@
+/** The command line's contract for mistakes: one line on stderr, exit code 1, never a stack trace. */
+import { describe, it, expect } from 'vitest';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { BIN_PATH, cleanEnv } from './cli_process.js';
+
+function run(args: string[], env: Record<string, string> = {}, bin = BIN_PATH): { code: number | null; out: string; err: string } {
+  const result = spawnSync(process.execPath, [bin, ...args], { env: cleanEnv(env), encoding: 'utf8', timeout: 20_000 });
+  return { code: result.status, out: result.stdout, err: result.stderr };
+}
+
+function expectOneLineError(result: { code: number | null; err: string }, pattern: RegExp): void {
+  expect(result.code).toBe(1);
+  expect(result.err.trimEnd().split('\n'), result.err).toHaveLength(1);
+  expect(result.err.trimEnd()).toMatch(pattern);
+  expect(result.err).not.toMatch(/\bat .*:\d+:\d+/);
+}
+
+describe('kv-sim command line', () => {
+  it('prints help for the program and for up, exit code 0', () => {
+    const top = run(['--help']);
+    expect(top.code).toBe(0);
+    expect(top.out).toMatch(/kv-sim up\s+start a cluster/);
+    const up = run(['up', '--help']);
+    expect(up.code).toBe(0);
+    for (const flag of ['--nodes', '--transport', '--data-dir', '--keep-data', '--timing', '--fsync', '--seed', '--log-level']) {
+      expect(up.out).toContain(flag);
+    }
+  });
+
+  it('rejects unknown commands and flags in one line', () => {
+    expectOneLineError(run(['frobnicate']), /^kv-sim: Unknown argument: frobnicate \(see kv-sim --help\)$/);
+    expectOneLineError(run(['up', '--nodez', '3']), /^kv-sim: Unknown argument: nodez/);
+    expectOneLineError(run([]), /^kv-sim: a command is needed/);
+  });
+
+  it('rejects bad values before starting anything', () => {
+    expectOneLineError(run(['up', '--nodes', '12']), /--nodes must be an integer from 1 to 9, got 12/);
+    expectOneLineError(run(['up', '--transport', 'udp']), /Invalid values: Argument: transport, Given: "udp"/);
+    expectOneLineError(run(['up', '--seed', 'x']), /--seed must be an integer/);
+  });
+
+  it('takes flags from KV_SIM_* variables and names the variable when one is unknown', () => {
+    expectOneLineError(run(['up'], { KV_SIM_NODES: '0' }), /--nodes must be an integer from 1 to 9, got 0/);
+    expectOneLineError(run(['up'], { KV_SIM_NODE_COUNT: '3' }), /Unknown argument: nodeCount \(from the environment: KV_SIM_NODE_COUNT\)/);
+  });
+
+  it('says to build when the compiled CLI is missing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kv-sim-bin-'));
+    try {
+      mkdirSync(join(dir, 'bin'));
+      copyFileSync(BIN_PATH, join(dir, 'bin', 'kv-sim.mjs'));
+      expectOneLineError(run(['--help'], {}, join(dir, 'bin', 'kv-sim.mjs')), /run `npm install` or `npm run build`/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
