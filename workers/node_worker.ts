@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     setLinkRules: (state) => node.setLinkRules(state),
     replacePeerPort: (peer, port) => node.replacePeerPort(peer, port),
     setPeerAddresses: (peers) => node.setPeerAddresses(peers),
+    setClientAddresses: (addresses) => node.setClientAddresses(addresses),
     resetStallStats: () => node.resetStallStats(),
     stop: async () => {
       await node.stop();

@@ -94,6 +94,10 @@ export class ClusterSupervisor implements Cluster {
         slot.call('setPeerAddresses', (c) => c.setPeerAddresses(this.peerAddresses(slot.id))),
       ));
     }
+    // Client ports are bound now; every node names the leader's in its not-leader replies.
+    await Promise.all(this.upSlots().map((slot) =>
+      slot.call('setClientAddresses', (c) => c.setClientAddresses(this.clientAddresses(slot.id))),
+    ));
   }
 
   async status(): Promise<ClusterNodeStatus[]> {
@@ -260,6 +264,7 @@ export class ClusterSupervisor implements Cluster {
       logLevel: this.settings.logLevel,
       host: this.settings.host,
       redisPort: slot.redisPort,
+      clientAddresses: this.clientAddresses(id),
       transport,
       linkRules: this.rules.state(),
       // Only a restart knows for sure that the previous owner of the files (a worker we terminated) is gone.
@@ -324,6 +329,12 @@ export class ClusterSupervisor implements Cluster {
     return [...this.slots.values()]
       .filter((slot) => slot.id !== except && slot.peerPort > 0)
       .map((slot) => ({ peer: slot.id, host: slot.connectHost, port: slot.peerPort }));
+  }
+
+  private clientAddresses(except: NodeId): Array<{ peer: NodeId; address: string }> {
+    return [...this.slots.values()]
+      .filter((slot) => slot.id !== except && slot.redisPort > 0)
+      .map((slot) => ({ peer: slot.id, address: `${slot.connectHost}:${slot.redisPort}` }));
   }
 
   private nodeDir(id: NodeId): string {

@@ -30,6 +30,8 @@ export interface NodeControl {
   replacePeerPort(peer: NodeId, port: MessagePort): void;
   /** TCP transport: the peer address map (sent once every node has bound its peer port). */
   setPeerAddresses(peers: Array<{ peer: NodeId; host: string; port: number }>): void;
+  /** Other nodes' client addresses (`host:port`), for not-leader replies. */
+  setClientAddresses(addresses: Array<{ peer: NodeId; address: string }>): void;
   resetStallStats(): void;
   /** Closes client servers, transport and storage; the supervisor terminates the worker after. */
   stop(): Promise<void>;

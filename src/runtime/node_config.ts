@@ -41,6 +41,8 @@ export interface NodeConfig {
   /** RESP client port; 0 = any free port (the bound one is reported in endpoints). */
   redisPort: number;
   transport: ChannelPeersConfig | TcpPeersConfig;
+  /** Other nodes' client (RESP) addresses `host:port`, named in not-leader replies; more can come later. */
+  clientAddresses?: Array<{ peer: NodeId; address: string }>;
   /** Fault rules in force when the node starts (the emulator pushes later changes). */
   linkRules?: LinkRulesState;
   /**

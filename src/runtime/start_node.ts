@@ -14,6 +14,7 @@ import type { Logger } from '../ports/logger.js';
 import { SqliteStorage } from '../storage/sqlite_storage.js';
 import type { LinkRulesState } from '../transport/link_rules.js';
 import { checkNodeConfig } from './check_node_config.js';
+import { DriverBackend } from './driver_backend.js';
 import { startClientServers, type ClientServers } from './client_servers.js';
 import type { NodeConfig, NodeEndpoints, RuntimeEvent, RuntimeStatus } from './node_config.js';
 import { NodeLoop } from './node_loop.js';
@@ -36,6 +37,7 @@ export interface RunningNode {
   setLinkRules(state: LinkRulesState): void;
   replacePeerPort(peer: NodeId, port: MessagePort): void;
   setPeerAddresses(peers: Array<{ peer: NodeId; host: string; port: number }>): void;
+  setClientAddresses(addresses: Array<{ peer: NodeId; address: string }>): void;
   resetStallStats(): void;
   /** Role/leader changes at once; applied index at most every APPLIED_EVENT_INTERVAL_MS. */
   onEvent(listener: (event: RuntimeEvent) => void): void;
@@ -72,10 +74,12 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger }
       requestTimeoutTicks: timing.requestTimeoutTicks,
       onEvent: (event) => events.fromDriver(event),
     });
-    const servers = await startClientServers(config, driver, logger);
+    const backend = new DriverBackend(driver);
+    backend.setClientAddresses(config.clientAddresses ?? []);
+    const servers = await startClientServers(config, backend, logger);
     loop.start(driver);
     logger.info({ redis: servers.endpoints.redis, peer: peers.endpoint, members: config.members }, 'node started');
-    return assemble(config, { driver, loop, peers, servers, events, logger });
+    return assemble(config, { driver, loop, peers, servers, events, backend, logger });
   } catch (error) {
     if (driver !== null) driver.stop(); // closes transport and storage
     else {
@@ -92,11 +96,12 @@ interface Parts {
   peers: PeerTransport;
   servers: ClientServers;
   events: RuntimeEvents;
+  backend: DriverBackend;
   logger: Logger;
 }
 
 function assemble(config: NodeConfig, parts: Parts): RunningNode {
-  const { driver, loop, peers, servers, events, logger } = parts;
+  const { driver, loop, peers, servers, events, backend, logger } = parts;
   let stopping: Promise<void> | null = null;
   return {
     id: config.id,
@@ -115,6 +120,7 @@ function assemble(config: NodeConfig, parts: Parts): RunningNode {
     setLinkRules: (state) => peers.setRules(state),
     replacePeerPort: (peer, port) => peers.replacePeerPort(peer, port),
     setPeerAddresses: (addresses) => peers.setPeerAddresses(addresses),
+    setClientAddresses: (addresses) => backend.setClientAddresses(addresses),
     resetStallStats: () => loop.meter.reset(),
     onEvent: (listener) => events.listen(listener),
     stop: () => {
