@@ -150,6 +150,7 @@ describe('SqliteStorage', () => {
     const fixture = fileURLToPath(new URL('./fixtures/sqlite_writer.ts', import.meta.url));
     const child = spawn(process.execPath, ['--import', 'tsx', fixture, dataDir, String(seed)], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: fileURLToPath(new URL('../../', import.meta.url)), // where --import finds tsx
     });
     let ackedIndex = 0;
     let stderr = '';
