@@ -1,0 +1,241 @@
+/**
+ * One client connection of the RESP front end, without sockets: bytes in through onData(), replies
+ * out through ConnectionIo. Requests run strictly in order. Server commands are answered at once;
+ * data commands wait while one backend call is in flight and then leave together as one proposal
+ * or one read (see dispatch.ts), which is how a pipeline becomes a batch.
+ */
+import { encodeProposal, encodeQuery, decodeResults } from '../../kv/command_codec.js';
+import type { KvItem, KvRead } from '../../kv/commands.js';
+import { RespRequestParser, type RequestParserLimits } from '../../lib/resp/request_parser.js';
+import { resp, type RespValue } from '../../lib/resp/resp_types.js';
+import { RespWriter } from '../../lib/resp/writer.js';
+import type { Render } from './data_commands.js';
+import {
+  classifyData,
+  commandName,
+  isDataRequest,
+  runServerCommand,
+  type ConnectionState,
+  type ServerContext,
+} from './dispatch.js';
+import { renderNodeError } from './replies.js';
+
+/** Parsed requests held before input is paused (the pipeline bound). */
+export const RESP_MAX_QUEUED_COMMANDS = 10_000;
+/** Bytes of parsed requests held before input is paused. */
+export const RESP_MAX_QUEUED_BYTES = 64 * 1024 * 1024;
+/** Most commands in one proposal or read. */
+export const RESP_MAX_BATCH_COMMANDS = 1_000;
+/** A batch is closed once its arguments pass this size (one command may exceed it alone). */
+export const RESP_MAX_BATCH_BYTES = 4 * 1024 * 1024;
+
+export interface ConnectionIo {
+  write(bytes: Uint8Array): void;
+  /** Ends the connection once written bytes are flushed. */
+  end(): void;
+  /** Stops and restarts reading input (backpressure while the request queue is full). */
+  pause(): void;
+  resume(): void;
+}
+
+type Slot = { kind: 'item'; index: number; render: Render } | { kind: 'reply'; value: RespValue };
+
+interface Segment {
+  slots: Slot[];
+  items: KvItem[];
+  writes: boolean;
+}
+
+export class RespConnection {
+  readonly state: ConnectionState;
+  private readonly parser: RespRequestParser;
+  private readonly context: ServerContext;
+  private readonly io: ConnectionIo;
+  private queue: Uint8Array[][] = [];
+  private head = 0;
+  private queuedBytes = 0;
+  private busy = false;
+  private closed = false;
+  private paused = false;
+  private protocolError: string | null = null;
+
+  constructor(id: number, context: ServerContext, io: ConnectionIo, limits: Partial<RequestParserLimits> = {}) {
+    this.state = { id, name: null, protocol: 2, sessionId: null, consistency: 'linearizable' };
+    this.context = context;
+    this.io = io;
+    this.parser = new RespRequestParser(limits);
+  }
+
+  onData(chunk: Uint8Array): void {
+    if (this.closed || this.protocolError !== null) return;
+    this.parser.push(chunk);
+    for (;;) {
+      const step = this.parser.next();
+      if (step.kind === 'incomplete') break;
+      if (step.kind === 'error') {
+        this.protocolError = step.message; // answered after the requests before it, then close
+        break;
+      }
+      this.queue.push(step.value);
+      this.queuedBytes += sizeOf(step.value);
+    }
+    if (!this.paused && (this.pending > RESP_MAX_QUEUED_COMMANDS || this.queuedBytes > RESP_MAX_QUEUED_BYTES)) {
+      this.paused = true;
+      this.io.pause();
+    }
+    this.pump();
+  }
+
+  /** The peer went away: drop queued work; replies of an in-flight call are discarded. */
+  onClose(): void {
+    this.closed = true;
+    this.queue = [];
+    this.head = 0;
+  }
+
+  private get pending(): number {
+    return this.queue.length - this.head;
+  }
+
+  private pump(): void {
+    const out = new RespWriter();
+    while (!this.busy && !this.closed && this.head < this.queue.length) {
+      const args = this.queue[this.head] as Uint8Array[];
+      if (isDataRequest(commandName(args))) {
+        const segment = this.collectSegment();
+        if (segment.items.length === 0) this.writeSlots(out, segment.slots, []);
+        else this.startSegment(segment);
+        continue;
+      }
+      this.take();
+      const result = runServerCommand(args, this.state, this.context);
+      if (result.kind === 'quit') {
+        out.value(resp.ok(), this.state.protocol);
+        this.finish(out);
+        return;
+      }
+      if (result.kind === 'reply') out.value(result.value, this.state.protocol);
+    }
+    if (!this.busy && !this.closed && this.head >= this.queue.length && this.protocolError !== null) {
+      out.value(resp.error(`ERR ${this.protocolError}`), this.state.protocol);
+      this.finish(out);
+      return;
+    }
+    if (out.size > 0 && !this.closed) this.io.write(out.take());
+    this.compactQueue();
+    if (this.paused && this.pending < RESP_MAX_QUEUED_COMMANDS / 2 && this.queuedBytes < RESP_MAX_QUEUED_BYTES / 2) {
+      this.paused = false;
+      this.io.resume();
+    }
+  }
+
+  private take(): Uint8Array[] {
+    const args = this.queue[this.head++] as Uint8Array[];
+    this.queuedBytes -= sizeOf(args);
+    return args;
+  }
+
+  private finish(out: RespWriter): void {
+    this.io.write(out.take());
+    this.io.end();
+    this.onClose();
+  }
+
+  private collectSegment(): Segment {
+    const segment: Segment = { slots: [], items: [], writes: false };
+    let bytes = 0;
+    while (this.head < this.queue.length && segment.slots.length < RESP_MAX_BATCH_COMMANDS && bytes < RESP_MAX_BATCH_BYTES) {
+      const args = this.queue[this.head] as Uint8Array[];
+      if (!isDataRequest(commandName(args))) break;
+      this.take();
+      bytes += sizeOf(args);
+      const classified = classifyData(args, this.state);
+      if (classified.kind === 'data') {
+        segment.slots.push({ kind: 'item', index: segment.items.length, render: classified.render });
+        segment.items.push(classified.item);
+        segment.writes ||= classified.write;
+      } else if (classified.kind === 'reply') {
+        segment.slots.push({ kind: 'reply', value: classified.value });
+      }
+    }
+    return segment;
+  }
+
+  private startSegment(segment: Segment): void {
+    this.busy = true;
+    void this.runSegment(segment).then((replies) => {
+      this.busy = false;
+      if (this.closed) return;
+      const out = new RespWriter();
+      for (const value of replies) out.value(value, this.state.protocol);
+      this.io.write(out.take());
+      this.pump();
+    });
+  }
+
+  /** One backend call for the whole segment; every slot gets its reply, in order. */
+  private async runSegment(segment: Segment): Promise<RespValue[]> {
+    const backend = this.context.backend;
+    let itemReplies: RespValue[];
+    try {
+      const outcome = segment.writes
+        ? await backend.write(encodeProposal(segment.items))
+        : await backend.read(encodeQuery(segment.items.map((item) => item.command as KvRead)), this.state.consistency);
+      if (!outcome.ok) {
+        const failure = renderNodeError(outcome.error, backend);
+        itemReplies = segment.items.map(() => failure);
+      } else {
+        itemReplies = this.renderResults(segment, outcome.result);
+      }
+    } catch (error) {
+      // A backend that throws is a bug elsewhere; this client still gets an answer per request.
+      const failure = resp.error(`ERR internal error: ${error instanceof Error ? error.message : String(error)}`);
+      itemReplies = segment.items.map(() => failure);
+    }
+    const out: RespValue[] = [];
+    this.writeSlotsInto(out, segment.slots, itemReplies);
+    return out;
+  }
+
+  private renderResults(segment: Segment, bytes: Uint8Array): RespValue[] {
+    const decoded = decodeResults(bytes);
+    if (!decoded.ok) return segment.items.map(() => resp.error(`ERR undecodable result: ${decoded.message}`));
+    const results = decoded.value;
+    // A malformed proposal yields one error result: repeat it for every item.
+    const fallback = results.length === 1 && segment.items.length > 1 ? results[0] : undefined;
+    return segment.slots
+      .filter((slot): slot is Extract<Slot, { kind: 'item' }> => slot.kind === 'item')
+      .map((slot) => {
+        const result = results[slot.index] ?? fallback;
+        return result === undefined ? resp.error('ERR missing result') : slot.render(result);
+      });
+  }
+
+  private writeSlots(out: RespWriter, slots: Slot[], itemReplies: RespValue[]): void {
+    const values: RespValue[] = [];
+    this.writeSlotsInto(values, slots, itemReplies);
+    for (const value of values) out.value(value, this.state.protocol);
+  }
+
+  private writeSlotsInto(out: RespValue[], slots: Slot[], itemReplies: RespValue[]): void {
+    for (const slot of slots) {
+      out.push(slot.kind === 'reply' ? slot.value : (itemReplies[slot.index] ?? resp.error('ERR missing result')));
+    }
+  }
+
+  private compactQueue(): void {
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
+function sizeOf(args: Uint8Array[]): number {
+  let total = 16;
+  for (const arg of args) total += arg.length + 16;
+  return total;
+}
