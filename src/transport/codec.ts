@@ -131,6 +131,10 @@ function readLength(byteAt: (i: number) => number): number {
   return byteAt(4) * 0x100_0000 + ((byteAt(5) << 16) | (byteAt(6) << 8) | byteAt(7));
 }
 
+/**
+ * `payload` must be a plain Uint8Array the caller will not reuse: entry data are views into it.
+ * Callers copy it out of the receive buffer once, so entries never pin a socket's chunk.
+ */
 function decodePayload(kind: number, payload: Uint8Array): Frame | DecodeError {
   const r = new WireReader(payload);
   try {
@@ -167,8 +171,15 @@ export function decodeFrame(bytes: Uint8Array): { ok: true; frame: Frame } | { o
     const reason = bytes.length < FRAME_HEADER_BYTES + length ? 'truncated' : 'malformed';
     return { ok: false, error: decodeError(reason, `header says ${length} payload bytes, got ${bytes.length - FRAME_HEADER_BYTES}`) };
   }
-  const result = decodePayload(bytes[3] as number, bytes.subarray(FRAME_HEADER_BYTES));
+  const result = decodePayload(bytes[3] as number, ownedCopy(bytes, FRAME_HEADER_BYTES, bytes.length));
   return 'type' in result ? { ok: false, error: result } : { ok: true, frame: result };
+}
+
+/** A fresh plain Uint8Array (Buffer#slice would share memory, and would make Buffers). */
+function ownedCopy(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  const copy = new Uint8Array(end - start);
+  copy.set(bytes.subarray(start, end));
+  return copy;
 }
 
 export interface DecodeOutcome {
@@ -205,7 +216,7 @@ export class FrameDecoder {
     while (this.error === null) {
       if (this.pendingLength < 0 && !this.readHeader()) break;
       if (this.pendingLength < 0 || this.buffered < this.pendingLength) break;
-      const result = decodePayload(this.pendingKind, this.take(this.pendingLength));
+      const result = decodePayload(this.pendingKind, this.take(this.pendingLength, true));
       this.pendingLength = -1;
       if ('type' in result) this.error = result;
       else frames.push(result);
@@ -246,12 +257,12 @@ export class FrameDecoder {
     assert(false, 'byteAt past the buffered bytes');
   }
 
-  /** Removes and returns the next n buffered bytes; a view when they sit in one chunk. */
-  private take(n: number): Uint8Array {
+  /** Removes and returns the next n buffered bytes: a copy we own if `own`, else maybe a view. */
+  private take(n: number, own = false): Uint8Array {
     this.buffered -= n;
     const first = this.chunks[0];
     if (first !== undefined && first.length - this.headOffset >= n) {
-      const view = first.subarray(this.headOffset, this.headOffset + n);
+      const view = own ? ownedCopy(first, this.headOffset, this.headOffset + n) : first.subarray(this.headOffset, this.headOffset + n);
       this.headOffset += n;
       if (this.headOffset === first.length) {
         this.chunks.shift();

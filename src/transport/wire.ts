@@ -123,15 +123,16 @@ export class WireReader {
     return n;
   }
 
-  /** A length-prefixed byte run, copied out so it does not pin the socket's receive buffer. */
+  /**
+   * A length-prefixed byte run, as a view into the payload: the reader is given a payload it owns
+   * (one copy per frame), which is much cheaper than one small allocation per entry.
+   */
   bytesField(what: string): Uint8Array {
     const length = this.varint(`${what} length`);
     if (length > this.remaining) {
       throw new WireFailure('truncated', `${what} of ${length} bytes but only ${this.remaining} left`);
     }
-    // A fresh plain Uint8Array: Buffer#slice would not copy, and callers compare payloads by type.
-    const data = new Uint8Array(length);
-    data.set(this.bytes.subarray(this.offset, this.offset + length));
+    const data = this.bytes.subarray(this.offset, this.offset + length);
     this.offset += length;
     return data;
   }
