@@ -1,48 +1,63 @@
 /**
- * Sends the REPL's KV commands through the TypeScript client (which finds the leader and retries)
- * and renders replies the way redis-cli does: "value", (nil), (integer) 3, numbered lists.
- *
- * The client is looked up by method name at run time, so a command the client does not offer yet
- * answers with a clear error instead of breaking the build; it starts working as soon as the
- * client grows the method.
+ * Sends the REPL's KV commands through the TypeScript client (which finds the leader, retries
+ * safely and deduplicates writes) and renders replies the way redis-cli does:
+ * OK, "value", (nil), (integer) 3, numbered lists.
  */
+import type { KvClient } from '../client/kv_client.js';
 import type { KvRunner } from './repl_exec.js';
 
-/** How each REPL command maps onto a client method and its arguments. */
-const METHODS: Record<string, { method: string; toArgs: (args: string[]) => unknown[] }> = {
-  SET: { method: 'set', toArgs: (args) => args },
-  GET: { method: 'get', toArgs: (args) => args },
-  DEL: { method: 'del', toArgs: (args) => args },
-  EXISTS: { method: 'exists', toArgs: (args) => args },
-  APPEND: { method: 'append', toArgs: (args) => args },
-  INCR: { method: 'incr', toArgs: (args) => args },
-  MGET: { method: 'mget', toArgs: (args) => args },
-  CAS: { method: 'cas', toArgs: (args) => args },
-  SCAN: { method: 'scan', toArgs: (args) => args },
+/** The client methods the REPL uses. */
+export type ReplKvClient = Pick<
+  KvClient,
+  'get' | 'set' | 'del' | 'exists' | 'append' | 'incr' | 'incrBy' | 'mget' | 'cas' | 'keys' | 'strlen' | 'dbsize'
+>;
+
+type Handler = (client: ReplKvClient, args: string[]) => Promise<string>;
+
+/** One entry per command the parser accepts (see KV_ARITY in repl_parse.ts). */
+const HANDLERS: Record<string, Handler> = {
+  SET: async (client, [key, value]) => ((await client.set(need(key), need(value))) ? 'OK' : '(nil)'),
+  GET: async (client, [key]) => renderValue(await client.get(need(key))),
+  DEL: async (client, keys) => renderValue(await client.del(keys)),
+  EXISTS: async (client, keys) => renderValue(await client.exists(keys)),
+  APPEND: async (client, [key, value]) => renderValue(await client.append(need(key), need(value))),
+  INCR: async (client, [key]) => renderValue(await client.incr(need(key))),
+  INCRBY: async (client, [key, delta]) => renderValue(await client.incrBy(need(key), parseDelta(need(delta)))),
+  MGET: async (client, keys) => renderValue(await client.mget(keys)),
+  CAS: async (client, [key, expected, value]) => {
+    const result = await client.cas(need(key), need(expected), need(value));
+    return `${result.swapped ? 'swapped' : 'not swapped'}, now ${renderValue(result.current)}`;
+  },
+  KEYS: async (client, [pattern]) => renderValue(await client.keys(pattern ?? '*')),
+  STRLEN: async (client, [key]) => renderValue(await client.strlen(need(key))),
+  DBSIZE: async (client) => renderValue(await client.dbsize()),
 };
 
-export function createKvRunner(client: object | null): KvRunner {
+export function createKvRunner(client: ReplKvClient | null): KvRunner {
   return {
     async run(name, args) {
       if (client === null) throw new Error('this cluster offers no KV client yet');
-      const spec = METHODS[name];
-      const fn = spec === undefined ? undefined : (client as Record<string, unknown>)[spec.method];
-      if (spec === undefined || typeof fn !== 'function') {
-        throw new Error(`${name} is not supported by the client yet`);
-      }
-      const reply: unknown = await (fn as (...callArgs: unknown[]) => Promise<unknown>).apply(client, spec.toArgs(args));
-      return renderReply(name, reply);
+      const handler = HANDLERS[name];
+      if (handler === undefined) throw new Error(`${name} is not supported by the REPL`);
+      return handler(client, args);
     },
   };
 }
 
-/** redis-cli style rendering of whatever the client returned. */
-export function renderReply(name: string, reply: unknown): string {
-  if (name === 'SET' && (reply === undefined || reply === true)) return 'OK';
-  return renderValue(reply, '');
+/** The parser checked the arity already; this only satisfies the index-access checks. */
+function need(arg: string | undefined): string {
+  if (arg === undefined) throw new Error('missing argument');
+  return arg;
 }
 
-function renderValue(value: unknown, indent: string): string {
+function parseDelta(text: string): number | bigint {
+  if (!/^-?\d+$/.test(text)) throw new Error(`increment must be an integer, got '${text}'`);
+  const value = BigInt(text);
+  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+}
+
+/** redis-cli style rendering of a reply value. */
+export function renderValue(value: unknown, indent = ''): string {
   if (value === null || value === undefined) return '(nil)';
   if (typeof value === 'string') return JSON.stringify(value);
   if (value instanceof Uint8Array) return JSON.stringify(new TextDecoder().decode(value));
@@ -58,7 +73,5 @@ function renderValue(value: unknown, indent: string): string {
       })
       .join('\n');
   }
-  return JSON.stringify(value, (_key, inner: unknown) =>
-    inner instanceof Uint8Array ? new TextDecoder().decode(inner) : inner,
-  );
+  return JSON.stringify(value);
 }

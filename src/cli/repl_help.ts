@@ -1,7 +1,9 @@
 /** The REPL's `help` text: one place, so the README and the REPL say the same thing. */
 export const REPL_HELP = `KV commands (sent to the leader through the client):
   SET key value            SET k "a value with spaces"   SET --key k --value v
-  GET key                  DEL key [key ...]             (also EXISTS, APPEND, INCR, MGET, CAS, SCAN)
+  GET key                  DEL key [key ...]             EXISTS key [key ...]
+  APPEND key value         INCR key    INCRBY key delta  MGET key [key ...]
+  CAS key expected new     KEYS [pattern]    STRLEN key    DBSIZE
 Faults (same vocabulary as the library API):
   crash N                  stop node N's worker; its disk is kept
   restart N                start node N again from its disk

@@ -30,9 +30,12 @@ const KV_ARITY: Record<string, { min: number; max: number; usage: string }> = {
   EXISTS: { min: 1, max: -1, usage: 'EXISTS key [key ...]' },
   APPEND: { min: 2, max: 2, usage: 'APPEND key value' },
   INCR: { min: 1, max: 1, usage: 'INCR key' },
+  INCRBY: { min: 2, max: 2, usage: 'INCRBY key delta' },
   MGET: { min: 1, max: -1, usage: 'MGET key [key ...]' },
   CAS: { min: 3, max: 3, usage: 'CAS key expected new' },
-  SCAN: { min: 0, max: -1, usage: 'SCAN [prefix]' },
+  KEYS: { min: 0, max: 1, usage: 'KEYS [pattern]' },
+  STRLEN: { min: 1, max: 1, usage: 'STRLEN key' },
+  DBSIZE: { min: 0, max: 0, usage: 'DBSIZE' },
 };
 
 /** The product's alternative names (PUT for SET, HAS for EXISTS). */

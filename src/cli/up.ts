@@ -6,7 +6,8 @@
 import type { Readable, Writable } from 'node:stream';
 import type { NodeId } from '../core/types.js';
 import type { Logger } from '../ports/logger.js';
-import { createKvRunner } from './kv_runner.js';
+import { KvClient } from '../client/kv_client.js';
+import { createKvRunner, type ReplKvClient } from './kv_runner.js';
 import type { ReplCluster } from './repl_exec.js';
 import { runRepl, type ReplEnd } from './repl.js';
 
@@ -28,8 +29,8 @@ export interface UpCluster extends ReplCluster {
   waitForLeader(options?: { timeoutMs?: number }): Promise<NodeId>;
   on(event: 'leader-changed', fn: (e: { node: NodeId; leader: NodeId; term: number }) => void): () => void;
   on(event: 'node-crashed' | 'node-restarted', fn: (e: { node: NodeId }) => void): () => void;
-  /** The KV client; optional until the cluster offers it (KV commands then answer an error). */
-  client?(): object;
+  /** The cluster's KV client; without one, `up` makes its own from the redis endpoints. */
+  client?(): ReplKvClient;
   /** The seed in use and where the data lives, when the cluster reports them. */
   readonly seed?: number;
   readonly dataDir?: string;
@@ -58,6 +59,7 @@ export async function runUp(
   const cluster = await startCluster(settings);
   const unsubscribe = watchCluster(cluster, logger);
   let end: ReplEnd | 'signal' = 'signal';
+  let ownClient: KvClient | null = null;
   try {
     output.write(describeCluster(cluster, settings));
     await announceLeader(cluster, settings, io);
@@ -67,11 +69,12 @@ export async function runUp(
         output,
         terminal: io.terminal,
         signal: io.signal,
-        context: { cluster, kv: createKvRunner(cluster.client?.() ?? null) },
+        context: { cluster, kv: createKvRunner(cluster.client?.() ?? (ownClient = clientFor(cluster))) },
       });
     }
   } finally {
     for (const off of unsubscribe) off();
+    await ownClient?.close();
     output.write('stopping the cluster...\n');
     await cluster.stop();
   }
@@ -80,6 +83,10 @@ export async function runUp(
   output.write(`cluster stopped${kept}\n`);
   logger.debug({ end }, 'kv-sim up finished');
   return 0;
+}
+
+function clientFor(cluster: UpCluster): KvClient {
+  return new KvClient(cluster.nodeIds.map((id) => cluster.endpoints(id).redis));
 }
 
 /** The lines a user (or a test) reads first: one per node with its client URLs. */

@@ -7,6 +7,7 @@ import type { NodeId } from '../../src/core/types.js';
 import type { LinkSettings } from '../../src/ports/transport.js';
 import type { UpCluster } from '../../src/cli/up.js';
 import type { StatusRow } from '../../src/cli/status_table.js';
+import type { ReplKvClient } from '../../src/cli/kv_runner.js';
 
 export class FakeCluster implements UpCluster {
   readonly nodeIds: NodeId[];
@@ -86,19 +87,26 @@ export class FakeCluster implements UpCluster {
     this.listeners.set(event, list);
     return () => list.splice(list.indexOf(fn), 1);
   }
-  client(): object {
+  /** A map-backed client with the string forms of set/get/del; `GET slow` times out. */
+  client(): ReplKvClient {
     const data = this.data;
-    return {
-      async set(key: string, value: string): Promise<void> {
+    const client = {
+      async set(key: string, value: string): Promise<boolean> {
         data.set(key, value);
+        return true;
       },
       async get(key: string): Promise<string | null> {
+        if (key === 'slow') throw new Error('GET did not complete within 5000 ms (last failure: no leader)');
         return data.get(key) ?? null;
       },
-      async del(...keys: string[]): Promise<number> {
+      async del(keys: string[]): Promise<number> {
         return keys.filter((key) => data.delete(key)).length;
       },
+      async mget(keys: string[]): Promise<Array<string | null>> {
+        return keys.map((key) => data.get(key) ?? null);
+      },
     };
+    return client as unknown as ReplKvClient;
   }
   async stop(): Promise<void> {
     this.stopped = true;

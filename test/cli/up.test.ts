@@ -132,8 +132,13 @@ describe('kv-sim up (over a fake cluster)', () => {
     expect(logged).toEqual(['node 1 is the leader of term 2', 'node 3 crashed']);
   });
 
-  it('reports commands the client does not offer yet as an error line', async () => {
-    const { out } = await runScript(['INCR counter', 'exit']);
-    expect(out).toContain('(error) INCR is not supported by the client yet\n');
+  it('shows a client failure as one error line and keeps going', async () => {
+    const { out } = await runScript(['GET slow', 'SET a 1', 'exit']);
+    expect(out).toContain('kv-sim>\n(error) GET did not complete within 5000 ms (last failure: no leader)\nkv-sim>\nOK\n');
+  });
+
+  it('renders lists and deletes several keys at once', async () => {
+    const { out } = await runScript(['SET a 1', 'SET b "two words"', 'MGET a b c', 'DEL a b c', 'exit']);
+    expect(out).toContain('kv-sim>\n1) "1"\n2) "two words"\n3) (nil)\nkv-sim>\n(integer) 2\n');
   });
 });
