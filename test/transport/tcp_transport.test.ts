@@ -125,7 +125,7 @@ describe('TCP transport: lifecycle', () => {
     const port = two.address().port;
     two.close();
     expect(await waitUntilReal(() => one.connectedPeers().length === 0, 10_000)).toBe(true);
-    one.send([heartbeat(1, 2, 1)]); // peer down: dropped, not queued forever
+    one.send([heartbeat(1, 2, 1)]); // peer down: dropped (or, if a redial is in flight, briefly queued)
 
     const log: LogLine[] = [];
     const twoAgain = await startTcpTransport({
@@ -140,7 +140,7 @@ describe('TCP transport: lifecycle', () => {
     twoAgain.transport.onMessage((m) => received.push(m));
     expect(await waitUntilReal(() => one.connectedPeers().includes(2), 10_000)).toBe(true);
     one.send([heartbeat(1, 2, 2)]);
-    expect(await waitUntilReal(() => received.length >= 1, 10_000)).toBe(true);
-    expect(received).toEqual([heartbeat(1, 2, 2)]);
+    expect(await waitUntilReal(() => received.some((m) => m.type === 'heartbeat' && m.readSeq === 2), 10_000)).toBe(true);
+    expect(received.at(-1)).toEqual(heartbeat(1, 2, 2));
   });
 });
