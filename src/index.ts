@@ -15,6 +15,17 @@ export type {
   NodeEvent,
   TimingName,
 } from './cluster/cluster_types.js';
+export { KvClient } from './client/kv_client.js';
+export type { KvClientOptions } from './client/kv_client.js';
+export {
+  KvArgumentError,
+  KvClosedError,
+  KvCommandError,
+  KvError,
+  KvProtocolError,
+  KvSessionExpiredError,
+  KvTimeoutError,
+} from './client/errors.js';
 export type { NodeId, Role, Membership } from './core/types.js';
 export type { NodeStatus } from './node/types.js';
 export type { LinkSettings } from './ports/transport.js';

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MessageChannel, type MessagePort, type TransferListItem } from 'node:worker_threads';
 import { transfer } from 'comlink';
+import { KvClient, type KvClientOptions } from '../client/kv_client.js';
 import type { NodeId } from '../core/types.js';
 import { Prng } from '../lib/prng.js';
 import { createLogger, createLogSink } from '../logging/logger.js';
@@ -53,6 +54,7 @@ export class ClusterSupervisor implements Cluster {
   private readonly rules: LinkRules;
   private readonly events: ClusterEvents;
   private readonly logger: Logger;
+  private readonly clients = new Set<KvClient>();
   private stopped = false;
   private stopping: Promise<void> | null = null;
 
@@ -231,6 +233,18 @@ export class ClusterSupervisor implements Cluster {
     return this.slot(node).endpoints;
   }
 
+  client(options: Omit<KvClientOptions, 'nodes'> = {}): KvClient {
+    this.checkRunning();
+    const client = new KvClient({ ...options, nodes: this.nodeIds.map((id) => this.slot(id).endpoints.redis) });
+    this.clients.add(client);
+    const close = client.close.bind(client);
+    client.close = async () => {
+      this.clients.delete(client);
+      await close();
+    };
+    return client;
+  }
+
   stop(): Promise<void> {
     this.stopping ??= this.stopAll();
     return this.stopping;
@@ -238,6 +252,7 @@ export class ClusterSupervisor implements Cluster {
 
   private async stopAll(): Promise<void> {
     this.stopped = true;
+    await Promise.all([...this.clients].map((client) => client.close().catch(() => {})));
     await Promise.all([...this.slots.values()].map(async (slot) => {
       const handle = slot.handle;
       if (handle === null) return;

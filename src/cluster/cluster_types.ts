@@ -1,4 +1,5 @@
 /** The emulator's public API types (exported from the package root). */
+import type { KvClient, KvClientOptions } from '../client/kv_client.js';
 import type { NodeId } from '../core/types.js';
 import type { LogLevel } from '../logging/logger.js';
 import type { NodeStatus } from '../node/types.js';
@@ -90,6 +91,11 @@ export interface Cluster {
   pause(node: NodeId): Promise<void>;
   resume(node: NodeId): Promise<void>;
   endpoints(node: NodeId): NodeEndpoints;
+  /**
+   * A new KvClient over every node's RESP port (it finds the leader and follows changes). The
+   * caller closes it; stop() closes any still open.
+   */
+  client(options?: Omit<KvClientOptions, 'nodes'>): KvClient;
   /** Stops every worker, frees every port, removes the data (unless keepData). */
   stop(): Promise<void>;
 }

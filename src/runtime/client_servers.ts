@@ -1,7 +1,10 @@
-/** The node's client-facing servers (RESP now; HTTP arrives later), wired to the driver. */
-import type { KvBackend } from '../server/resp/backend.js';
+/** The node's client-facing servers (RESP now; HTTP arrives later), wired to its KvBackend. */
 import type { Logger } from '../ports/logger.js';
+import type { KvBackend } from '../server/resp/backend.js';
+import { RespServer } from '../server/resp/resp_server.js';
 import type { NodeConfig, NodeEndpoints } from './node_config.js';
+import { NodeConfigError } from './check_node_config.js';
+import { urlHost } from './peer_transport.js';
 
 export interface ClientServers {
   endpoints: Pick<NodeEndpoints, 'redis' | 'http'>;
@@ -9,6 +12,19 @@ export interface ClientServers {
   close(): Promise<void>;
 }
 
-export async function startClientServers(config: NodeConfig, _backend: KvBackend, _logger: Logger): Promise<ClientServers> {
-  return { endpoints: { redis: `redis://${config.host}:0`, http: null }, redisPort: 0, close: async () => {} };
+export async function startClientServers(config: NodeConfig, backend: KvBackend, logger: Logger): Promise<ClientServers> {
+  let resp: RespServer;
+  try {
+    resp = await RespServer.start({ backend, port: config.redisPort, host: config.host });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new NodeConfigError(`node ${config.id} cannot listen for RESP clients on ${config.host}:${config.redisPort}: ${code}`);
+  }
+  const redisPort = resp.address().port;
+  logger.debug({ port: redisPort }, 'RESP server listening');
+  return {
+    endpoints: { redis: `redis://${urlHost(config.host)}:${redisPort}`, http: null },
+    redisPort,
+    close: () => resp.close(),
+  };
 }
