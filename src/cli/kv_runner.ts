@@ -33,10 +33,11 @@ const HANDLERS: Record<string, Handler> = {
   DBSIZE: async (client) => renderValue(await client.dbsize()),
 };
 
-export function createKvRunner(client: ReplKvClient | null): KvRunner {
+/** `unavailable` (a client that could not be made) turns every KV command into that error. */
+export function createKvRunner(client: ReplKvClient | { unavailable: string }): KvRunner {
   return {
     async run(name, args) {
-      if (client === null) throw new Error('this cluster offers no KV client yet');
+      if ('unavailable' in client) throw new Error(`KV commands are unavailable: ${client.unavailable}`);
       const handler = HANDLERS[name];
       if (handler === undefined) throw new Error(`${name} is not supported by the REPL`);
       return handler(client, args);

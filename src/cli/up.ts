@@ -59,7 +59,7 @@ export async function runUp(
   const cluster = await startCluster(settings);
   const unsubscribe = watchCluster(cluster, logger);
   let end: ReplEnd | 'signal' = 'signal';
-  let ownClient: KvClient | null = null;
+  let ownClient: KvClient | { unavailable: string } | null = null;
   try {
     output.write(describeCluster(cluster, settings));
     await announceLeader(cluster, settings, io);
@@ -74,7 +74,7 @@ export async function runUp(
     }
   } finally {
     for (const off of unsubscribe) off();
-    await ownClient?.close();
+    if (ownClient instanceof KvClient) await ownClient.close();
     output.write('stopping the cluster...\n');
     await cluster.stop();
   }
@@ -85,8 +85,13 @@ export async function runUp(
   return 0;
 }
 
-function clientFor(cluster: UpCluster): KvClient {
-  return new KvClient(cluster.nodeIds.map((id) => cluster.endpoints(id).redis));
+function clientFor(cluster: UpCluster): KvClient | { unavailable: string } {
+  try {
+    return new KvClient(cluster.nodeIds.map((id) => cluster.endpoints(id).redis));
+  } catch (error) {
+    // e.g. nodes without a client port yet: fault verbs and status still work.
+    return { unavailable: error instanceof Error ? error.message : String(error) };
+  }
 }
 
 /** The lines a user (or a test) reads first: one per node with its client URLs. */

@@ -48,7 +48,9 @@ describe('createKvRunner', () => {
   it('shows a refused SET as (nil)', async () => {
     expect(await runner.run('SET', ['k', 'v'])).toBe('(nil)');
   });
-  it('explains a missing client', async () => {
-    await expect(createKvRunner(null).run('GET', ['k'])).rejects.toThrow('this cluster offers no KV client yet');
+  it('explains why there is no client', async () => {
+    await expect(createKvRunner({ unavailable: 'bad port' }).run('GET', ['k'])).rejects.toThrow(
+      'KV commands are unavailable: bad port',
+    );
   });
 });
