@@ -29,7 +29,9 @@ export class Connection {
   private readonly socket: Socket;
   private readonly parser = new RespReplyParser();
   private readonly writer = new RespWriter();
-  private readonly waiting: ReplyCallback[] = [];
+  /** Callbacks of requests awaiting replies, oldest at `waitingHead` (shift() is O(n) on big arrays). */
+  private waiting: ReplyCallback[] = [];
+  private waitingHead = 0;
   private readonly onClose: ((connection: Connection) => void) | undefined;
   private connected = false;
   private closedWith: ConnectionError | null = null;
@@ -66,12 +68,12 @@ export class Connection {
 
   /** Requests sent (or queued) whose replies have not arrived. */
   get pendingCount(): number {
-    return this.waiting.length;
+    return this.waiting.length - this.waitingHead;
   }
 
   /** True when replies are owed and nothing has arrived for `quietMs`: the node looks stuck. */
   stalledFor(quietMs: number): boolean {
-    return this.waiting.length > 0 && Date.now() - this.lastActivityMs >= quietMs;
+    return this.pendingCount > 0 && Date.now() - this.lastActivityMs >= quietMs;
   }
 
   send(args: ReadonlyArray<string | Uint8Array>, callback: ReplyCallback): void {
@@ -80,7 +82,7 @@ export class Connection {
       queueMicrotask(() => callback({ ok: false, error }));
       return;
     }
-    if (this.waiting.length === 0) this.lastActivityMs = Date.now();
+    if (this.pendingCount === 0) this.lastActivityMs = Date.now();
     this.writer.command(args);
     this.waiting.push(callback);
     this.scheduleFlush();
@@ -108,10 +110,15 @@ export class Connection {
         this.fail(`${this.address.key}: ${step.message}`);
         return;
       }
-      const callback = this.waiting.shift();
+      const callback = this.waiting[this.waitingHead];
       if (callback === undefined) {
         this.fail(`${this.address.key}: reply without a request`);
         return;
+      }
+      this.waiting[this.waitingHead++] = noCallback;
+      if (this.waitingHead === this.waiting.length || (this.waitingHead > 1024 && this.waitingHead * 2 > this.waiting.length)) {
+        this.waiting = this.waiting.slice(this.waitingHead);
+        this.waitingHead = 0;
       }
       callback({ ok: true, value: step.value });
     }
@@ -138,8 +145,12 @@ export class Connection {
     if (this.connectTimer !== null) clearTimeout(this.connectTimer);
     this.connectTimer = null;
     this.socket.destroy();
-    const callbacks = this.waiting.splice(0);
+    const callbacks = this.waiting.slice(this.waitingHead);
+    this.waiting = [];
+    this.waitingHead = 0;
     for (const callback of callbacks) callback({ ok: false, error: this.closedWith });
     this.onClose?.(this);
   }
 }
+
+function noCallback(): void {}

@@ -53,12 +53,12 @@ export class RequestRunner {
     let ticket: WriteTicket | null = null;
     if (spec.write) {
       ticket = await this.session.begin(deadlineMs);
-      if (ticket === null) throw new KvTimeoutError(spec.name, options.timeoutMs, 'too many writes in flight');
+      if (ticket === null) throw new KvTimeoutError(spec.name, options.timeoutMs, 'waiting for an older write of this session to finish');
     }
     try {
       return await this.loop(spec, options, deadlineMs, ticket);
     } finally {
-      if (ticket !== null) this.session.end();
+      if (ticket !== null) this.session.end(ticket);
     }
   }
 

@@ -3,59 +3,61 @@
  * (session, sequence) across retries, so the state machine applies it once and answers a retry
  * with the first result.
  *
- * The server remembers results only for a window of sequences below the highest it applied
- * (128 by default). A write still being retried must stay inside that window, so the number of
- * writes in flight is bounded below it: later writes wait for a slot.
+ * The server keeps results only for a window of sequences below the highest it applied (128 by
+ * default), so a write still being retried must stay within that distance of every newer write.
+ * A new sequence is therefore handed out only while it is less than MAX_SEQUENCE_SPAN above the
+ * oldest unfinished one; later writes wait. (Bounding the count of writes in flight is not
+ * enough: one slow write plus a stream of quick ones would drift out of the window.)
  */
 
-/** Writes in flight per session; below the server's retry window (DEFAULT_SESSION_WINDOW, 128). */
-export const MAX_INFLIGHT_WRITES = 100;
+/** Largest distance between the oldest unfinished write and a new one; below the server's 128. */
+export const MAX_SEQUENCE_SPAN = 100;
 
 export interface WriteTicket {
   sessionId: string;
   sequence: number;
 }
 
+interface SessionState {
+  id: string;
+  lastSequence: number;
+  /** Sequences handed out and not yet finished, in ascending (insertion) order. */
+  unfinished: Set<number>;
+}
+
 interface Waiter {
-  grant: () => void;
+  grant: (ticket: WriteTicket) => void;
 }
 
 export class ClientSession {
-  private id: string;
-  private lastSequence = 0;
-  private inflight = 0;
+  private current: SessionState;
   private readonly waiters: Waiter[] = [];
-  private readonly maxInflight: number;
+  private readonly maxSpan: number;
+  /** The state each ticket was issued from (a ticket may outlive a renewal). */
+  private readonly issuedBy = new WeakMap<WriteTicket, SessionState>();
 
-  constructor(maxInflight = MAX_INFLIGHT_WRITES) {
-    this.id = newSessionId();
-    this.maxInflight = maxInflight;
+  constructor(maxSpan = MAX_SEQUENCE_SPAN) {
+    this.current = freshSession();
+    this.maxSpan = maxSpan;
   }
 
   get sessionId(): string {
-    return this.id;
+    return this.current.id;
   }
 
   /**
-   * Takes a slot and the next sequence, waiting for a slot until `deadlineMs` (Date.now() time).
-   * Returns null when the deadline passed first.
+   * The next sequence, once it is within the span; null if `deadlineMs` (Date.now() time) passes
+   * first. Waiters are served in order.
    */
-  async begin(deadlineMs: number): Promise<WriteTicket | null> {
-    if (this.inflight >= this.maxInflight) {
-      const granted = await this.waitForSlot(deadlineMs);
-      if (!granted) return null;
-    } else {
-      this.inflight++;
-    }
-    this.lastSequence++;
-    return { sessionId: this.id, sequence: this.lastSequence };
+  begin(deadlineMs: number): Promise<WriteTicket | null> {
+    if (this.waiters.length === 0 && this.hasRoom()) return Promise.resolve(this.issue());
+    return this.waitForRoom(deadlineMs);
   }
 
-  /** Gives the slot back once the write has a final answer (result, command error or timeout). */
-  end(): void {
-    const next = this.waiters.shift();
-    if (next !== undefined) next.grant(); // the slot passes straight to the next writer
-    else this.inflight--;
+  /** The write has a final answer (result, command error or timeout): it no longer holds the span. */
+  end(ticket: WriteTicket): void {
+    this.issuedBy.get(ticket)?.unfinished.delete(ticket.sequence);
+    this.wakeWaiters();
   }
 
   /**
@@ -63,29 +65,47 @@ export class ClientSession {
    * old tickets; the server answers those with SESSIONEXPIRED too.
    */
   renew(expiredId: string): void {
-    if (expiredId !== this.id) return; // already renewed by another write
-    this.id = newSessionId();
-    this.lastSequence = 0;
+    if (expiredId !== this.current.id) return; // already renewed by another write
+    this.current = freshSession();
+    this.wakeWaiters();
   }
 
-  private waitForSlot(deadlineMs: number): Promise<boolean> {
+  private issue(): WriteTicket {
+    const state = this.current;
+    state.lastSequence++;
+    state.unfinished.add(state.lastSequence);
+    const ticket = { sessionId: state.id, sequence: state.lastSequence };
+    this.issuedBy.set(ticket, state);
+    return ticket;
+  }
+
+  private hasRoom(): boolean {
+    const oldest = this.current.unfinished.values().next();
+    return oldest.done === true || this.current.lastSequence + 1 - oldest.value < this.maxSpan;
+  }
+
+  private wakeWaiters(): void {
+    while (this.waiters.length > 0 && this.hasRoom()) (this.waiters.shift() as Waiter).grant(this.issue());
+  }
+
+  private waitForRoom(deadlineMs: number): Promise<WriteTicket | null> {
     return new Promise((resolve) => {
       const waiter: Waiter = {
-        grant: () => {
+        grant: (ticket) => {
           clearTimeout(timer);
-          resolve(true);
+          resolve(ticket);
         },
       };
       const timer = setTimeout(() => {
         const at = this.waiters.indexOf(waiter);
         if (at !== -1) this.waiters.splice(at, 1);
-        resolve(false);
+        resolve(null);
       }, Math.max(0, deadlineMs - Date.now()));
       this.waiters.push(waiter);
     });
   }
 }
 
-function newSessionId(): string {
-  return globalThis.crypto.randomUUID();
+function freshSession(): SessionState {
+  return { id: globalThis.crypto.randomUUID(), lastSequence: 0, unfinished: new Set() };
 }
