@@ -98,7 +98,7 @@ export class RespConnection {
   }
 
   private pump(): void {
-    const out = new RespWriter();
+    const out = new RespWriter(256);
     while (!this.busy && !this.closed && this.head < this.queue.length) {
       const args = this.queue[this.head] as Uint8Array[];
       if (isDataRequest(commandName(args))) {
@@ -166,7 +166,7 @@ export class RespConnection {
     void this.runSegment(segment).then((replies) => {
       this.busy = false;
       if (this.closed) return;
-      const out = new RespWriter();
+      const out = new RespWriter(256);
       for (const value of replies) out.value(value, this.state.protocol);
       this.io.write(out.take());
       this.pump();

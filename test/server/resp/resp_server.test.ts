@@ -222,6 +222,26 @@ describe('RESP server under bad input', () => {
     expect(server.connectionCount).toBeLessThanOrEqual(clients.length);
   });
 
+  it('pauses and resumes a client that pipelines more than the queue bound, losing nothing', async () => {
+    const c = await connect();
+    const count = 25_000; // over RESP_MAX_QUEUED_COMMANDS, so input is paused and resumed
+    c.send('INCR n\r\n'.repeat(count));
+    const replies = await c.waitReplies(count, 30_000);
+    expect(show(replies[count - 1] as never)).toBe(`:${count}`);
+    expect(show(await c.call('GET', 'n'))).toBe(`"${count}"`);
+  });
+
+  it('accepts a 5 MB value sent in many chunks', async () => {
+    const c = await connect();
+    const size = 5 * 1024 * 1024;
+    const header = new TextEncoder().encode(`*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$${size}\r\n`);
+    c.send(header);
+    for (let sent = 0; sent < size; sent += 64 * 1024) c.send(new Uint8Array(Math.min(64 * 1024, size - sent)).fill(0x61));
+    c.send('\r\n');
+    expect((await c.waitReplies(1)).map(show)).toEqual(['+OK']);
+    expect(show(await c.call('STRLEN', 'big'))).toBe(`:${size}`);
+  });
+
   it('survives a client that disconnects with requests in flight', async () => {
     const c = await connect();
     let pipeline = '';
