@@ -80,7 +80,8 @@ export class TcpTransport implements Transport {
   private readonly server: net.Server;
   private readonly sender: RoutedSender;
   private readonly links = new Map<NodeId, OutLink>();
-  private readonly inbound = new Set<net.Socket>();
+  /** Accepted sockets, each with what stops its pending timers. */
+  private readonly inbound = new Map<net.Socket, () => void>();
   private readonly inboundByPeer = new Map<NodeId, net.Socket>();
   private handler: ((message: Message) => void) | null = null;
   private closed = false;
@@ -150,7 +151,10 @@ export class TcpTransport implements Transport {
     this.server.close();
     for (const link of this.links.values()) this.dropLink(link);
     this.links.clear();
-    for (const socket of this.inbound) socket.destroy();
+    for (const [socket, stopTimers] of this.inbound) {
+      stopTimers();
+      socket.destroy();
+    }
     this.inbound.clear();
     this.inboundByPeer.clear();
   }
@@ -234,19 +238,24 @@ export class TcpTransport implements Transport {
       socket.destroy();
       return;
     }
-    this.inbound.add(socket);
     const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     const decoder = new FrameDecoder();
     let peer: NodeId | null = null;
     let done = false;
+    let lingerTimer: ReturnType<typeof setTimeout> | null = null;
     const handshakeTimer = setTimeout(() => refuse('no handshake in time'), HANDSHAKE_TIMEOUT_MS);
+    const stopTimers = (): void => {
+      clearTimeout(handshakeTimer);
+      if (lingerTimer !== null) clearTimeout(lingerTimer);
+    };
+    this.inbound.set(socket, stopTimers);
     const refuse = (reason: string): void => {
       if (done) return;
       done = true;
       clearTimeout(handshakeTimer);
       this.logger.warn({ remote, reason }, 'refused a connection on the peer port');
       socket.end(refusalLine(reason));
-      setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS).unref();
+      lingerTimer = setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS);
     };
     socket.on('data', (chunk: Buffer) => {
       if (done) return;
@@ -278,7 +287,7 @@ export class TcpTransport implements Transport {
     socket.on('error', () => {}); // a reset by the peer ends in 'close'; nothing else to do
     socket.once('close', () => {
       done = true;
-      clearTimeout(handshakeTimer);
+      stopTimers();
       this.inbound.delete(socket);
       if (peer !== null && this.inboundByPeer.get(peer) === socket) this.inboundByPeer.delete(peer);
     });

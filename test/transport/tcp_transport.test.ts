@@ -110,6 +110,20 @@ describe('TCP transport: lifecycle', () => {
     expect(bound).toBe(true);
   });
 
+  it('leaves no socket, server or timer behind after close()', async () => {
+    const count = (kind: string): number => process.getActiveResourcesInfo().filter((r) => r === kind).length;
+    const timersBefore = count('Timeout');
+    const mesh = await tcpMesh([1, 2, 3]);
+    const two = mesh.get(2) as TcpTransport;
+    two.close(); // the others now redial node 2 with backoff timers running
+    expect(await waitUntilReal(() => mesh.get(1)?.connectedPeers().length === 1, 10_000)).toBe(true);
+    for (const t of mesh.values()) t.close();
+    expect(count('Timeout'), 'timers right after close').toBeLessThanOrEqual(timersBefore);
+    // Handles finish closing within a turn or two of the event loop; no timer is needed for that.
+    const released = await waitUntilReal(() => count('TCPSocketWrap') === 0 && count('TCPServerWrap') === 0, 10_000);
+    expect(released, JSON.stringify(process.getActiveResourcesInfo())).toBe(true);
+  });
+
   it('reports a port in use as an error value', async () => {
     const transport = await start(1);
     const second = await startTcpTransport({ self: 3, listen: { host: '127.0.0.1', port: transport.address().port }, peers: [] });
