@@ -172,19 +172,18 @@ export class ClusterSupervisor implements Cluster {
     slot.starting = true;
     try {
       if (this.settings.transport === 'channel') {
-        const peerPorts: ChannelPeersConfig['peerPorts'] = [];
-        // New pairs with every node that is up; nodes that are down get theirs when they restart.
-        await Promise.all(this.upSlots().map(async (peer) => {
-          const { port1, port2 } = new MessageChannel();
-          peerPorts.push({ peer: peer.id, port: port1 });
-          await peer.call('replacePeerPort', (c) => c.replacePeerPort(node, transfer(port2, [port2])));
-        }));
+        const { peerPorts, deliveries } = this.newPairsFor(slot);
+        await Promise.all(deliveries);
         await this.spawn(node, { kind: 'channel', peerPorts }, peerPorts.map((p) => p.port));
+        // Nodes that started alongside this one left ports for it; hand them over now it is up.
+        const pending = slot.pendingPeerPorts.splice(0);
+        await Promise.all(pending.map(({ peer, port }) => slot.call('replacePeerPort', (c) => c.replacePeerPort(peer, transfer(port, [port])))));
       } else {
         await this.spawn(node, { kind: 'tcp', listenPort: slot.peerPort, peers: this.peerAddresses(node) }, []);
       }
     } finally {
       slot.starting = false;
+      for (const { port } of slot.pendingPeerPorts.splice(0)) port.close();
     }
     this.logger.info({ node }, 'node restarted from disk');
     this.events.emit('node-restarted', { node });
@@ -265,6 +264,27 @@ export class ClusterSupervisor implements Cluster {
       else await Promise.all(this.nodeIds.map((id) => rm(this.nodeDir(id), { recursive: true, force: true })));
     }
     this.logger.info({ keptData: this.settings.keepData ? this.dataDir : null }, 'cluster stopped');
+  }
+
+  /**
+   * Fresh MessageChannel pairs between a restarting node and every node that is up or starting
+   * (synchronously, so concurrent restarts all see each other). A node that is still starting
+   * gets its end once it is up; nodes that are down get theirs when they restart.
+   */
+  private newPairsFor(slot: NodeSlot): { peerPorts: ChannelPeersConfig['peerPorts']; deliveries: Promise<void>[] } {
+    const peerPorts: ChannelPeersConfig['peerPorts'] = [];
+    const deliveries: Promise<void>[] = [];
+    for (const peer of this.slots.values()) {
+      if (peer.id === slot.id || (peer.handle === null && !peer.starting)) continue;
+      const { port1, port2 } = new MessageChannel();
+      peerPorts.push({ peer: peer.id, port: port1 });
+      if (peer.handle !== null) {
+        deliveries.push(peer.call('replacePeerPort', (c) => c.replacePeerPort(slot.id, transfer(port2, [port2]))));
+      } else {
+        peer.pendingPeerPorts.push({ peer: slot.id, port: port2 });
+      }
+    }
+    return { peerPorts, deliveries };
   }
 
   private async spawn(id: NodeId, transport: ChannelPeersConfig | TcpPeersConfig, transferList: MessagePort[]): Promise<void> {

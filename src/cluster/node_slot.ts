@@ -1,4 +1,5 @@
 /** The supervisor's record of one node across its incarnations (worker lifetimes). */
+import type { MessagePort } from 'node:worker_threads';
 import type { Remote } from 'comlink';
 import type { NodeId } from '../core/types.js';
 import type { NodeEndpoints } from '../runtime/node_config.js';
@@ -13,6 +14,8 @@ export class NodeSlot {
   readonly connectHost: string;
   handle: WorkerHandle | null = null;
   starting = false;
+  /** Ports to this node from peers that restarted while it was starting; delivered once it is up. */
+  pendingPeerPorts: Array<{ peer: NodeId; port: MessagePort }> = [];
   paused = false;
   /** Worker lifetimes so far; each one gets its own seed. */
   incarnation = 0;
