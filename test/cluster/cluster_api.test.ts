@@ -83,6 +83,35 @@ describe.each(['channel', 'tcp'] as const)('a 3-node cluster over %s', (transpor
     await cluster.waitFor((s) => s.every((n) => n.up && n.leader !== 0), { timeoutMs: 10_000 });
   });
 
+  it('hands out a KvClient that finds the leader and follows a failover', async () => {
+    const client = cluster.client({ timeoutMs: 5_000 });
+    try {
+      expect(await client.set('greeting', 'hello')).toBe(true);
+      expect(await client.get('greeting')).toBe('hello');
+      const leader = await cluster.waitForLeader({ timeoutMs: 10_000 });
+      await cluster.crash(leader);
+      expect(await client.set('greeting', 'again')).toBe(true);
+      expect(await client.get('greeting')).toBe('again');
+      await cluster.restart(leader);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a paused leader is replaced; resumed, it steps down and catches up', async () => {
+    const leader = await cluster.waitForLeader({ timeoutMs: 10_000 });
+    await cluster.pause(leader);
+    expect((await cluster.status()).find((s) => s.id === leader)?.paused).toBe(true);
+    const next = await cluster.waitForLeader({ timeoutMs: 10_000, exclude: [leader] });
+    expect(next).not.toBe(leader);
+    await cluster.resume(leader);
+    const statuses = await cluster.waitFor(
+      (s) => s.every((n) => n.up && !n.paused && n.leader === next && n.appliedIndex === s.find((l) => l.id === next)?.commitIndex),
+      { timeoutMs: 10_000 },
+    );
+    expect(statuses.find((s) => s.id === leader)?.role).toBe('follower');
+  });
+
   it('stop() leaves no worker, no bound port and no temp dir', async () => {
     const ports = cluster.nodeIds.flatMap((id) => {
       const endpoints = cluster.endpoints(id);
