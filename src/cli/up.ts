@@ -6,7 +6,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type { NodeId } from '../core/types.js';
 import type { Logger } from '../ports/logger.js';
-import { KvClient } from '../client/kv_client.js';
 import { createKvRunner, type ReplKvClient } from './kv_runner.js';
 import type { ReplCluster } from './repl_exec.js';
 import { runRepl, type ReplEnd } from './repl.js';
@@ -29,8 +28,8 @@ export interface UpCluster extends ReplCluster {
   waitForLeader(options?: { timeoutMs?: number }): Promise<NodeId>;
   on(event: 'leader-changed', fn: (e: { node: NodeId; leader: NodeId; term: number }) => void): () => void;
   on(event: 'node-crashed' | 'node-restarted', fn: (e: { node: NodeId }) => void): () => void;
-  /** The cluster's KV client; without one, `up` makes its own from the redis endpoints. */
-  client?(): ReplKvClient;
+  /** A KV client over the nodes' redis endpoints (closed by stop()). */
+  client(): ReplKvClient;
   /** The seed in use and where the data lives, when the cluster reports them. */
   readonly seed?: number;
   readonly dataDir?: string;
@@ -59,7 +58,6 @@ export async function runUp(
   const cluster = await startCluster(settings);
   const unsubscribe = watchCluster(cluster, logger);
   let end: ReplEnd | 'signal' = 'signal';
-  let ownClient: KvClient | { unavailable: string } | null = null;
   try {
     output.write(describeCluster(cluster, settings));
     await announceLeader(cluster, settings, io);
@@ -69,12 +67,11 @@ export async function runUp(
         output,
         terminal: io.terminal,
         signal: io.signal,
-        context: { cluster, kv: createKvRunner(cluster.client?.() ?? (ownClient = clientFor(cluster))) },
+        context: { cluster, kv: createKvRunner(clientFor(cluster)) },
       });
     }
   } finally {
     for (const off of unsubscribe) off();
-    if (ownClient instanceof KvClient) await ownClient.close();
     output.write('stopping the cluster...\n');
     await cluster.stop();
   }
@@ -85,9 +82,9 @@ export async function runUp(
   return 0;
 }
 
-function clientFor(cluster: UpCluster): KvClient | { unavailable: string } {
+function clientFor(cluster: UpCluster): ReplKvClient | { unavailable: string } {
   try {
-    return new KvClient(cluster.nodeIds.map((id) => cluster.endpoints(id).redis));
+    return cluster.client();
   } catch (error) {
     // e.g. nodes without a client port yet: fault verbs and status still work.
     return { unavailable: error instanceof Error ? error.message : String(error) };
