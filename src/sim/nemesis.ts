@@ -9,8 +9,6 @@ import type { NemesisKind, SimulationOptions } from './simulation_options.js';
 import type { Simulator } from './simulator.js';
 
 const HEAL_WEIGHT = 0.25;
-const DOWNTIME_MIN_MS = 100;
-const DOWNTIME_MAX_MS = 2_500;
 
 export class Nemesis {
   private readonly sim: Simulator;
@@ -100,21 +98,30 @@ export class Nemesis {
       case 'crash':
         this.crashAndRestart([this.random.pick(ids)]);
         break;
+      case 'crash-leader': {
+        const leader = sim.currentLeader();
+        if (leader !== 0) this.crashAndRestart([leader]);
+        break;
+      }
       case 'crash-all':
         this.crashAndRestart(ids);
         break;
       case 'pause': {
         const id = this.random.pick(ids);
         sim.pause(id);
-        sim.queue.after(this.random.int(DOWNTIME_MIN_MS, DOWNTIME_MAX_MS), () => sim.resume(id));
+        sim.queue.after(this.downtimeMs(), () => sim.resume(id));
         break;
       }
     }
   }
 
+  private downtimeMs(): number {
+    return this.random.int(this.options.downtimeMinMs, this.options.downtimeMaxMs);
+  }
+
   private crashAndRestart(victims: readonly NodeId[]): void {
     for (const id of victims) this.sim.crash(id);
-    const downtimeMs = this.random.int(DOWNTIME_MIN_MS, DOWNTIME_MAX_MS);
+    const downtimeMs = this.downtimeMs();
     this.sim.queue.after(downtimeMs, () => {
       for (const id of victims) this.sim.restart(id);
     });

@@ -3,12 +3,13 @@
  * reached the disk: the state loaded at start and every batch saved. Outside the code under
  * test: the driver sees an ordinary Storage.
  */
-import type { Entry, Membership, NodeId, Snapshot } from '../core/types.js';
+import type { Membership, NodeId, Snapshot } from '../core/types.js';
 import type { PersistedState, SaveBatch, Storage } from '../ports/storage.js';
 
 export interface StorageObserver {
   onLoad(node: NodeId, persisted: PersistedState): void;
-  onSave(node: NodeId, entries: readonly Entry[]): void;
+  /** A batch reached the disk (called after the write). */
+  onSave(node: NodeId, batch: SaveBatch): void;
 }
 
 export class ObservedStorage implements Storage {
@@ -34,7 +35,7 @@ export class ObservedStorage implements Storage {
 
   save(batch: SaveBatch): void {
     this.inner.save(batch);
-    if (batch.entries.length > 0) this.observer.onSave(this.node, batch.entries);
+    this.observer.onSave(this.node, batch);
   }
 
   saveSnapshot(snapshot: Snapshot): void {

@@ -6,8 +6,27 @@
  */
 import type { StateMachine } from '../ports/state_machine.js';
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+/**
+ * Keys and values are short ASCII strings, so a byte-per-char (latin1) codec replaces
+ * TextEncoder and TextDecoder, which dominate the profile for tiny strings. Bytes round-trip
+ * exactly, so garbage input is still answered, never thrown on.
+ */
+const encoder = {
+  encode(text: string): Uint8Array {
+    const bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) {
+      bytes[i] = text.charCodeAt(i) & 0xff;
+    }
+    return bytes;
+  },
+};
+const decoder = {
+  decode(bytes: Uint8Array): string {
+    let text = '';
+    for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i] as number);
+    return text;
+  },
+};
 
 export interface RegisterWrite {
   key: string;

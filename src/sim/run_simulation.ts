@@ -138,6 +138,13 @@ export function replayCommand(options: SimulationOptions): string {
   if (options.nemesis.join(',') !== d.nemesis.join(',')) parts.push(`--nemesis ${options.nemesis.length > 0 ? options.nemesis.join(',') : 'none'}`);
   if (options.faultIntervalMinMs !== d.faultIntervalMinMs) parts.push(`--fault-interval-min-ms ${options.faultIntervalMinMs}`);
   if (options.faultIntervalMaxMs !== d.faultIntervalMaxMs) parts.push(`--fault-interval-max-ms ${options.faultIntervalMaxMs}`);
+  if (options.downtimeMinMs !== d.downtimeMinMs) parts.push(`--downtime-min-ms ${options.downtimeMinMs}`);
+  if (options.downtimeMaxMs !== d.downtimeMaxMs) parts.push(`--downtime-max-ms ${options.downtimeMaxMs}`);
+  if (options.networkDelayMs !== d.networkDelayMs) parts.push(`--network-delay-ms ${options.networkDelayMs}`);
+  if (options.networkJitterMs !== d.networkJitterMs) parts.push(`--network-jitter-ms ${options.networkJitterMs}`);
+  if (options.appendBytesMax !== d.appendBytesMax) parts.push(`--append-bytes-max ${options.appendBytesMax}`);
+  if (!options.preVote) parts.push('--no-pre-vote');
+  if (!options.checkQuorum) parts.push('--no-check-quorum');
   const unsafe = Object.entries(options.unsafe).filter(([, on]) => on === true).map(([name]) => name);
   if (unsafe.length > 0) parts.push(`--unsafe ${unsafe.join(',')}`);
   return parts.join(' ');

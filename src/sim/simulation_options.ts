@@ -1,7 +1,7 @@
 import type { UnsafeBugs } from '../core/config.js';
 
 /** Fault kinds the nemesis can inject; `heal` steps are always mixed in. */
-export const NEMESIS_KINDS = ['partition', 'one-way', 'isolate-leader', 'link', 'crash', 'crash-all', 'pause'] as const;
+export const NEMESIS_KINDS = ['partition', 'one-way', 'isolate-leader', 'link', 'crash', 'crash-leader', 'crash-all', 'pause'] as const;
 export type NemesisKind = (typeof NEMESIS_KINDS)[number];
 
 export interface SimulationOptions {
@@ -23,6 +23,20 @@ export interface SimulationOptions {
   /** Virtual ms between nemesis steps, drawn uniformly from [min, max]. */
   faultIntervalMinMs: number;
   faultIntervalMaxMs: number;
+  /** How long a crashed or paused node stays down, drawn uniformly from [min, max] virtual ms. */
+  downtimeMinMs: number;
+  downtimeMaxMs: number;
+  /**
+   * One-way latency of every link before link rules apply, plus a uniform random extra of up to
+   * networkJitterMs (which lets messages overtake each other).
+   */
+  networkDelayMs: number;
+  networkJitterMs: number;
+  /** Raft's bound on payload bytes per append message (small values split replication up). */
+  appendBytesMax: number;
+  /** Raft's pre-vote and check-quorum (on in products; off makes elections far more turbulent). */
+  preVote: boolean;
+  checkQuorum: boolean;
   /** Deliberately broken core variants, to prove the checkers catch real bugs. */
   unsafe: UnsafeBugs;
 }
@@ -41,12 +55,20 @@ export const DEFAULT_SIMULATION: SimulationOptions = {
   nemesis: NEMESIS_KINDS,
   faultIntervalMinMs: 200,
   faultIntervalMaxMs: 1_500,
+  downtimeMinMs: 100,
+  downtimeMaxMs: 2_500,
+  networkDelayMs: 1,
+  networkJitterMs: 0,
+  appendBytesMax: 1 << 20,
+  preVote: true,
+  checkQuorum: true,
   unsafe: {},
 };
 
 /** Validates user-supplied options with clear messages (bad CLI input must not crash later). */
 export function resolveSimulationOptions(partial: Partial<SimulationOptions>): SimulationOptions {
-  const options: SimulationOptions = { ...DEFAULT_SIMULATION, ...partial };
+  const given = Object.fromEntries(Object.entries(partial).filter(([, value]) => value !== undefined));
+  const options: SimulationOptions = { ...DEFAULT_SIMULATION, ...given };
   const positiveInts: Array<keyof SimulationOptions> = ['nodes', 'clients', 'keys', 'tickMs', 'heartbeatIntervalTicks', 'electionTimeoutTicks'];
   for (const name of positiveInts) {
     const value = options[name];
@@ -54,10 +76,12 @@ export function resolveSimulationOptions(partial: Partial<SimulationOptions>): S
   }
   if (!Number.isInteger(options.seed) || options.seed < 0) throw new RangeError(`seed must be a non-negative integer, got ${options.seed}`);
   if (options.nodes > 15) throw new RangeError(`nodes must be at most 15, got ${options.nodes}`);
-  for (const name of ['durationMs', 'quietMs', 'faultIntervalMinMs', 'faultIntervalMaxMs'] as const) {
+  if (!Number.isInteger(options.appendBytesMax) || options.appendBytesMax < 1) throw new RangeError(`appendBytesMax must be a positive integer, got ${options.appendBytesMax}`);
+  for (const name of ['durationMs', 'quietMs', 'faultIntervalMinMs', 'faultIntervalMaxMs', 'downtimeMinMs', 'downtimeMaxMs', 'networkDelayMs', 'networkJitterMs'] as const) {
     if (!Number.isFinite(options[name]) || options[name] < 0) throw new RangeError(`${name} must be a number >= 0, got ${options[name]}`);
   }
   if (options.faultIntervalMaxMs < options.faultIntervalMinMs) throw new RangeError('faultIntervalMaxMs must be >= faultIntervalMinMs');
+  if (options.downtimeMaxMs < options.downtimeMinMs) throw new RangeError('downtimeMaxMs must be >= downtimeMinMs');
   for (const kind of options.nemesis) {
     if (!(NEMESIS_KINDS as readonly string[]).includes(kind)) throw new RangeError(`unknown nemesis '${kind}' (known: ${NEMESIS_KINDS.join(', ')})`);
   }

@@ -20,8 +20,7 @@ import { RegisterMachine } from './register_machine.js';
 import type { SimulationOptions } from './simulation_options.js';
 import { TraceHash } from './trace_hash.js';
 
-/** One-way latency of a healthy link and of a client's request or reply, in virtual ms. */
-const NETWORK_BASE_DELAY_MS = 1;
+/** One-way latency of a client's request or reply, in virtual ms. */
 const CLIENT_LATENCY_MS = 1;
 /** Ticks before the driver fails a pending request with a timeout. */
 const REQUEST_TIMEOUT_TICKS = 50;
@@ -221,11 +220,11 @@ export class Simulator {
       raft: {
         electionTimeoutTicks: options.electionTimeoutTicks,
         heartbeatIntervalTicks: options.heartbeatIntervalTicks,
-        preVote: true,
-        checkQuorum: true,
+        preVote: options.preVote,
+        checkQuorum: options.checkQuorum,
         inflightAppendsMax: 64,
-        appendBytesMax: 1 << 20,
-        inflightBytesMax: 16 << 20,
+        appendBytesMax: options.appendBytesMax,
+        inflightBytesMax: Math.max(16 << 20, options.appendBytesMax),
         uncommittedEntriesMax: 10_000,
         unsafe: options.unsafe,
       },
@@ -273,12 +272,15 @@ export class Simulator {
   }
 
   private send(message: Message): void {
+    this.checkers.onSend(message);
     const target = this.nodes.get(message.to);
     if (target === undefined || target.driver === null) return;
     this.stats.messagesSent++;
     const incarnation = target.incarnation;
+    const { networkDelayMs, networkJitterMs } = this.options;
     for (const timeMs of this.rules.route(message.from, message.to, this.queue.nowMs)) {
-      this.queue.at(timeMs + NETWORK_BASE_DELAY_MS, () => this.deliver(target, incarnation, message));
+      const extraMs = networkJitterMs > 0 ? this.random.next() * networkJitterMs : 0;
+      this.queue.at(timeMs + networkDelayMs + extraMs, () => this.deliver(target, incarnation, message));
     }
   }
 

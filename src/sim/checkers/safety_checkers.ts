@@ -4,13 +4,15 @@
  * first violation is kept; the simulator stops the run when it sees one.
  */
 import type { Entry, NodeId, Role } from '../../core/types.js';
-import type { PersistedState } from '../../ports/storage.js';
+import type { Message } from '../../core/types.js';
+import type { PersistedState, SaveBatch } from '../../ports/storage.js';
 import { CommittedLog } from './committed_log.js';
 import { Durability } from './durability.js';
 import { ElectionSafety } from './election_safety.js';
 import { checkLeaderCompleteness } from './leader_completeness.js';
 import { LinearizableReads } from './linearizable_reads.js';
 import { LogMatching } from './log_matching.js';
+import { PersistenceChecks } from './persistence.js';
 import type { Violation } from './violation.js';
 
 export class SafetyCheckers {
@@ -20,6 +22,9 @@ export class SafetyCheckers {
   readonly logs: LogMatching;
   readonly durability: Durability;
   readonly reads: LinearizableReads;
+  readonly persistence: PersistenceChecks;
+  /** Each node's role and term as last reported (before the write being observed). */
+  private readonly roles = new Map<NodeId, { role: Role; term: number }>();
   private readonly nowMs: () => number;
 
   constructor(nowMs: () => number) {
@@ -32,6 +37,7 @@ export class SafetyCheckers {
     this.logs = new LogMatching(report);
     this.durability = new Durability(this.committed, report);
     this.reads = new LinearizableReads(this.committed, report);
+    this.persistence = new PersistenceChecks(report);
     this.report = report;
   }
 
@@ -39,13 +45,24 @@ export class SafetyCheckers {
 
   onLoad(node: NodeId, persisted: PersistedState): void {
     this.logs.onLoad(node, persisted);
+    this.persistence.onLoad(node, persisted.hardState);
+    this.roles.set(node, { role: 'follower', term: persisted.hardState.term });
   }
 
-  onSave(node: NodeId, entries: readonly Entry[]): void {
-    this.logs.onSave(node, entries);
+  onSave(node: NodeId, batch: SaveBatch): void {
+    this.logs.onSave(node, batch.entries);
+    if (batch.hardState !== null) {
+      const known = this.roles.get(node) ?? { role: 'follower', term: 0 };
+      this.persistence.onHardState(node, batch.hardState, known.role, known.term, this.logs.persistedTerms(node));
+    }
+  }
+
+  onSend(message: Message): void {
+    this.persistence.onSend(message, this.logs.persistedTerms(message.from));
   }
 
   onSoftState(node: NodeId, role: Role, term: number): void {
+    this.roles.set(node, { role, term });
     this.elections.onSoftState(node, role, term);
     if (role === 'leader') checkLeaderCompleteness(node, term, this.logs.persistedTerms(node), this.committed, this.report);
   }

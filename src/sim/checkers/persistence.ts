@@ -1,0 +1,63 @@
+/**
+ * The persistence contract and the commit rule, checked from the outside: what a node says on
+ * the network must already be on its disk, and a leader only commits by counting replicas of
+ * an entry of its own term (Raft §5.4.2, Figure 8).
+ *
+ * - A granted vote leaves the node only once that vote and its term are persisted.
+ * - A successful append acknowledgement for matchIndex m leaves only once the node's persisted
+ *   log reaches m.
+ * - A leader of term T that advances its persisted commit index to c holds an entry of term T at c.
+ */
+import type { HardState, Message, NodeId, Role } from '../../core/types.js';
+import type { ReportViolation } from './violation.js';
+
+export class PersistenceChecks {
+  private readonly hardStates = new Map<NodeId, HardState>();
+  private readonly report: ReportViolation;
+
+  constructor(report: ReportViolation) {
+    this.report = report;
+  }
+
+  onLoad(node: NodeId, hardState: HardState): void {
+    this.hardStates.set(node, { ...hardState });
+  }
+
+  /**
+   * A hard state reached the disk. role/term are what the node reported before this write;
+   * persistedTerms is its log after the write.
+   */
+  onHardState(node: NodeId, hardState: HardState, role: Role, term: number, persistedTerms: readonly number[]): void {
+    const previous = this.hardStates.get(node);
+    this.hardStates.set(node, { ...hardState });
+    if (previous === undefined || role !== 'leader' || hardState.term !== term || hardState.commit <= previous.commit) return;
+    const commitTerm = persistedTerms[hardState.commit];
+    if (commitTerm !== term) {
+      this.report(
+        'commit-rule',
+        `leader ${node} of term ${term} advanced its commit index to ${hardState.commit}, an entry of term ${commitTerm} (only current-term entries commit by counting replicas)`,
+      );
+    }
+  }
+
+  onSend(message: Message, persistedTerms: readonly number[]): void {
+    const node = message.from;
+    if (message.type === 'vote-response' && message.granted && !message.pre) {
+      const persisted = this.hardStates.get(node);
+      if (persisted === undefined || persisted.term !== message.term || persisted.vote !== message.to) {
+        this.report(
+          'persistence',
+          `node ${node} granted its term-${message.term} vote to ${message.to} before persisting it (disk: term ${persisted?.term}, vote ${persisted?.vote})`,
+        );
+      }
+    } else if (message.type === 'append-response' && message.success) {
+      const persistedLast = persistedTerms.length - 1;
+      if (persistedLast < message.matchIndex) {
+        this.report(
+          'persistence',
+          `node ${node} acknowledged entries up to ${message.matchIndex} with only ${persistedLast} on disk`,
+        );
+      }
+    }
+  }
+}
