@@ -113,6 +113,12 @@ export class KvClient {
     });
   }
 
+  /** The node the client currently sends writes to (`redis://host:port`), null while it looks for one. */
+  get leader(): string | null {
+    const leader = this.pool.leader;
+    return leader === null ? null : `redis://${leader.key}`;
+  }
+
   get(key: KvKey, options?: ReadOptions & AsString): Promise<string | null>;
   get(key: KvKey, options: ReadOptions & AsBytes): Promise<Uint8Array | null>;
   get(key: KvKey, options: ReadOptions & Format = {}): Promise<string | Uint8Array | null> {

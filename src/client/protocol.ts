@@ -10,8 +10,10 @@
  *   write may or may not be applied), `-UNAVAILABLE ...` (node stopping), `-CLUSTERDOWN`, `-LOADING`;
  * - `-SESSIONEXPIRED ...`: the session or this sequence is no longer known;
  * - read consistency is a connection mode: `READONLY` makes later reads stale (served from the
- *   node's own state), `READWRITE` (the default) linearizable;
- * - INFO section replication: `role:`, `leader_id:`, `leader_addr:`, `raft_term:`.
+ *   node's own state), `READWRITE` (the default) linearizable.
+ *
+ * The leader is found from not-leader hints alone: every node answers with the leader's address,
+ * so INFO (role, leader_id, leader_addr) is not needed on the request path.
  */
 import { errorCode } from './errors.js';
 
@@ -69,29 +71,4 @@ function parseFields(words: string[]): Map<string, string> {
     if (eq > 0) fields.set(word.slice(0, eq), word.slice(eq + 1));
   }
   return fields;
-}
-
-export interface ReplicationInfo {
-  role: string | null;
-  leaderId: number | null;
-  leaderAddress: string | null;
-  term: number | null;
-}
-
-/** Reads the replication fields of an INFO reply ("key:value" lines). */
-export function parseReplicationInfo(text: string): ReplicationInfo {
-  const fields = new Map<string, string>();
-  for (const line of text.split(/\r?\n/)) {
-    const colon = line.indexOf(':');
-    if (colon > 0 && !line.startsWith('#')) fields.set(line.slice(0, colon), line.slice(colon + 1).trim());
-  }
-  const leaderId = Number(fields.get('leader_id'));
-  const term = Number(fields.get('raft_term'));
-  const address = fields.get('leader_addr');
-  return {
-    role: fields.get('role') ?? null,
-    leaderId: Number.isSafeInteger(leaderId) && leaderId > 0 ? leaderId : null,
-    leaderAddress: address === undefined || address === '' ? null : address,
-    term: Number.isSafeInteger(term) ? term : null,
-  };
 }

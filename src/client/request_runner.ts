@@ -26,6 +26,9 @@ export interface CallOptions {
   consistency: ReadConsistency;
 }
 
+/** Hints followed in a row without waiting; beyond, the client backs off as after a failure. */
+const MAX_IMMEDIATE_REDIRECTS = 3;
+
 type Attempt = { kind: 'reply'; value: RespValue } | { kind: 'failed'; reason: string } | { kind: 'no-reply' };
 
 /** What the loop does after an attempt that did not settle the call. */
@@ -65,6 +68,7 @@ export class RequestRunner {
   private async loop<T>(spec: CommandSpec<T>, options: CallOptions, deadlineMs: number, ticket: WriteTicket | null): Promise<T> {
     const consistency = spec.write ? 'linearizable' : options.consistency;
     let failures = 0;
+    let redirects = 0;
     let lastFailure: string | null = null;
     for (;;) {
       if (this.closed) throw new KvClosedError(`${spec.name}: the client was closed`);
@@ -75,7 +79,10 @@ export class RequestRunner {
       if (attempt.kind === 'reply' && attempt.value.type !== 'error') return spec.decode(attempt.value);
       const next = this.handleFailure(spec, node, attempt, ticket);
       lastFailure = next.failure;
-      if (next.delay) {
+      // Following a hint is immediate, but nodes that keep pointing at each other (a leader change
+      // in progress) must not make the client spin.
+      redirects = next.delay ? 0 : redirects + 1;
+      if (next.delay || redirects > MAX_IMMEDIATE_REDIRECTS) {
         failures++;
         await this.backoff(failures, deadlineMs);
       }

@@ -30,6 +30,7 @@ describe('leader discovery', () => {
     const cluster = await startCluster();
     cluster.leaderId = 3;
     const client = clientOf([cluster.url(1)]);
+    expect(client.leader).toBeNull();
     expect(await client.set('k', 'v')).toBe(true);
     expect(await client.get('k')).toBe('v');
     expect(cluster.appliedWrites.get(3)).toBe(1);
@@ -43,6 +44,7 @@ describe('leader discovery', () => {
     await client.set('k', '2');
     expect(await client.get('k')).toBe('2');
     expect(cluster.appliedWrites.get(2)).toBe(1);
+    expect(client.leader).toBe(cluster.url(2));
   });
 
   it('waits out an election: no node knows a leader, then one is elected', async () => {
