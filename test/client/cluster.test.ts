@@ -112,6 +112,23 @@ describe('KvClient on a 3-node cluster', () => {
   });
 });
 
+describe('KvClient and a paused leader', () => {
+  it('a write sent to a paused leader completes through the new leader, once', async () => {
+    const leader = await wholeCluster();
+    const client = clientFor(cluster.nodeIds.map(urlOf), 500);
+    await client.set('paused', '');
+    await cluster.pause(leader);
+    try {
+      const startedAt = performance.now();
+      expect(await client.append('paused', 'p')).toBe(1);
+      console.log(`append across a paused leader took ${(performance.now() - startedAt).toFixed(0)} ms`);
+    } finally {
+      await cluster.resume(leader);
+    }
+    expect(await client.get('paused')).toBe('p');
+  });
+});
+
 async function waitFor(condition: () => Promise<boolean>, what: string): Promise<void> {
   const deadline = performance.now() + DEADLINE_MS;
   while (!(await condition())) {
