@@ -81,7 +81,7 @@ async function runCommand(command: ReplCommand, { cluster, kv }: ReplContext): P
       return output(`messages from ${command.from} to ${command.to} are dropped`);
     case 'heal':
       await cluster.heal();
-      return output('healed: every link is healthy');
+      return output('healed: every partition and cut removed (degraded links stay until link A B reset)');
     case 'link':
       await cluster.link(command.a, command.b).set(command.settings);
       return output(`link ${command.a}-${command.b}: ${describeSettings(command.settings)}`);

@@ -10,7 +10,7 @@ Faults (same vocabulary as the library API):
   partition 1,2 3,4,5      split the cluster into groups that cannot talk to each other
   oneway A B               drop messages from A to B (B to A still flows)
   isolate N                cut node N off from every other node
-  heal                     remove every partition and link rule
+  heal                     remove every partition and cut (link settings stay: link A B reset)
   link A B delay=50 jitter=10 loss=0.1 dup=0.05 reorder=on    degrade the link between A and B
   link A B reset           make the link between A and B healthy again
   pause N / resume N       freeze node N (no ticks, no messages) and wake it again
