@@ -10,18 +10,29 @@ export class CodecError extends Error {
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder('utf-8', { fatal: true });
 
+/** Capacity a reused writer shrinks back to after carrying something large. */
+const SCRATCH_KEEP_BYTES = 1024 * 1024;
+
 export class BinaryWriter {
   private data: Uint8Array;
-  private view: DataView;
+  private view: DataView | null = null;
   private length = 0;
+  private readonly initialCapacityBytes: number;
 
   constructor(initialCapacityBytes = 64) {
+    this.initialCapacityBytes = initialCapacityBytes;
     this.data = new Uint8Array(initialCapacityBytes);
-    this.view = new DataView(this.data.buffer);
   }
 
+  /** A copy of the bytes written; the writer is empty again and may be reused. */
   finish(): Uint8Array {
-    return this.data.slice(0, this.length);
+    const out = this.data.slice(0, this.length);
+    this.length = 0;
+    if (this.data.length > SCRATCH_KEEP_BYTES) {
+      this.data = new Uint8Array(this.initialCapacityBytes);
+      this.view = null;
+    }
+    return out;
   }
 
   u8(value: number): this {
@@ -44,6 +55,7 @@ export class BinaryWriter {
 
   i64(value: bigint): this {
     this.reserve(8);
+    this.view ??= new DataView(this.data.buffer);
     this.view.setBigInt64(this.length, value, true);
     this.length += 8;
     return this;
@@ -71,7 +83,7 @@ export class BinaryWriter {
     const grown = new Uint8Array(Math.max(this.data.length * 2, this.length + extra));
     grown.set(this.data.subarray(0, this.length));
     this.data = grown;
-    this.view = new DataView(grown.buffer);
+    this.view = null;
   }
 }
 

@@ -24,10 +24,16 @@ const CONDITIONS = ['always', 'nx', 'xx'] as const;
 
 const RESULT = { ok: 1, null: 2, integer: 3, bulk: 4, values: 5, keys: 6, scan: 7, cas: 8, error: 9 } as const;
 
+/**
+ * One writer reused by every encode call (they are synchronous and never nested): allocating a
+ * buffer per command and per result was the main cost of apply() on small writes.
+ */
+const scratch = new BinaryWriter(4096);
+
 export type Decoded<T> = { ok: true; value: T } | { ok: false; message: string };
 
 export function encodeProposal(items: readonly KvItem[]): Uint8Array {
-  const w = new BinaryWriter(64).u8(KV_CODEC_VERSION).u8(KIND_PROPOSAL).varint(items.length);
+  const w = scratch.u8(KV_CODEC_VERSION).u8(KIND_PROPOSAL).varint(items.length);
   for (const item of items) {
     writeSession(w, item.session);
     writeCommand(w, item.command);
@@ -36,7 +42,7 @@ export function encodeProposal(items: readonly KvItem[]): Uint8Array {
 }
 
 export function encodeQuery(reads: readonly KvRead[]): Uint8Array {
-  const w = new BinaryWriter(32).u8(KV_CODEC_VERSION).u8(KIND_QUERY).varint(reads.length);
+  const w = scratch.u8(KV_CODEC_VERSION).u8(KIND_QUERY).varint(reads.length);
   for (const read of reads) writeCommand(w, read);
   return w.finish();
 }
@@ -191,21 +197,25 @@ function readCommand(r: BinaryReader): KvCommand {
 
 /** One result, encoded alone: what the session table keeps to answer a retry. */
 export function encodeResult(result: KvResult): Uint8Array {
-  const w = new BinaryWriter(16);
-  writeResult(w, result);
-  return w.finish();
+  if (result.type === 'ok') return OK_BYTES;
+  writeResult(scratch, result);
+  return scratch.finish();
 }
+
+/** Shared, never mutated: the most common result of all. */
+const OK_BYTES = Uint8Array.of(RESULT.ok);
 
 /** Results already encoded one by one (encodeResult), joined into a results message. */
 export function joinEncodedResults(parts: readonly Uint8Array[]): Uint8Array {
-  const w = new BinaryWriter(16 + parts.reduce((sum, part) => sum + part.length, 0));
-  w.u8(KV_CODEC_VERSION).varint(parts.length);
+  const w = scratch.u8(KV_CODEC_VERSION).varint(parts.length);
   for (const part of parts) w.raw(part);
   return w.finish();
 }
 
 export function encodeResults(results: readonly KvResult[]): Uint8Array {
-  return joinEncodedResults(results.map(encodeResult));
+  const w = scratch.u8(KV_CODEC_VERSION).varint(results.length);
+  for (const result of results) writeResult(w, result);
+  return w.finish();
 }
 
 export function decodeResults(bytes: Uint8Array): Decoded<KvResult[]> {
