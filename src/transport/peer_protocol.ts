@@ -16,6 +16,11 @@ export const RECONNECT_BACKOFF_MAX_MS = 2_000;
 export const CONNECT_TIMEOUT_MS = 3_000;
 /** An accepted connection must identify itself within this time or it is refused. */
 export const HANDSHAKE_TIMEOUT_MS = 5_000;
+/**
+ * Bytes a connection may send before it has identified itself. A hello frame is about a dozen
+ * bytes; without this bound a stranger could make us buffer a whole maximum-size frame.
+ */
+export const HANDSHAKE_BYTES_MAX = 64;
 /** Frames kept for a peer while its connection is being set up; beyond it they are dropped. */
 export const OUTBOX_BYTES_MAX = 8 * 1024 * 1024;
 /** Bytes queued in a socket a slow peer has not read yet; beyond it new frames are dropped. */
@@ -33,6 +38,17 @@ export function nextBackoffMs(currentMs: number): number {
  */
 export function refusalLine(reason: string): string {
   return `-ERR kv-sim peer port: ${reason}; this port only speaks the kv-sim peer protocol\r\n`;
+}
+
+/** Why an address cannot be listened on or dialled, or null when it is fine. */
+export function addressProblem(address: { host: unknown; port: unknown }, listening: boolean): string | null {
+  if (typeof address.host !== 'string') return `host must be a string, got ${typeof address.host}`;
+  const port = address.port;
+  const lowest = listening ? 0 : 1;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < lowest || port > 65_535) {
+    return `port must be an integer in [${lowest}, 65535], got ${String(port)}`;
+  }
+  return null;
 }
 
 export type HandshakeVerdict = { ok: true; peer: NodeId } | { ok: false; reason: string };

@@ -11,7 +11,9 @@ import type { Transport } from '../ports/transport.js';
 import { encodeFrames, encodeHello, FrameDecoder } from './codec.js';
 import type { LinkRules, LinkRulesState } from './link_rules.js';
 import {
+  addressProblem,
   CONNECT_TIMEOUT_MS,
+  HANDSHAKE_BYTES_MAX,
   HANDSHAKE_TIMEOUT_MS,
   judgeHandshake,
   nextBackoffMs,
@@ -42,8 +44,16 @@ export interface TcpTransportOptions {
 
 export type TcpTransportStart = { ok: true; transport: TcpTransport } | { ok: false; error: string };
 
-/** Listens, then dials every peer; a port that cannot be bound is an error value, not a throw. */
+/** Listens, then dials every peer; a bad address or a port in use is an error value, not a throw. */
 export function startTcpTransport(options: TcpTransportOptions): Promise<TcpTransportStart> {
+  const listenProblem = addressProblem(options.listen, true);
+  if (listenProblem !== null) return Promise.resolve({ ok: false, error: `node ${options.self} listen address: ${listenProblem}` });
+  const peers = [...options.peers];
+  for (const [peer, address] of peers) {
+    const problem = addressProblem(address, false);
+    if (problem !== null) return Promise.resolve({ ok: false, error: `address of peer ${peer}: ${problem}` });
+  }
+  options = { ...options, peers };
   return new Promise((resolve) => {
     const server = net.createServer({ noDelay: true });
     const onError = (error: NodeJS.ErrnoException): void => {
@@ -134,6 +144,8 @@ export class TcpTransport implements Transport {
 
   /** Sets or changes where a peer listens; the connection is redialed at once. */
   setPeerAddress(peer: NodeId, address: PeerAddress): void {
+    const problem = addressProblem(address, false);
+    if (problem !== null) throw new RangeError(`address of peer ${peer}: ${problem}`);
     if (this.closed || peer === this.self) return;
     const old = this.links.get(peer);
     if (old !== undefined) this.dropLink(old);
@@ -282,6 +294,8 @@ export class TcpTransport implements Transport {
         }
         done = true;
         this.dropInbound(socket, peer, `bad frame: ${error.reason} (${error.detail})`);
+      } else if (peer === null && decoder.bufferedBytes > HANDSHAKE_BYTES_MAX) {
+        refuse('handshake frame too long');
       }
     });
     socket.on('error', () => {}); // a reset by the peer ends in 'close'; nothing else to do

@@ -75,6 +75,15 @@ describe('TCP transport: the peer port refuses strangers', () => {
     expect(await rawExchange(transport.address().port, encodeFrame([heartbeat(2, 1, 0)]))).toContain('expected a hello frame first');
   });
 
+  it('does not buffer a big frame from a caller that has not identified itself', async () => {
+    const transport = await start(1);
+    const header = encodeFrame([]).slice(0, 8);
+    new DataView(header.buffer).setUint32(4, 50 * 1024 * 1024); // claims 50 MiB, under the frame limit
+    const opening = new Uint8Array(8 + 1000);
+    opening.set(header);
+    expect(await rawExchange(transport.address().port, opening)).toContain('handshake frame too long');
+  });
+
   it('takes only messages from the node named in the handshake, addressed to itself', async () => {
     const log: LogLine[] = [];
     const transport = await start(1, recordingLogger(log));
@@ -122,6 +131,15 @@ describe('TCP transport: lifecycle', () => {
     // Handles finish closing within a turn or two of the event loop; no timer is needed for that.
     const released = await waitUntilReal(() => count('TCPSocketWrap') === 0 && count('TCPServerWrap') === 0, 10_000);
     expect(released, JSON.stringify(process.getActiveResourcesInfo())).toBe(true);
+  });
+
+  it('reports bad addresses as error values before touching the network', async () => {
+    const badListen = await startTcpTransport({ self: 1, listen: { host: '127.0.0.1', port: 70_000 }, peers: [] });
+    expect(badListen).toEqual({ ok: false, error: 'node 1 listen address: port must be an integer in [0, 65535], got 70000' });
+    const badPeer = await startTcpTransport({ self: 1, listen: { host: '127.0.0.1', port: 0 }, peers: [[2, { host: 'x', port: 0 }]] });
+    expect(badPeer).toEqual({ ok: false, error: 'address of peer 2: port must be an integer in [1, 65535], got 0' });
+    const transport = await start(1);
+    expect(() => transport.setPeerAddress(3, { host: '127.0.0.1', port: -1 })).toThrow(RangeError);
   });
 
   it('reports a port in use as an error value', async () => {
