@@ -96,7 +96,7 @@ export function describeCluster(cluster: UpCluster, settings: UpSettings): strin
   const seed = cluster.seed ?? settings.seed;
   const dataDir = cluster.dataDir ?? settings.dataDir;
   const header =
-    `kv-sim: ${cluster.nodeIds.length} nodes up ` +
+    `kv-sim: ${cluster.nodeIds.length} ${cluster.nodeIds.length === 1 ? 'node' : 'nodes'} up ` +
     `(transport ${settings.transport}, timing ${settings.timing}, fsync ${settings.fsync}` +
     `${seed === undefined ? '' : `, seed ${seed}`})\n` +
     (dataDir === undefined ? '' : `data: ${dataDir}${settings.keepData ? ' (kept on exit)' : ' (removed on exit)'}\n`);
