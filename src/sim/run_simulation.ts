@@ -149,3 +149,31 @@ export function replayCommand(options: SimulationOptions): string {
   if (unsafe.length > 0) parts.push(`--unsafe ${unsafe.join(',')}`);
   return parts.join(' ');
 }
+
+export interface SeedsSummary {
+  seedStart: number;
+  seeds: number;
+  passed: number;
+  failures: SimulationResult[];
+  /** Total virtual time simulated, in ms. */
+  virtualMs: number;
+}
+
+/** Runs seeds seedStart .. seedStart + seeds - 1 with the same options; reports each result. */
+export function runSeeds(
+  options: Partial<SimulationOptions> & { seedStart: number; seeds: number },
+  onResult: (result: SimulationResult) => void = () => {},
+): SeedsSummary {
+  const { seedStart, seeds, ...rest } = options;
+  if (!Number.isInteger(seedStart) || seedStart < 0) throw new RangeError(`seedStart must be a non-negative integer, got ${seedStart}`);
+  if (!Number.isInteger(seeds) || seeds < 1) throw new RangeError(`seeds must be a positive integer, got ${seeds}`);
+  const summary: SeedsSummary = { seedStart, seeds, passed: 0, failures: [], virtualMs: 0 };
+  for (let seed = seedStart; seed < seedStart + seeds; seed++) {
+    const result = runSimulation({ ...rest, seed });
+    summary.virtualMs += result.virtualMs;
+    if (result.ok) summary.passed++;
+    else summary.failures.push(result);
+    onResult(result);
+  }
+  return summary;
+}

@@ -1,0 +1,167 @@
+/**
+ * `kv-sim sim`: the deterministic simulator from the command line. One seed prints a summary and
+ * the trace hash; --seeds N runs a batch and prints pass/fail plus simulated seconds per wall
+ * (and CPU) second. Exit code 1 when any seed finds a violation; each failure prints the command
+ * that replays it.
+ */
+import type { ArgumentsCamelCase, Argv } from 'yargs';
+import type { UnsafeBugs } from '../core/config.js';
+import { runSeeds, runSimulation, type SimulationResult } from '../sim/run_simulation.js';
+import { DEFAULT_SIMULATION, NEMESIS_KINDS, type NemesisKind, type SimulationOptions } from '../sim/simulation_options.js';
+
+const UNSAFE_BUGS = ['forgetVote', 'commitByCountingOldTerms', 'doubleVote'] as const;
+
+function builder(yargs: Argv<object>) {
+  const d = DEFAULT_SIMULATION;
+  return yargs
+    .option('seed', { type: 'number', describe: 'run this one seed' })
+    .option('seeds', { type: 'number', describe: 'run this many seeds, from --seed-start' })
+    .option('seed-start', { type: 'number', default: 1, describe: 'first seed of a --seeds batch' })
+    .option('nodes', { alias: 'n', type: 'number', default: d.nodes, describe: 'cluster size (1..15)' })
+    .option('clients', { type: 'number', default: d.clients, describe: 'concurrent clients' })
+    .option('keys', { type: 'number', default: d.keys, describe: 'registers the clients use' })
+    .option('duration-ms', { type: 'number', default: d.durationMs, describe: 'virtual ms of faults and load' })
+    .option('quiet-ms', { type: 'number', default: d.quietMs, describe: 'liveness bound: virtual ms to settle after faults stop' })
+    .option('nemesis', { type: 'string', default: 'all', describe: `faults: all, none, or a list of ${NEMESIS_KINDS.join(',')}` })
+    .option('fault-interval-min-ms', { type: 'number', default: d.faultIntervalMinMs })
+    .option('fault-interval-max-ms', { type: 'number', default: d.faultIntervalMaxMs })
+    .option('downtime-min-ms', { type: 'number', default: d.downtimeMinMs, describe: 'crash/pause duration, lower bound' })
+    .option('downtime-max-ms', { type: 'number', default: d.downtimeMaxMs, describe: 'crash/pause duration, upper bound' })
+    .option('network-delay-ms', { type: 'number', default: d.networkDelayMs, describe: 'base one-way latency' })
+    .option('network-jitter-ms', { type: 'number', default: d.networkJitterMs, describe: 'random extra latency (reorders)' })
+    .option('append-bytes-max', { type: 'number', default: d.appendBytesMax, describe: 'raft: payload bytes per append' })
+    .option('pre-vote', { type: 'boolean', default: d.preVote, describe: 'raft pre-vote (--no-pre-vote to disable)' })
+    .option('check-quorum', { type: 'boolean', default: d.checkQuorum, describe: 'raft check-quorum' })
+    .option('unsafe', { type: 'string', describe: `deliberately broken core, to see the checkers fire: ${UNSAFE_BUGS.join(',')}` })
+    .option('verbose', { type: 'boolean', default: false, describe: 'with --seeds: one line per seed' })
+    .check((args) => {
+      if (args.seed !== undefined && args.seeds !== undefined) throw new Error('use either --seed or --seeds, not both');
+      parseNemesis(args.nemesis);
+      parseUnsafe(args.unsafe);
+      return true;
+    })
+    .example('$0 sim --seed 7 --nodes 5', 'one seeded run with every fault; prints the trace hash')
+    .example('$0 sim --seeds 2000', 'seeds 1..2000; prints failures and speed');
+}
+
+type SimArgs = ArgumentsCamelCase<Awaited<ReturnType<typeof builder>['argv']>>;
+
+export const simCommand = {
+  command: 'sim',
+  describe: 'run the deterministic simulator (virtual time, seeded faults, safety checkers)',
+  builder,
+  handler: (args: SimArgs): void => {
+    const write = (line: string): void => void process.stdout.write(`${line}\n`);
+    process.exitCode = runSimCommand(toSimSettings(args), write);
+  },
+};
+
+export interface SimSettings {
+  options: Partial<SimulationOptions>;
+  seed: number | undefined;
+  seeds: number | undefined;
+  seedStart: number;
+  verbose: boolean;
+}
+
+function toSimSettings(args: SimArgs): SimSettings {
+  return {
+    seed: args.seed,
+    seeds: args.seeds,
+    seedStart: args['seed-start'],
+    verbose: args.verbose,
+    options: {
+      nodes: args.nodes,
+      clients: args.clients,
+      keys: args.keys,
+      durationMs: args['duration-ms'],
+      quietMs: args['quiet-ms'],
+      nemesis: parseNemesis(args.nemesis),
+      faultIntervalMinMs: args['fault-interval-min-ms'],
+      faultIntervalMaxMs: args['fault-interval-max-ms'],
+      downtimeMinMs: args['downtime-min-ms'],
+      downtimeMaxMs: args['downtime-max-ms'],
+      networkDelayMs: args['network-delay-ms'],
+      networkJitterMs: args['network-jitter-ms'],
+      appendBytesMax: args['append-bytes-max'],
+      preVote: args['pre-vote'],
+      checkQuorum: args['check-quorum'],
+      unsafe: parseUnsafe(args.unsafe),
+    },
+  };
+}
+
+export function parseNemesis(text: string): NemesisKind[] {
+  if (text === 'all') return [...NEMESIS_KINDS];
+  if (text === 'none' || text === '') return [];
+  const kinds = text.split(',').map((kind) => kind.trim());
+  for (const kind of kinds) {
+    if (!(NEMESIS_KINDS as readonly string[]).includes(kind)) {
+      throw new Error(`unknown nemesis '${kind}' (known: all, none, ${NEMESIS_KINDS.join(', ')})`);
+    }
+  }
+  return kinds as NemesisKind[];
+}
+
+export function parseUnsafe(text: string | undefined): UnsafeBugs {
+  const bugs: UnsafeBugs = {};
+  if (text === undefined || text === '') return bugs;
+  for (const name of text.split(',').map((bug) => bug.trim())) {
+    if (!(UNSAFE_BUGS as readonly string[]).includes(name)) throw new Error(`unknown --unsafe bug '${name}' (known: ${UNSAFE_BUGS.join(', ')})`);
+    bugs[name as (typeof UNSAFE_BUGS)[number]] = true;
+  }
+  return bugs;
+}
+
+/** Runs what the settings ask for, writing lines through `write`; returns the exit code. */
+export function runSimCommand(settings: SimSettings, write: (line: string) => void): number {
+  const wallStartMs = performance.now();
+  const cpuStart = process.cpuUsage();
+  const elapsed = (): { wallMs: number; cpuMs: number } => {
+    const cpu = process.cpuUsage(cpuStart);
+    return { wallMs: performance.now() - wallStartMs, cpuMs: (cpu.user + cpu.system) / 1000 };
+  };
+  if (settings.seeds === undefined) {
+    const result = runSimulation({ ...settings.options, seed: settings.seed ?? settings.seedStart });
+    printRun(result, write);
+    write(speedLine(result.virtualMs, elapsed()));
+    return result.ok ? 0 : 1;
+  }
+  const summary = runSeeds({ ...settings.options, seedStart: settings.seedStart, seeds: settings.seeds }, (result) => {
+    if (!result.ok) printFailure(result, write);
+    else if (settings.verbose) write(`seed ${result.seed}: ok  trace ${result.traceHash}  ${formatStats(result)}`);
+  });
+  const last = summary.seedStart + summary.seeds - 1;
+  const failed = summary.failures.length;
+  write(`seeds ${summary.seedStart}..${last}: ${summary.passed} passed, ${failed} failed`);
+  write(speedLine(summary.virtualMs, elapsed()));
+  return failed === 0 ? 0 : 1;
+}
+
+function printRun(result: SimulationResult, write: (line: string) => void): void {
+  if (result.ok) write(`seed ${result.seed}: ok`);
+  else printFailure(result, write);
+  write(`  ${formatStats(result)}`);
+  write(`  settled ${result.settleMs} ms after faults stopped; virtual time ${(result.virtualMs / 1000).toFixed(1)} s`);
+  write(`  trace hash ${result.traceHash}`);
+}
+
+function printFailure(result: SimulationResult, write: (line: string) => void): void {
+  const violation = result.violation;
+  write(`seed ${result.seed}: FAILED ${violation?.checker} at ${violation?.timeMs.toFixed(1)} ms (virtual): ${violation?.message}`);
+  write(`  replay: ${result.replay}`);
+}
+
+function formatStats(result: SimulationResult): string {
+  const s = result.stats;
+  return (
+    `writes acked ${s.writesAcked}, reads ${s.readsOk}, committed ${s.committedIndex}, elections ${s.elections}, ` +
+    `faults ${s.faults}, crashes ${s.crashes}, messages ${s.messagesDelivered}/${s.messagesSent}`
+  );
+}
+
+function speedLine(virtualMs: number, { wallMs, cpuMs }: { wallMs: number; cpuMs: number }): string {
+  const perWall = virtualMs / Math.max(wallMs, 1);
+  const perCpu = virtualMs / Math.max(cpuMs, 1);
+  return `simulated ${(virtualMs / 1000).toFixed(1)} s in ${(wallMs / 1000).toFixed(2)} s wall (${perWall.toFixed(0)}x real time; ${perCpu.toFixed(0)}x per CPU second)`;
+}

@@ -1,0 +1,175 @@
+import { describe, it, expect } from 'vitest';
+import type { Message } from '../../src/core/types.js';
+import { DRIVER_LIMITS, NodeDriver } from '../../src/node/node_driver.js';
+import { NodeService } from '../../src/node/node_service.js';
+import type { NodeDriverOptions, NodeEvent, ProposalOutcome, ReadOutcome } from '../../src/node/types.js';
+import { SILENT_LOGGER } from '../../src/ports/logger.js';
+import type { Transport } from '../../src/ports/transport.js';
+import { decodeGetResult, encodeGet, encodeSet, RegisterMachine } from '../../src/sim/register_machine.js';
+import { MemoryStorage } from '../../src/storage/memory_storage.js';
+
+interface Harness {
+  driver: NodeDriver;
+  sent: Message[];
+  events: NodeEvent[];
+  deliver: (message: Message) => void;
+  flushRequests: number;
+}
+
+function makeDriver(overrides: Partial<NodeDriverOptions> & { voters?: number[] } = {}): Harness {
+  const sent: Message[] = [];
+  const events: NodeEvent[] = [];
+  let handler: (message: Message) => void = () => {};
+  const transport: Transport = {
+    send: (messages) => void sent.push(...messages),
+    onMessage: (h) => void (handler = h),
+    close: () => {},
+  };
+  const harness = { sent, events, deliver: (m: Message) => handler(m), flushRequests: 0 } as Harness;
+  harness.driver = new NodeDriver({
+    raft: {
+      electionTimeoutTicks: 10,
+      heartbeatIntervalTicks: 2,
+      preVote: true,
+      checkQuorum: true,
+      inflightAppendsMax: 8,
+      appendBytesMax: 1 << 16,
+      inflightBytesMax: 1 << 20,
+      uncommittedEntriesMax: 1000,
+    },
+    id: 1,
+    seed: 1,
+    initialMembership: { voters: overrides.voters ?? [1], learners: [] },
+    storage: new MemoryStorage(),
+    transport,
+    stateMachine: new RegisterMachine(),
+    logger: SILENT_LOGGER,
+    requestFlush: () => void harness.flushRequests++,
+    requestTimeoutTicks: 20,
+    onEvent: (event) => void events.push(event),
+    ...overrides,
+  });
+  return harness;
+}
+
+/** Ticks a single-voter node until it leads (it elects itself after one election timeout). */
+function electSelf(h: Harness): void {
+  for (let i = 0; i < 40 && h.driver.status().role !== 'leader'; i++) h.driver.tick();
+  expect(h.driver.status().role).toBe('leader');
+}
+
+describe('NodeDriver on a single-voter cluster', () => {
+  it('commits a batch of proposals and answers each with its index and result', () => {
+    const h = makeDriver();
+    electSelf(h);
+    const outcomes: ProposalOutcome[] = [];
+    h.driver.propose(encodeSet('a', '1'), (o) => outcomes.push(o));
+    h.driver.propose(encodeSet('a', '2'), (o) => outcomes.push(o));
+    expect(outcomes).toEqual([]); // queued until the runtime flushes
+    expect(h.flushRequests).toBeGreaterThan(0);
+    h.driver.flush();
+    expect(outcomes.map((o) => o.ok)).toEqual([true, true]);
+    const [first, second] = outcomes;
+    if (!first?.ok || !second?.ok) throw new Error('unreachable');
+    expect(second.index).toBe(first.index + 1);
+    expect(new TextDecoder().decode(second.result)).toBe(`ok|${second.index}`);
+    expect(h.driver.status().appliedIndex).toBe(second.index);
+  });
+
+  it('serves linearizable and stale reads from the applied state', async () => {
+    const h = makeDriver({ requestFlush: () => queueMicrotask(() => h.driver.flush()) });
+    electSelf(h);
+    const service = new NodeService(h.driver);
+    const write = await service.propose(encodeSet('k', 'v'));
+    expect(write.ok).toBe(true);
+    const reads: ReadOutcome[] = await Promise.all([service.read(encodeGet('k')), service.read(encodeGet('k'), 'stale')]);
+    for (const read of reads) {
+      expect(read.ok).toBe(true);
+      if (read.ok) expect(decodeGetResult(read.result)?.value).toBe('v');
+    }
+  });
+
+  it('emits leader-changed and applied events', () => {
+    const h = makeDriver();
+    electSelf(h);
+    h.driver.propose(encodeSet('x', 'y'), () => {});
+    h.driver.flush();
+    expect(h.events.some((e) => e.type === 'leader-changed' && e.role === 'leader' && e.leader === 1)).toBe(true);
+    const applied = h.events.filter((e) => e.type === 'applied');
+    expect(applied.at(-1)).toMatchObject({ type: 'applied', node: 1, index: h.driver.status().appliedIndex });
+  });
+
+  it('restores from storage after a restart and re-applies committed entries', () => {
+    const storage = new MemoryStorage();
+    const h = makeDriver({ storage });
+    electSelf(h);
+    h.driver.propose(encodeSet('k', 'before-crash'), () => {});
+    h.driver.flush();
+    const committed = h.driver.status().commitIndex;
+    // A crash: the driver and its state machine are gone, the disk stays.
+    const machine = new RegisterMachine();
+    const again = makeDriver({ storage: storage.reopen(), stateMachine: machine });
+    expect(again.driver.status().term).toBe(h.driver.status().term);
+    electSelf(again);
+    expect(again.driver.status().appliedIndex).toBeGreaterThanOrEqual(committed);
+    expect(decodeGetResult(machine.query(encodeGet('k')))?.value).toBe('before-crash');
+  });
+
+  it('fails pending work with stopped when stopped, and refuses new work', () => {
+    const h = makeDriver();
+    electSelf(h);
+    const outcomes: ProposalOutcome[] = [];
+    h.driver.propose(encodeSet('a', '1'), (o) => outcomes.push(o));
+    h.driver.stop();
+    h.driver.propose(encodeSet('a', '2'), (o) => outcomes.push(o));
+    expect(outcomes).toEqual([
+      { ok: false, error: { type: 'stopped' } },
+      { ok: false, error: { type: 'stopped' } },
+    ]);
+  });
+
+  it('refuses proposals beyond the pending limit with a clear error', () => {
+    const h = makeDriver();
+    electSelf(h);
+    let refused: ProposalOutcome | undefined;
+    for (let i = 0; i <= DRIVER_LIMITS.pendingProposalsMax; i++) {
+      h.driver.propose(encodeSet('a', String(i)), (o) => {
+        if (!o.ok) refused = o;
+      });
+    }
+    expect(refused).toMatchObject({ ok: false, error: { type: 'proposal-dropped' } });
+    expect(refused?.ok === false && refused.error.type === 'proposal-dropped' && refused.error.reason).toMatch(/pending proposals/);
+  });
+
+  it('drops a message addressed to another node instead of crashing', () => {
+    const h = makeDriver();
+    h.deliver({ type: 'heartbeat', from: 2, to: 9, term: 5, commit: 0, readSeq: 0 });
+    h.driver.flush();
+    expect(h.driver.droppedMessages).toBe(1);
+    expect(h.driver.status().term).toBe(0);
+  });
+});
+
+describe('NodeDriver as a follower', () => {
+  it('answers not-leader for proposals and linearizable reads', () => {
+    const h = makeDriver({ voters: [1, 2, 3] });
+    const outcomes: Array<ProposalOutcome | ReadOutcome> = [];
+    h.driver.propose(encodeSet('a', '1'), (o) => outcomes.push(o));
+    h.driver.read(encodeGet('a'), 'linearizable', (o) => outcomes.push(o));
+    h.driver.flush();
+    expect(outcomes).toEqual([
+      { ok: false, error: { type: 'not-leader', leaderHint: 0 } },
+      { ok: false, error: { type: 'not-leader', leaderHint: 0 } },
+    ]);
+  });
+
+  it('persists its vote before the grant leaves the node', () => {
+    const storage = new MemoryStorage();
+    const h = makeDriver({ voters: [1, 2, 3], storage });
+    h.deliver({ type: 'vote', from: 2, to: 1, term: 1, pre: false, lastLogIndex: 0, lastLogTerm: 0 });
+    h.driver.flush();
+    const grant = h.sent.find((m) => m.type === 'vote-response');
+    expect(grant).toMatchObject({ granted: true, to: 2, term: 1 });
+    expect(storage.hardStateSnapshot()).toMatchObject({ term: 1, vote: 2 });
+  });
+});
