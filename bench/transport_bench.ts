@@ -14,6 +14,8 @@ export interface TransportBenchResult {
   name: string;
   messagesPerSecond: number;
   megabytesPerSecond: number;
+  /** Messages per second of process CPU time: steadier than wall time on a shared, busy machine. */
+  messagesPerCpuSecond: number;
 }
 
 const BATCH_MESSAGES = 64;
@@ -32,9 +34,10 @@ function appendBatch(entryBytes: number, from = 1, to = 2): Message[] {
   }));
 }
 
-function result(name: string, messages: number, bytes: number, elapsedMs: number): TransportBenchResult {
+function result(name: string, messages: number, bytes: number, elapsedMs: number, cpu: NodeJS.CpuUsage): TransportBenchResult {
   const seconds = elapsedMs / 1000;
-  return { name, messagesPerSecond: messages / seconds, megabytesPerSecond: bytes / seconds / 1e6 };
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  return { name, messagesPerSecond: messages / seconds, megabytesPerSecond: bytes / seconds / 1e6, messagesPerCpuSecond: messages / cpuSeconds };
 }
 
 /** Encodes a batch of appends into one frame and decodes it back, for about durationMs. */
@@ -43,6 +46,7 @@ function benchCodec(entryBytes: number, durationMs: number): TransportBenchResul
   const decoder = new FrameDecoder();
   let messages = 0;
   let bytes = 0;
+  const cpuStart = process.cpuUsage();
   const start = performance.now();
   let now = start;
   while (now - start < durationMs) {
@@ -55,7 +59,7 @@ function benchCodec(entryBytes: number, durationMs: number): TransportBenchResul
     }
     now = performance.now();
   }
-  return result(`codec encode+decode, ${entryBytes} B entries`, messages, bytes, now - start);
+  return result(`codec encode+decode, ${entryBytes} B entries`, messages, bytes, now - start, process.cpuUsage(cpuStart));
 }
 
 /** Pushes `rounds` batches from node 1 to node 2 and waits until all have arrived. */
@@ -68,6 +72,7 @@ async function pump(
 ): Promise<TransportBenchResult> {
   const batch = appendBatch(entryBytes);
   const total = rounds * batch.length;
+  const cpuStart = process.cpuUsage();
   const start = performance.now();
   // A bounded window of batches in flight, like Raft's pipelining.
   for (let sent = 0; sent < rounds; sent++) {
@@ -77,7 +82,7 @@ async function pump(
   const deadline = start + 60_000;
   while (arrived() < total && performance.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
   const elapsedMs = performance.now() - start;
-  return result(name, arrived(), arrived() * (entryBytes + 16), elapsedMs);
+  return result(name, arrived(), arrived() * (entryBytes + 16), elapsedMs, process.cpuUsage(cpuStart));
 }
 
 async function benchChannel(entryBytes: number, rounds: number): Promise<TransportBenchResult> {
@@ -116,7 +121,8 @@ export async function runTransportBench(): Promise<TransportBenchResult[]> {
 }
 
 function format(r: TransportBenchResult): string {
-  return `${r.name.padEnd(44)} ${Math.round(r.messagesPerSecond).toLocaleString('en-US').padStart(12)} msg/s ${r.megabytesPerSecond.toFixed(1).padStart(8)} MB/s`;
+  const rate = (n: number): string => Math.round(n).toLocaleString('en-US').padStart(11);
+  return `${r.name.padEnd(42)} ${rate(r.messagesPerSecond)} msg/s ${r.megabytesPerSecond.toFixed(1).padStart(7)} MB/s ${rate(r.messagesPerCpuSecond)} msg/CPU-s`;
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
