@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { simCommand } from './sim_command.js';
 import { upCommand } from './up_command.js';
 
 /** A usage error (unknown command or flag, bad value): reported in one line, exit code 1. */
@@ -21,6 +22,7 @@ export async function main(args: string[] = hideBin(process.argv)): Promise<void
     .scriptName('kv-sim')
     .usage('$0 <command> [options]\n\nA fault-tolerant key-value store on Raft, as a cluster emulator.')
     .command(upCommand)
+    .command(simCommand)
     .demandCommand(1, 'a command is needed, e.g. kv-sim up --nodes 5')
     .recommendCommands()
     .strict()

@@ -23,6 +23,7 @@ describe('kv-sim command line', () => {
     const top = run(['--help']);
     expect(top.code).toBe(0);
     expect(top.out).toMatch(/kv-sim up\s+start a cluster/);
+    expect(top.out).toMatch(/kv-sim sim\s+run the deterministic simulator/);
     const up = run(['up', '--help']);
     expect(up.code).toBe(0);
     for (const flag of ['--nodes', '--transport', '--data-dir', '--keep-data', '--timing', '--fsync', '--seed', '--log-level']) {
