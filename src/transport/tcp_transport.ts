@@ -142,12 +142,23 @@ export class TcpTransport implements Transport {
     return [...this.links.values()].filter((link) => link.state === 'open').map((link) => link.peer);
   }
 
-  /** Sets or changes where a peer listens; the connection is redialed at once. */
+  /**
+   * Sets or changes where a peer listens. A new address is dialled at once. The same address
+   * again keeps a working connection and only cuts a backoff wait short (the caller is telling
+   * us the peer is back), so pushing the whole peer map after one restart disturbs nobody else.
+   */
   setPeerAddress(peer: NodeId, address: PeerAddress): void {
     const problem = addressProblem(address, false);
     if (problem !== null) throw new RangeError(`address of peer ${peer}: ${problem}`);
     if (this.closed || peer === this.self) return;
     const old = this.links.get(peer);
+    if (old !== undefined && old.address.host === address.host && old.address.port === address.port) {
+      if (old.state === 'backoff') {
+        this.clearTimer(old);
+        this.dial(old);
+      }
+      return;
+    }
     if (old !== undefined) this.dropLink(old);
     const link: OutLink = { peer, address, state: 'connecting', socket: null, outbox: [], outboxBytes: 0, backoffMs: 0, timer: null, downLogged: false };
     this.links.set(peer, link);

@@ -142,6 +142,21 @@ describe('TCP transport: lifecycle', () => {
     expect(() => transport.setPeerAddress(3, { host: '127.0.0.1', port: -1 })).toThrow(RangeError);
   });
 
+  it('keeps a working connection when told the same peer address again', async () => {
+    const mesh = await tcpMesh([1, 2]);
+    const one = mesh.get(1) as TcpTransport;
+    const two = mesh.get(2) as TcpTransport;
+    open.push(one, two);
+    const received: Message[] = [];
+    two.onMessage((m) => received.push(m));
+    one.send([heartbeat(1, 2, 1)]);
+    one.setPeerAddress(2, two.address()); // a supervisor re-pushing the full peer map
+    one.send([heartbeat(1, 2, 2)]);
+    expect(one.connectedPeers()).toEqual([2]);
+    expect(await waitUntilReal(() => received.length >= 2, 10_000)).toBe(true);
+    expect(received).toEqual([heartbeat(1, 2, 1), heartbeat(1, 2, 2)]);
+  });
+
   it('reports a port in use as an error value', async () => {
     const transport = await start(1);
     const second = await startTcpTransport({ self: 3, listen: { host: '127.0.0.1', port: transport.address().port }, peers: [] });
