@@ -60,6 +60,11 @@ export class FixtureCluster {
     return server;
   }
 
+  /** Faults injected and not yet consumed by a write. */
+  get pendingFaults(): number {
+    return this.faults.length;
+  }
+
   injectWriteFault(fault: WriteFault): void {
     this.faults.push(fault);
   }
