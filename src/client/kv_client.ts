@@ -38,7 +38,7 @@ import {
 import { KvArgumentError } from './errors.js';
 import { NodePool, type ReadConsistency } from './node_pool.js';
 import { RequestRunner } from './request_runner.js';
-import { ClientSession } from './session.js';
+import { ClientSession, MAX_SEQUENCE_SPAN } from './session.js';
 
 export interface KvClientOptions {
   /** Node addresses: `redis://host:port` or `host:port`. Leaders named in hints are added. */
@@ -48,6 +48,12 @@ export interface KvClientOptions {
   /** Longest wait for one reply before trying another node (default 1000). */
   attemptTimeoutMs?: number;
   connectTimeoutMs?: number;
+  /**
+   * Most sequence numbers between the oldest unfinished write and the newest (default 100). It
+   * bounds writes in flight and must stay below the server's retry window (128 by default), or a
+   * retried write may come back SESSIONEXPIRED.
+   */
+  maxSequenceSpan?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
 }
@@ -106,7 +112,9 @@ export class KvClient {
     const timeoutMs = positive(settings.timeoutMs, KV_CLIENT_DEFAULTS.timeoutMs, 'timeoutMs');
     this.timeoutMs = timeoutMs;
     this.pool = new NodePool(nodes, positive(settings.connectTimeoutMs, KV_CLIENT_DEFAULTS.connectTimeoutMs, 'connectTimeoutMs'));
-    this.runner = new RequestRunner(this.pool, new ClientSession(), {
+    const span = positive(settings.maxSequenceSpan, MAX_SEQUENCE_SPAN, 'maxSequenceSpan');
+    if (!Number.isSafeInteger(span)) throw new KvArgumentError(`maxSequenceSpan must be an integer, got ${span}`);
+    this.runner = new RequestRunner(this.pool, new ClientSession(span), {
       attemptTimeoutMs: positive(settings.attemptTimeoutMs, KV_CLIENT_DEFAULTS.attemptTimeoutMs, 'attemptTimeoutMs'),
       backoffBaseMs: positive(settings.backoffBaseMs, KV_CLIENT_DEFAULTS.backoffBaseMs, 'backoffBaseMs'),
       backoffMaxMs: positive(settings.backoffMaxMs, KV_CLIENT_DEFAULTS.backoffMaxMs, 'backoffMaxMs'),
