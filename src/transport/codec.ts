@@ -47,6 +47,16 @@ function decodeError(reason: DecodeErrorReason, detail: string): DecodeError {
   return { type: 'decode-error', reason, detail };
 }
 
+/**
+ * A plain Uint8Array over fresh memory that is not zeroed first: every byte is about to be
+ * written, and zeroing large frames costs as much as the copy itself. Its own ArrayBuffer, of
+ * exactly this size (no shared pool), so a view never exposes or pins unrelated memory.
+ */
+function uninitializedBytes(length: number): Uint8Array {
+  const buffer = Buffer.allocUnsafeSlow(length);
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, length);
+}
+
 function writeHeader(w: WireWriter, kind: number, payloadBytes: number): void {
   w.byte(FRAME_MAGIC_0);
   w.byte(FRAME_MAGIC_1);
@@ -63,7 +73,7 @@ function encodeSized(messages: readonly Message[], sizes: readonly number[], fro
   let payloadBytes = varintSize(to - from);
   for (let i = from; i < to; i++) payloadBytes += sizes[i] as number;
   assert(payloadBytes <= FRAME_PAYLOAD_BYTES_MAX, () => `frame payload of ${payloadBytes} bytes exceeds the maximum`);
-  const w = new WireWriter(new Uint8Array(FRAME_HEADER_BYTES + payloadBytes));
+  const w = new WireWriter(uninitializedBytes(FRAME_HEADER_BYTES + payloadBytes));
   writeHeader(w, KIND_BATCH, payloadBytes);
   w.varint(to - from);
   for (let i = from; i < to; i++) writeMessage(w, messages[i] as Message);
@@ -177,7 +187,7 @@ export function decodeFrame(bytes: Uint8Array): { ok: true; frame: Frame } | { o
 
 /** A fresh plain Uint8Array (Buffer#slice would share memory, and would make Buffers). */
 function ownedCopy(bytes: Uint8Array, start: number, end: number): Uint8Array {
-  const copy = new Uint8Array(end - start);
+  const copy = uninitializedBytes(end - start);
   copy.set(bytes.subarray(start, end));
   return copy;
 }
@@ -270,7 +280,7 @@ export class FrameDecoder {
       }
       return view;
     }
-    const out = new Uint8Array(n);
+    const out = uninitializedBytes(n);
     let filled = 0;
     while (filled < n) {
       const chunk = this.chunks[0];
