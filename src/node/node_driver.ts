@@ -171,8 +171,8 @@ export class NodeDriver {
     this.inbox = [];
     for (const message of inbox) this.core.step(message);
     if (this.proposalQueue.length > 0) this.proposeBatch();
-    const readBatch = this.reads.takeQueued();
-    if (readBatch.length > 0) {
+    if (this.reads.hasQueued()) {
+      const readBatch = this.reads.takeQueued();
       const requestId = this.nextReadRequestId++;
       const result = this.core.readIndex(requestId);
       if (result.ok) this.reads.startBatch(requestId, readBatch);

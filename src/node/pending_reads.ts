@@ -30,6 +30,10 @@ export class PendingReads {
     this.count++;
   }
 
+  hasQueued(): boolean {
+    return this.queued.length > 0;
+  }
+
   /** Takes the reads that arrived since the last flush, for one readIndex() call. */
   takeQueued(): PendingRead[] {
     const batch = this.queued;

@@ -216,6 +216,10 @@ export class Simulator {
         closed = true;
       },
     };
+    // One closure per incarnation, reused by every flush request (they are frequent).
+    const flushNow = (): void => {
+      if (node.driver === driver && !node.paused) driver.flush();
+    };
     const driver: NodeDriver = new NodeDriver({
       raft: {
         electionTimeoutTicks: options.electionTimeoutTicks,
@@ -235,10 +239,7 @@ export class Simulator {
       transport,
       stateMachine: new RegisterMachine(),
       logger: SILENT_LOGGER,
-      requestFlush: () =>
-        this.queue.after(0, () => {
-          if (node.driver === driver && !node.paused) driver.flush();
-        }),
+      requestFlush: () => this.queue.after(0, flushNow),
       requestTimeoutTicks: REQUEST_TIMEOUT_TICKS,
       onEvent: (event) => this.observe(node, event),
     });

@@ -12,14 +12,19 @@ export interface LinkRulesState {
   links: Array<{ from: NodeId; to: NodeId; settings: LinkSettings }>;
 }
 
-/** A directed pair as one map key; ids are small positive integers. */
-function pairKey(from: NodeId, to: NodeId): string {
-  return `${from}>${to}`;
+/** Node ids are below this bound, so a directed pair packs into one number (a cheap map key). */
+const NODE_ID_BOUND = 0x10000;
+
+function pairKey(from: NodeId, to: NodeId): number {
+  return from * NODE_ID_BOUND + to;
 }
 
-function parsePairKey(key: string): [NodeId, NodeId] {
-  const [from, to] = key.split('>');
-  return [Number(from), Number(to)];
+function parsePairKey(key: number): [NodeId, NodeId] {
+  return [Math.floor(key / NODE_ID_BOUND), key % NODE_ID_BOUND];
+}
+
+function checkNodeId(id: NodeId): void {
+  if (!(Number.isInteger(id) && id >= 0 && id < NODE_ID_BOUND)) throw new RangeError(`node id must be an integer in [0, ${NODE_ID_BOUND}), got ${id}`);
 }
 
 function checkRate(name: string, value: number): void {
@@ -56,12 +61,13 @@ function isHealthy(settings: LinkSettings): boolean {
 export class LinkRules {
   private readonly members: NodeId[];
   private readonly random: Prng;
-  private readonly cuts = new Set<string>();
-  private readonly links = new Map<string, LinkSettings>();
+  private readonly cuts = new Set<number>();
+  private readonly links = new Map<number, LinkSettings>();
   /** Latest delivery time handed out per directed link, so FIFO links never go backwards. */
-  private readonly lastDeliveryMs = new Map<string, number>();
+  private readonly lastDeliveryMs = new Map<number, number>();
 
   constructor(members: NodeId[], random: Prng) {
+    members.forEach(checkNodeId);
     this.members = [...members];
     this.random = random;
   }
@@ -71,6 +77,7 @@ export class LinkRules {
     const groupOf = new Map<NodeId, number>();
     groups.forEach((group, groupIndex) => {
       for (const node of group) {
+        checkNodeId(node);
         if (groupOf.has(node)) throw new RangeError(`node ${node} appears in more than one partition group`);
         groupOf.set(node, groupIndex);
       }
@@ -87,6 +94,8 @@ export class LinkRules {
 
   /** Messages from `from` to `to` are dropped; the other direction is untouched. */
   partitionOneWay(from: NodeId, to: NodeId): void {
+    checkNodeId(from);
+    checkNodeId(to);
     if (from === to) throw new RangeError(`cannot cut node ${from} from itself`);
     this.cuts.add(pairKey(from, to));
   }
@@ -106,6 +115,8 @@ export class LinkRules {
 
   /** Changes the settings of the link between a and b, in both directions. */
   setLink(a: NodeId, b: NodeId, settings: Partial<LinkSettings>): void {
+    checkNodeId(a);
+    checkNodeId(b);
     for (const [from, to] of [
       [a, b],
       [b, a],
@@ -160,7 +171,12 @@ export class LinkRules {
 
   /** Replaces every cut and link setting (e.g. pushed from a supervisor to a worker). */
   setState(state: LinkRulesState): void {
-    for (const link of state.links) validateLinkSettings(link.settings);
+    for (const [from, to] of state.cuts) [from, to].forEach(checkNodeId);
+    for (const link of state.links) {
+      checkNodeId(link.from);
+      checkNodeId(link.to);
+      validateLinkSettings(link.settings);
+    }
     this.cuts.clear();
     this.links.clear();
     for (const [from, to] of state.cuts) this.cuts.add(pairKey(from, to));
@@ -172,7 +188,7 @@ export class LinkRules {
     else this.links.set(pairKey(from, to), settings);
   }
 
-  private fifo(key: string, atMs: number): number {
+  private fifo(key: number, atMs: number): number {
     const previous = this.lastDeliveryMs.get(key) ?? Number.NEGATIVE_INFINITY;
     const deliveryMs = Math.max(atMs, previous);
     this.lastDeliveryMs.set(key, deliveryMs);
