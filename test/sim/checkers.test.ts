@@ -88,6 +88,15 @@ describe('safety checkers', () => {
     expect(append.violation?.checker).toBe('persistence');
   });
 
+  it('persistence: a grant of an older term than the one on disk is fine (superseded in the same batch)', () => {
+    const c = fresh();
+    c.onSave(1, { hardState: { term: 6, vote: 0, commit: 0 }, entries: [] });
+    c.onSend({ type: 'vote-response', from: 1, to: 5, term: 5, pre: false, granted: true });
+    expect(c.violation).toBeNull();
+    c.onSend({ type: 'vote-response', from: 1, to: 5, term: 6, pre: false, granted: true });
+    expect(c.violation?.checker).toBe('persistence');
+  });
+
   it('commit rule: a leader advancing its commit to an entry of an older term', () => {
     const c = fresh();
     c.onSave(1, { hardState: { term: 2, vote: 1, commit: 0 }, entries: [entry(1, 1)] });

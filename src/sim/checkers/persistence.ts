@@ -6,6 +6,9 @@
  * - A granted vote leaves the node only once that vote and its term are persisted.
  * - A successful append acknowledgement for matchIndex m leaves only once the node's persisted
  *   log reaches m.
+ * A message of an older term than the one on disk is fine: the driver persists the final state
+ * of a batch, and a later term (stepped in the same batch) supersedes the vote or the entries,
+ * exactly as if the node had persisted, sent, then moved on.
  * - A leader of term T that advances its persisted commit index to c holds an entry of term T at c.
  */
 import type { HardState, Message, NodeId, Role } from '../../core/types.js';
@@ -44,13 +47,16 @@ export class PersistenceChecks {
     const node = message.from;
     if (message.type === 'vote-response' && message.granted && !message.pre) {
       const persisted = this.hardStates.get(node);
-      if (persisted === undefined || persisted.term !== message.term || persisted.vote !== message.to) {
+      const superseded = persisted !== undefined && persisted.term > message.term;
+      const durable = persisted !== undefined && persisted.term === message.term && persisted.vote === message.to;
+      if (!superseded && !durable) {
         this.report(
           'persistence',
           `node ${node} granted its term-${message.term} vote to ${message.to} before persisting it (disk: term ${persisted?.term}, vote ${persisted?.vote})`,
         );
       }
     } else if (message.type === 'append-response' && message.success) {
+      if ((this.hardStates.get(node)?.term ?? 0) > message.term) return;
       const persistedLast = persistedTerms.length - 1;
       if (persistedLast < message.matchIndex) {
         this.report(
