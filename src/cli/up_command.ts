@@ -87,6 +87,8 @@ async function runUpInProcess(settings: UpSettings): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    // The REPL is over: an open stdin (a pipe whose writer lives on) must not keep us running.
+    process.stdin.destroy();
   }
 }
 
