@@ -11,7 +11,8 @@
  * connection per node and pipelines concurrent calls on it. Writes carry a session id and a
  * sequence number that a retry reuses, so a write retried after a lost reply or a leader change
  * applies once. Every call settles by its deadline (timeoutMs, default 5 s) with a result or a
- * typed error: KvTimeoutError, KvCommandError, KvSessionExpiredError, KvClosedError, KvArgumentError.
+ * typed error: KvTimeoutError, KvCommandError, KvSessionExpiredError, KvClosedError, KvArgumentError
+ * (bad arguments too come back as a rejected promise; only the constructor throws).
  */
 import { parseAddress } from './address.js';
 import {
@@ -129,7 +130,7 @@ export class KvClient {
 
   get(key: KvKey, options?: ReadOptions & AsString): Promise<string | null>;
   get(key: KvKey, options: ReadOptions & AsBytes): Promise<Uint8Array | null>;
-  get(key: KvKey, options: ReadOptions & Format = {}): Promise<string | Uint8Array | null> {
+  async get(key: KvKey, options: ReadOptions & Format = {}): Promise<string | Uint8Array | null> {
     return this.read({ name: 'GET', args: ['GET', checkKey(key)], write: false, decode: decodeValue('GET', format(options)) }, options);
   }
 
@@ -137,7 +138,7 @@ export class KvClient {
   set(key: KvKey, value: KvValue, options?: SetOptions & { get?: false }): Promise<boolean>;
   set(key: KvKey, value: KvValue, options: SetOptions & { get: true } & AsString): Promise<string | null>;
   set(key: KvKey, value: KvValue, options: SetOptions & { get: true } & AsBytes): Promise<Uint8Array | null>;
-  set(key: KvKey, value: KvValue, options: SetOptions & { get?: boolean } & Format = {}): Promise<boolean | string | Uint8Array | null> {
+  async set(key: KvKey, value: KvValue, options: SetOptions & { get?: boolean } & Format = {}): Promise<boolean | string | Uint8Array | null> {
     if (options.nx === true && options.xx === true) throw new KvArgumentError('SET: nx and xx exclude each other');
     const args: Array<string | Uint8Array> = ['SET', checkKey(key), checkKey(value, 'value')];
     if (options.nx === true) args.push('NX');
@@ -152,7 +153,7 @@ export class KvClient {
   /** DEL: how many of the keys existed. Takes keys as arguments or as one array (then options). */
   del(keys: readonly KvKey[], options?: CallOptions): Promise<number>;
   del(...keys: KvKey[]): Promise<number>;
-  del(first: KeysOrFirst, ...rest: unknown[]): Promise<number> {
+  async del(first: KeysOrFirst, ...rest: unknown[]): Promise<number> {
     const { keys, options } = keysAndOptions('DEL', first, rest);
     return this.write({ name: 'DEL', args: ['DEL', ...keys], write: true, decode: decodeNumber('DEL') }, options);
   }
@@ -160,23 +161,23 @@ export class KvClient {
   /** EXISTS: how many of the keys exist (a key named twice counts twice, as in Redis). */
   exists(keys: readonly KvKey[], options?: ReadOptions): Promise<number>;
   exists(...keys: KvKey[]): Promise<number>;
-  exists(first: KeysOrFirst, ...rest: unknown[]): Promise<number> {
+  async exists(first: KeysOrFirst, ...rest: unknown[]): Promise<number> {
     const { keys, options } = keysAndOptions('EXISTS', first, rest);
     return this.read({ name: 'EXISTS', args: ['EXISTS', ...keys], write: false, decode: decodeNumber('EXISTS') }, options);
   }
 
   /** APPEND: the value's length after appending. */
-  append(key: KvKey, value: KvValue, options: CallOptions = {}): Promise<number> {
+  async append(key: KvKey, value: KvValue, options: CallOptions = {}): Promise<number> {
     const args = ['APPEND', checkKey(key), checkKey(value, 'value')];
     return this.write({ name: 'APPEND', args, write: true, decode: decodeNumber('APPEND') }, options);
   }
 
   /** INCR: the new value (a bigint beyond Number.MAX_SAFE_INTEGER). */
-  incr(key: KvKey, options: CallOptions = {}): Promise<KvInteger> {
+  async incr(key: KvKey, options: CallOptions = {}): Promise<KvInteger> {
     return this.write({ name: 'INCR', args: ['INCR', checkKey(key)], write: true, decode: decodeInteger('INCR') }, options);
   }
 
-  incrBy(key: KvKey, delta: number | bigint, options: CallOptions = {}): Promise<KvInteger> {
+  async incrBy(key: KvKey, delta: number | bigint, options: CallOptions = {}): Promise<KvInteger> {
     const args = ['INCRBY', checkKey(key), toIntegerArgument(delta, 'INCRBY delta')];
     return this.write({ name: 'INCRBY', args, write: true, decode: decodeInteger('INCRBY') }, options);
   }
@@ -187,7 +188,7 @@ export class KvClient {
    */
   cas(key: KvKey, expected: KvValue | null, value: KvValue, options?: CallOptions & AsString): Promise<CasResult<string>>;
   cas(key: KvKey, expected: KvValue | null, value: KvValue, options: CallOptions & AsBytes): Promise<CasResult<Uint8Array>>;
-  cas(key: KvKey, expected: KvValue | null, value: KvValue, options: CallOptions & Format = {}): Promise<CasResult<string | Uint8Array>> {
+  async cas(key: KvKey, expected: KvValue | null, value: KvValue, options: CallOptions & Format = {}): Promise<CasResult<string | Uint8Array>> {
     const as = format(options);
     checkKey(value, 'value');
     if (expected === null) {
@@ -204,13 +205,13 @@ export class KvClient {
   mget(keys: readonly KvKey[], options?: ReadOptions & AsString): Promise<Array<string | null>>;
   mget(keys: readonly KvKey[], options: ReadOptions & AsBytes): Promise<Array<Uint8Array | null>>;
   mget(...keys: KvKey[]): Promise<Array<string | null>>;
-  mget(first: KeysOrFirst, ...rest: unknown[]): Promise<Array<string | Uint8Array | null>> {
+  async mget(first: KeysOrFirst, ...rest: unknown[]): Promise<Array<string | Uint8Array | null>> {
     const { keys, options } = keysAndOptions('MGET', first, rest);
     return this.read({ name: 'MGET', args: ['MGET', ...keys], write: false, decode: decodeValues('MGET', format(options)) }, options);
   }
 
   /** MSET: sets every pair in one write. */
-  mset(entries: Record<string, KvValue> | Iterable<readonly [KvKey, KvValue]>, options: CallOptions = {}): Promise<void> {
+  async mset(entries: Record<string, KvValue> | Iterable<readonly [KvKey, KvValue]>, options: CallOptions = {}): Promise<void> {
     const args: Array<string | Uint8Array> = ['MSET'];
     const pairs = isIterable(entries) ? entries : Object.entries(entries);
     for (const [key, value] of pairs) args.push(checkKey(key), checkKey(value, 'value'));
@@ -221,7 +222,7 @@ export class KvClient {
   /** KEYS: every key matching a Redis glob pattern, in byte order. */
   keys(pattern?: KvKey, options?: ReadOptions & AsString): Promise<string[]>;
   keys(pattern: KvKey, options: ReadOptions & AsBytes): Promise<Uint8Array[]>;
-  keys(pattern: KvKey = '*', options: ReadOptions & Format = {}): Promise<Array<string | Uint8Array>> {
+  async keys(pattern: KvKey = '*', options: ReadOptions & Format = {}): Promise<Array<string | Uint8Array>> {
     const args = ['KEYS', checkKey(pattern, 'pattern')];
     return this.read({ name: 'KEYS', args, write: false, decode: decodeKeys('KEYS', format(options)) }, options);
   }
@@ -229,7 +230,7 @@ export class KvClient {
   /** SCAN: one page of keys; start with cursor 0 and stop when the returned cursor is 0. */
   scan(cursor?: number | string, options?: ScanOptions & AsString): Promise<ScanPage<string>>;
   scan(cursor: number | string, options: ScanOptions & AsBytes): Promise<ScanPage<Uint8Array>>;
-  scan(cursor: number | string = 0, options: ScanOptions & Format = {}): Promise<ScanPage<string | Uint8Array>> {
+  async scan(cursor: number | string = 0, options: ScanOptions & Format = {}): Promise<ScanPage<string | Uint8Array>> {
     const args: Array<string | Uint8Array> = ['SCAN', toIntegerArgument(cursor, 'SCAN cursor')];
     if (options.match !== undefined) args.push('MATCH', checkKey(options.match, 'match pattern'));
     if (options.count !== undefined) args.push('COUNT', toIntegerArgument(options.count, 'SCAN count'));
@@ -246,11 +247,11 @@ export class KvClient {
     } while (cursor !== 0);
   }
 
-  dbsize(options: ReadOptions = {}): Promise<number> {
+  async dbsize(options: ReadOptions = {}): Promise<number> {
     return this.read({ name: 'DBSIZE', args: ['DBSIZE'], write: false, decode: decodeNumber('DBSIZE') }, options);
   }
 
-  strlen(key: KvKey, options: ReadOptions = {}): Promise<number> {
+  async strlen(key: KvKey, options: ReadOptions = {}): Promise<number> {
     return this.read({ name: 'STRLEN', args: ['STRLEN', checkKey(key)], write: false, decode: decodeNumber('STRLEN') }, options);
   }
 
@@ -269,7 +270,7 @@ export class KvClient {
   private read<T>(spec: CommandSpec<T>, options: ReadOptions): Promise<T> {
     const consistency = options.consistency ?? 'linearizable';
     if (consistency !== 'linearizable' && consistency !== 'stale') {
-      return Promise.reject(new KvArgumentError(`${spec.name}: consistency must be 'linearizable' or 'stale'`));
+      throw new KvArgumentError(`${spec.name}: consistency must be 'linearizable' or 'stale'`);
     }
     return this.runner.run(spec, { timeoutMs: this.deadline(options), consistency });
   }
@@ -300,12 +301,12 @@ function isIterable(value: object): value is Iterable<readonly [KvKey, KvValue]>
 }
 
 /** Variadic keys (`del('a', 'b')`) or an array of keys followed by options (`del(['a'], {...})`). */
-function keysAndOptions(name: string, first: KeysOrFirst, rest: unknown[]): { keys: KvKey[]; options: ReadOptions & Format } {
+function keysAndOptions(name: string, first: KeysOrFirst | undefined, rest: unknown[]): { keys: KvKey[]; options: ReadOptions & Format } {
   if (Array.isArray(first)) {
     const options = (rest[0] ?? {}) as ReadOptions & Format;
     return { keys: checkKeys(name, first), options };
   }
-  return { keys: checkKeys(name, [first, ...rest]), options: {} };
+  return { keys: checkKeys(name, first === undefined ? rest : [first, ...rest]), options: {} };
 }
 
 function casFromOld<V>(old: V | null, value: KvValue, as: ValueFormat): CasResult<V> {

@@ -134,9 +134,11 @@ describe('KvClient failures', () => {
     expect(() => new KvClient({ nodes: [] })).toThrow(KvArgumentError);
     expect(() => new KvClient(['http://127.0.0.1:1'])).toThrow(/only redis/);
     expect(() => new KvClient(['127.0.0.1:99999'])).toThrow(KvArgumentError);
-    expect(() => client.set('k', 'v', { nx: true, xx: true })).toThrow(KvArgumentError);
-    expect(() => client.del()).toThrow(KvArgumentError);
-    expect(() => client.incrBy('k', 1.5)).toThrow(KvArgumentError);
+    await expect(client.set('k', 'v', { nx: true, xx: true })).rejects.toThrow(KvArgumentError);
+    await expect(client.del()).rejects.toThrow(/DEL needs at least one key/);
+    await expect(client.incrBy('k', 1.5)).rejects.toThrow(KvArgumentError);
+    await expect(client.get(42 as unknown as string)).rejects.toThrow(/key must be a string or a Uint8Array/);
+    await expect(client.get('k', { consistency: 'strong' as 'stale' })).rejects.toThrow(/consistency/);
   });
 
   it('fails with KvTimeoutError by the deadline when no node accepts connections', async () => {
