@@ -21,6 +21,7 @@ import { ClusterEvents } from './cluster_events.js';
 import { normalizeClusterOptions, type ClusterSettings } from './cluster_options.js';
 import { downStatus, leaderOf, upStatus } from './cluster_status.js';
 import type { Cluster, ClusterEventMap, ClusterEventName, ClusterNodeStatus, ClusterOptions, LinkControl } from './cluster_types.js';
+import { fullMesh, pairsForRestart } from './channel_mesh.js';
 import { NodeSlot } from './node_slot.js';
 import { WorkerHandle } from './worker_handle.js';
 import type { WorkerEvent } from './worker_protocol.js';
@@ -76,15 +77,7 @@ export class ClusterSupervisor implements Cluster {
   async startAll(): Promise<void> {
     this.logger.info({ nodes: this.settings.nodes, transport: this.settings.transport, seed: this.seed, dataDir: this.dataDir }, 'starting cluster');
     if (this.settings.transport === 'channel') {
-      const mesh = new Map<NodeId, ChannelPeersConfig['peerPorts']>(this.nodeIds.map((id) => [id, []]));
-      for (const a of this.nodeIds) {
-        for (const b of this.nodeIds) {
-          if (a >= b) continue;
-          const { port1, port2 } = new MessageChannel();
-          mesh.get(a)?.push({ peer: b, port: port1 });
-          mesh.get(b)?.push({ peer: a, port: port2 });
-        }
-      }
+      const mesh = fullMesh(this.nodeIds);
       await Promise.all(this.nodeIds.map((id) => {
         const peerPorts = mesh.get(id) ?? [];
         return this.spawn(id, { kind: 'channel', peerPorts }, peerPorts.map((p) => p.port));
@@ -172,7 +165,7 @@ export class ClusterSupervisor implements Cluster {
     slot.starting = true;
     try {
       if (this.settings.transport === 'channel') {
-        const { peerPorts, deliveries } = this.newPairsFor(slot);
+        const { peerPorts, deliveries } = pairsForRestart(slot, this.slots.values());
         await Promise.all(deliveries);
         await this.spawn(node, { kind: 'channel', peerPorts }, peerPorts.map((p) => p.port));
         // Nodes that started alongside this one left ports for it; hand them over now it is up.
@@ -264,27 +257,6 @@ export class ClusterSupervisor implements Cluster {
       else await Promise.all(this.nodeIds.map((id) => rm(this.nodeDir(id), { recursive: true, force: true })));
     }
     this.logger.info({ keptData: this.settings.keepData ? this.dataDir : null }, 'cluster stopped');
-  }
-
-  /**
-   * Fresh MessageChannel pairs between a restarting node and every node that is up or starting
-   * (synchronously, so concurrent restarts all see each other). A node that is still starting
-   * gets its end once it is up; nodes that are down get theirs when they restart.
-   */
-  private newPairsFor(slot: NodeSlot): { peerPorts: ChannelPeersConfig['peerPorts']; deliveries: Promise<void>[] } {
-    const peerPorts: ChannelPeersConfig['peerPorts'] = [];
-    const deliveries: Promise<void>[] = [];
-    for (const peer of this.slots.values()) {
-      if (peer.id === slot.id || (peer.handle === null && !peer.starting)) continue;
-      const { port1, port2 } = new MessageChannel();
-      peerPorts.push({ peer: peer.id, port: port1 });
-      if (peer.handle !== null) {
-        deliveries.push(peer.call('replacePeerPort', (c) => c.replacePeerPort(slot.id, transfer(port2, [port2]))));
-      } else {
-        peer.pendingPeerPorts.push({ peer: slot.id, port: port2 });
-      }
-    }
-    return { peerPorts, deliveries };
   }
 
   private async spawn(id: NodeId, transport: ChannelPeersConfig | TcpPeersConfig, transferList: MessagePort[]): Promise<void> {

@@ -42,7 +42,7 @@ describe('durability with fsync always (3 nodes, channel)', () => {
 
   beforeAll(async () => {
     console.log(`durability seed=${SEED} (replay: KV_SIM_TEST_SEED=${SEED} npx vitest run test/cluster/durability.test.ts)`);
-    cluster = await startCluster({ nodes: 3, seed: SEED, fsync: 'always', logLevel: 'silent' });
+    cluster = await startCluster({ nodes: 3, seed: SEED, fsync: 'always', logLevel: 'error' });
     clients = new Clients(cluster);
   });
   afterAll(async () => {
