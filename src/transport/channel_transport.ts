@@ -8,12 +8,13 @@ import type { Message, NodeId } from '../core/types.js';
 import { SILENT_LOGGER, type Logger } from '../ports/logger.js';
 import type { Transport } from '../ports/transport.js';
 import type { LinkRules, LinkRulesState } from './link_rules.js';
+import { decodeFrame, encodeFrames } from './codec.js';
 import { messageShapeProblem } from './message_shape.js';
 import { RoutedSender } from './routed_sender.js';
 
 /** What the transport needs of a port; node:worker_threads' MessagePort has it. */
 export interface PeerPort {
-  postMessage(value: unknown): void;
+  postMessage(value: unknown, transferList?: readonly ArrayBuffer[]): void;
   on(event: 'message', listener: (value: unknown) => void): unknown;
   on(event: 'close', listener: () => void): unknown;
   off(event: 'message', listener: (value: unknown) => void): unknown;
@@ -31,7 +32,16 @@ export interface ChannelTransportOptions {
   seed?: number;
   logger?: Logger;
   nowMs?: () => number;
+  /** How batches cross the port (see ChannelEncoding); the receiver understands both. */
+  encoding?: ChannelEncoding;
 }
+
+/**
+ * 'frame' (default): the socket codec's binary frame, moved (transferred, not copied) to the
+ * other thread; it is several times cheaper in CPU than structured cloning message objects, and
+ * the receiver validates it exactly as the TCP transport does. 'clone': the message array as is.
+ */
+export type ChannelEncoding = 'frame' | 'clone';
 
 interface Attached {
   port: PeerPort;
@@ -44,12 +54,14 @@ export class ChannelTransport implements Transport {
   private readonly logger: Logger;
   private readonly sender: RoutedSender;
   private readonly ports = new Map<NodeId, Attached>();
+  private readonly encoding: ChannelEncoding;
   private handler: ((message: Message) => void) | null = null;
   private closed = false;
 
   constructor(options: ChannelTransportOptions) {
     this.self = options.self;
     this.logger = options.logger ?? SILENT_LOGGER;
+    this.encoding = options.encoding ?? 'frame';
     const peers = [...options.peers];
     this.sender = new RoutedSender({
       self: options.self,
@@ -121,19 +133,31 @@ export class ChannelTransport implements Transport {
   private post(peer: NodeId, batch: Message[]): void {
     const attached = this.ports.get(peer);
     if (attached === undefined) return; // unknown or gone peer: dropped, Raft retries
-    try {
+    if (this.encoding === 'clone') {
       attached.port.postMessage(batch);
-    } catch (error) {
-      // Only a message that cannot be cloned gets here: a bug in its builder, not the network.
-      this.logger.error({ peer, error: String(error) }, 'could not post a batch to a peer; dropped');
+      return;
     }
+    const { frames, oversized } = encodeFrames(batch);
+    if (oversized.length > 0) this.logger.error({ peer, count: oversized.length }, 'dropped messages larger than a frame may be');
+    // Each frame owns its ArrayBuffer, so it can be moved to the other thread instead of copied.
+    for (const frame of frames) attached.port.postMessage(frame, [frame.buffer as ArrayBuffer]);
   }
 
   private receive(peer: NodeId, value: unknown): void {
     const handler = this.handler;
     if (this.closed || handler === null) return;
+    if (value instanceof Uint8Array) {
+      const decoded = decodeFrame(value);
+      if (!decoded.ok || decoded.frame.kind !== 'batch') {
+        const problem = decoded.ok ? 'not a batch frame' : `${decoded.error.reason}: ${decoded.error.detail}`;
+        this.logger.warn({ peer, problem }, 'dropped a bad frame from a peer channel');
+        return;
+      }
+      this.deliver(handler, decoded.frame.messages);
+      return;
+    }
     if (!Array.isArray(value)) {
-      this.logger.warn({ peer }, 'dropped a non-batch value received on a peer channel');
+      this.logger.warn({ peer }, 'dropped a value that is neither a frame nor a batch, received on a peer channel');
       return;
     }
     for (const message of value as unknown[]) {
@@ -142,7 +166,13 @@ export class ChannelTransport implements Transport {
         this.logger.warn({ peer, problem }, 'dropped a malformed message from a peer channel');
         continue;
       }
-      const m = message as Message;
+      this.deliver(handler, [message as Message]);
+      if (this.closed) return;
+    }
+  }
+
+  private deliver(handler: (message: Message) => void, messages: readonly Message[]): void {
+    for (const m of messages) {
       if (m.to !== this.self) continue; // misrouted; never hand a node another node's traffic
       handler(m);
       if (this.closed) return;

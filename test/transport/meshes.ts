@@ -1,13 +1,13 @@
 import { MessageChannel } from 'node:worker_threads';
 import type { NodeId } from '../../src/core/types.js';
-import { ChannelTransport } from '../../src/transport/channel_transport.js';
+import { ChannelTransport, type ChannelEncoding } from '../../src/transport/channel_transport.js';
 import { startTcpTransport, type TcpTransport } from '../../src/transport/tcp_transport.js';
 import { waitUntilReal } from './wait.js';
 
 /** A full mesh of MessageChannels in this thread: one channel per pair of nodes. */
-export function channelMesh(members: NodeId[]): Map<NodeId, ChannelTransport> {
+export function channelMesh(members: NodeId[], encoding: ChannelEncoding = 'frame'): Map<NodeId, ChannelTransport> {
   const transports = new Map<NodeId, ChannelTransport>();
-  for (const id of members) transports.set(id, new ChannelTransport({ self: id, peers: [], members }));
+  for (const id of members) transports.set(id, new ChannelTransport({ self: id, peers: [], members, encoding }));
   for (const a of members) {
     for (const b of members) {
       if (a >= b) continue;
