@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { isMainThread, MessageChannel, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import type { Message } from '../src/core/types.js';
 import type { Transport } from '../src/ports/transport.js';
-import { ChannelTransport } from '../src/transport/channel_transport.js';
+import { ChannelTransport, type ChannelEncoding } from '../src/transport/channel_transport.js';
 import { encodeFrame, FrameDecoder } from '../src/transport/codec.js';
 import { startTcpTransport, type PeerAddress, type TcpTransport } from '../src/transport/tcp_transport.js';
 
@@ -130,7 +130,7 @@ export async function benchInThread(kind: 'channel' | 'tcp', entryBytes: number,
   const elapsedMs = performance.now() - start;
   one.close();
   two.close();
-  const label = kind === 'channel' ? 'MessagePort' : 'TCP';
+  const label = kind === 'channel' ? 'MessagePort (frame)' : 'TCP';
   const messages = batches * BATCH_MESSAGES;
   return result(`${label}, one thread, ${entryBytes} B entries`, messages, messages * entryBytes, elapsedMs, process.cpuUsage(cpuStart));
 }
@@ -141,6 +141,7 @@ interface PeerWorkerData {
   role: 'transport-bench-peer';
   self: 1 | 2;
   kind: 'channel' | 'tcp';
+  encoding: ChannelEncoding;
   port?: MessagePort;
 }
 
@@ -152,7 +153,7 @@ async function peerWorkerMain(data: PeerWorkerData, control: MessagePort): Promi
   const other = data.self === 1 ? 2 : 1;
   let transport: Transport;
   if (data.kind === 'channel' && data.port !== undefined) {
-    transport = new ChannelTransport({ self: data.self, peers: [[other, data.port]] });
+    transport = new ChannelTransport({ self: data.self, peers: [[other, data.port]], encoding: data.encoding });
   } else {
     const started = await startTcpTransport({ self: data.self, listen: { host: '127.0.0.1', port: 0 }, peers: [] });
     if (!started.ok) throw new Error(started.error);
@@ -196,16 +197,22 @@ function nextReply<K extends string>(worker: Worker, key: K): Promise<Extract<Fr
   });
 }
 
-export async function benchWorkers(kind: 'channel' | 'tcp', entryBytes: number, rounds: number): Promise<TransportBenchResult> {
+export async function benchWorkers(
+  kind: 'channel' | 'tcp',
+  entryBytes: number,
+  rounds: number,
+  encoding: ChannelEncoding = 'frame',
+): Promise<TransportBenchResult> {
   let workers: [Worker, Worker];
+  const role = 'transport-bench-peer';
   if (kind === 'channel') {
     const { port1, port2 } = new MessageChannel();
     workers = [
-      startPeerWorker({ role: 'transport-bench-peer', self: 1, kind, port: port1 }, [port1]),
-      startPeerWorker({ role: 'transport-bench-peer', self: 2, kind, port: port2 }, [port2]),
+      startPeerWorker({ role, self: 1, kind, encoding, port: port1 }, [port1]),
+      startPeerWorker({ role, self: 2, kind, encoding, port: port2 }, [port2]),
     ];
   } else {
-    workers = [startPeerWorker({ role: 'transport-bench-peer', self: 1, kind }, []), startPeerWorker({ role: 'transport-bench-peer', self: 2, kind }, [])];
+    workers = [startPeerWorker({ role, self: 1, kind, encoding }, []), startPeerWorker({ role, self: 2, kind, encoding }, [])];
     const [a, b] = await Promise.all(workers.map((w) => nextReply(w, 'address')));
     workers[0].postMessage({ peerAddress: b?.address } as ToWorker);
     workers[1].postMessage({ peerAddress: a?.address } as ToWorker);
@@ -216,7 +223,7 @@ export async function benchWorkers(kind: 'channel' | 'tcp', entryBytes: number, 
   const { batches, elapsedMs, cpu } = (await done).done;
   await Promise.all(workers.map((w) => w.terminate()));
   const messages = batches * BATCH_MESSAGES;
-  const label = kind === 'channel' ? 'MessagePort' : 'TCP';
+  const label = kind === 'channel' ? `MessagePort (${encoding})` : 'TCP';
   // CPU time is the sender's thread plus whatever the process did meanwhile; wall time is the figure.
   return result(`${label}, worker to worker, ${entryBytes} B entries`, messages, messages * entryBytes, elapsedMs, cpu);
 }
@@ -229,12 +236,13 @@ export async function runTransportBench(): Promise<TransportBenchResult[]> {
     for (const entryBytes of [100, 4096]) results.push(await benchInThread(kind, entryBytes, rounds(entryBytes)));
     for (const entryBytes of [100, 4096]) results.push(await benchWorkers(kind, entryBytes, rounds(entryBytes)));
   }
+  for (const entryBytes of [100, 4096]) results.push(await benchWorkers('channel', entryBytes, rounds(entryBytes), 'clone'));
   return results;
 }
 
 function format(r: TransportBenchResult): string {
   const rate = (n: number): string => Math.round(n).toLocaleString('en-US').padStart(11);
-  return `${r.name.padEnd(44)} ${rate(r.messagesPerSecond)} msg/s ${r.megabytesPerSecond.toFixed(1).padStart(7)} MB/s ${rate(r.messagesPerCpuSecond)} msg/CPU-s`;
+  return `${r.name.padEnd(52)} ${rate(r.messagesPerSecond)} msg/s ${r.megabytesPerSecond.toFixed(1).padStart(7)} MB/s ${rate(r.messagesPerCpuSecond)} msg/CPU-s`;
 }
 
 const peerData = workerData as PeerWorkerData | null | undefined;

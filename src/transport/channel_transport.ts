@@ -1,7 +1,7 @@
 /**
  * The Transport over MessagePorts: one port per peer, so raft traffic goes worker to worker and
- * never through the main thread. send() posts ONE message per peer per call (an array of Raft
- * messages): postMessage costs tens of microseconds, so batching is what makes it fast.
+ * never through the main thread. send() posts ONE value per peer per call (a frame holding all of
+ * that peer's messages): postMessage costs tens of microseconds, so batching is what makes it fast.
  * Link rules act on the send side (see RoutedSender).
  */
 import type { Message, NodeId } from '../core/types.js';
@@ -147,7 +147,7 @@ export class ChannelTransport implements Transport {
     const handler = this.handler;
     if (this.closed || handler === null) return;
     if (value instanceof Uint8Array) {
-      const decoded = decodeFrame(value);
+      const decoded = decodeFrame(value, true); // transferred to us: entries may be views into it
       if (!decoded.ok || decoded.frame.kind !== 'batch') {
         const problem = decoded.ok ? 'not a batch frame' : `${decoded.error.reason}: ${decoded.error.detail}`;
         this.logger.warn({ peer, problem }, 'dropped a bad frame from a peer channel');

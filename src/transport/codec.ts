@@ -169,8 +169,12 @@ function decodePayload(kind: number, payload: Uint8Array): Frame | DecodeError {
   }
 }
 
-/** Decodes exactly one whole frame (no more, no less). */
-export function decodeFrame(bytes: Uint8Array): { ok: true; frame: Frame } | { ok: false; error: DecodeError } {
+/**
+ * Decodes exactly one whole frame (no more, no less). Entry data are copied out of `bytes`,
+ * unless `adopt` says the caller hands `bytes` over for good (a frame transferred from another
+ * thread): then they are views into it, and the caller must not touch `bytes` again.
+ */
+export function decodeFrame(bytes: Uint8Array, adopt = false): { ok: true; frame: Frame } | { ok: false; error: DecodeError } {
   const byteAt = (i: number): number => bytes[i] as number;
   const prefix = checkHeaderPrefix(byteAt, Math.min(bytes.length, FRAME_HEADER_BYTES));
   if (prefix !== null) return { ok: false, error: prefix };
@@ -181,7 +185,8 @@ export function decodeFrame(bytes: Uint8Array): { ok: true; frame: Frame } | { o
     const reason = bytes.length < FRAME_HEADER_BYTES + length ? 'truncated' : 'malformed';
     return { ok: false, error: decodeError(reason, `header says ${length} payload bytes, got ${bytes.length - FRAME_HEADER_BYTES}`) };
   }
-  const result = decodePayload(bytes[3] as number, ownedCopy(bytes, FRAME_HEADER_BYTES, bytes.length));
+  const payload = adopt && !(bytes instanceof Buffer) ? bytes.subarray(FRAME_HEADER_BYTES) : ownedCopy(bytes, FRAME_HEADER_BYTES, bytes.length);
+  const result = decodePayload(bytes[3] as number, payload);
   return 'type' in result ? { ok: false, error: result } : { ok: true, frame: result };
 }
 

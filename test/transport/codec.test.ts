@@ -79,6 +79,15 @@ describe('codec round trips', () => {
     expect(new TextDecoder().decode(data)).toBe('SET a 1');
   });
 
+  it('adopts a frame handed over for good: entry data are views into it, not copies', () => {
+    const frame = encodeFrame([append]);
+    const result = decodeFrame(frame, true);
+    if (!result.ok || result.frame.kind !== 'batch' || result.frame.messages[0]?.type !== 'append') throw new Error('expected an append');
+    const data = result.frame.messages[0].entries[0]?.data;
+    expect(data?.buffer).toBe(frame.buffer);
+    expect(new TextDecoder().decode(data)).toBe('SET a 1');
+  });
+
   it('keeps one frame per batch under the size limit', () => {
     expect(encodeFrames([append, append]).frames).toHaveLength(1);
     expect(encodeFrames([]).frames).toHaveLength(0);
