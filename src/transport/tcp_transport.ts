@@ -84,14 +84,32 @@ interface OutLink {
   downLogged: boolean;
 }
 
+/** An accepted connection: anonymous until its hello frame names a peer. */
+interface Inbound {
+  socket: net.Socket;
+  remote: string;
+  decoder: FrameDecoder;
+  peer: NodeId | null;
+  /** Set once refused, dropped or closed: nothing more it sends is read. */
+  done: boolean;
+  handshakeTimer: ReturnType<typeof setTimeout> | null;
+  lingerTimer: ReturnType<typeof setTimeout> | null;
+}
+
+function stopInboundTimers(conn: Inbound): void {
+  if (conn.handshakeTimer !== null) clearTimeout(conn.handshakeTimer);
+  if (conn.lingerTimer !== null) clearTimeout(conn.lingerTimer);
+  conn.handshakeTimer = null;
+  conn.lingerTimer = null;
+}
+
 export class TcpTransport implements Transport {
   private readonly self: NodeId;
   private readonly logger: Logger;
   private readonly server: net.Server;
   private readonly sender: RoutedSender;
   private readonly links = new Map<NodeId, OutLink>();
-  /** Accepted sockets, each with what stops its pending timers. */
-  private readonly inbound = new Map<net.Socket, () => void>();
+  private readonly inbound = new Map<net.Socket, Inbound>();
   private readonly inboundByPeer = new Map<NodeId, net.Socket>();
   private handler: ((message: Message) => void) | null = null;
   private closed = false;
@@ -174,9 +192,9 @@ export class TcpTransport implements Transport {
     this.server.close();
     for (const link of this.links.values()) this.dropLink(link);
     this.links.clear();
-    for (const [socket, stopTimers] of this.inbound) {
-      stopTimers();
-      socket.destroy();
+    for (const conn of this.inbound.values()) {
+      stopInboundTimers(conn);
+      conn.socket.destroy();
     }
     this.inbound.clear();
     this.inboundByPeer.clear();
@@ -261,61 +279,61 @@ export class TcpTransport implements Transport {
       socket.destroy();
       return;
     }
-    const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
-    const decoder = new FrameDecoder();
-    let peer: NodeId | null = null;
-    let done = false;
-    let lingerTimer: ReturnType<typeof setTimeout> | null = null;
-    const handshakeTimer = setTimeout(() => refuse('no handshake in time'), HANDSHAKE_TIMEOUT_MS);
-    const stopTimers = (): void => {
-      clearTimeout(handshakeTimer);
-      if (lingerTimer !== null) clearTimeout(lingerTimer);
+    const conn: Inbound = {
+      socket,
+      remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`,
+      decoder: new FrameDecoder(),
+      peer: null,
+      done: false,
+      handshakeTimer: null,
+      lingerTimer: null,
     };
-    this.inbound.set(socket, stopTimers);
-    const refuse = (reason: string): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(handshakeTimer);
-      this.logger.warn({ remote, reason }, 'refused a connection on the peer port');
-      socket.end(refusalLine(reason));
-      lingerTimer = setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS);
-    };
-    socket.on('data', (chunk: Buffer) => {
-      if (done) return;
-      const { frames, error } = decoder.push(chunk);
-      for (const frame of frames) {
-        if (peer === null) {
-          const verdict = judgeHandshake(frame, this.self, new Set(this.links.keys()));
-          if (!verdict.ok) return refuse(verdict.reason);
-          peer = verdict.peer;
-          clearTimeout(handshakeTimer);
-          this.adoptInbound(peer, socket);
-        } else if (frame.kind !== 'batch') {
-          done = true;
-          return this.dropInbound(socket, peer, 'a second hello frame');
-        } else {
-          this.deliver(peer, frame.messages);
-          if (this.closed || done) return;
-        }
-      }
-      if (error !== null) {
-        if (peer === null) {
-          const verdict = judgeHandshake(error, this.self, new Set(this.links.keys()));
-          return refuse(verdict.ok ? 'protocol error' : verdict.reason);
-        }
-        done = true;
-        this.dropInbound(socket, peer, `bad frame: ${error.reason} (${error.detail})`);
-      } else if (peer === null && decoder.bufferedBytes > HANDSHAKE_BYTES_MAX) {
-        refuse('handshake frame too long');
-      }
-    });
+    conn.handshakeTimer = setTimeout(() => this.refuse(conn, 'no handshake in time'), HANDSHAKE_TIMEOUT_MS);
+    this.inbound.set(socket, conn);
+    socket.on('data', (chunk: Buffer) => this.onInboundData(conn, chunk));
     socket.on('error', () => {}); // a reset by the peer ends in 'close'; nothing else to do
     socket.once('close', () => {
-      done = true;
-      stopTimers();
+      conn.done = true;
+      stopInboundTimers(conn);
       this.inbound.delete(socket);
-      if (peer !== null && this.inboundByPeer.get(peer) === socket) this.inboundByPeer.delete(peer);
+      if (conn.peer !== null && this.inboundByPeer.get(conn.peer) === socket) this.inboundByPeer.delete(conn.peer);
     });
+  }
+
+  private onInboundData(conn: Inbound, chunk: Buffer): void {
+    if (conn.done) return;
+    const { frames, error } = conn.decoder.push(chunk);
+    for (const frame of frames) {
+      if (conn.peer === null) {
+        const verdict = judgeHandshake(frame, this.self, new Set(this.links.keys()));
+        if (!verdict.ok) return this.refuse(conn, verdict.reason);
+        conn.peer = verdict.peer;
+        stopInboundTimers(conn);
+        this.adoptInbound(verdict.peer, conn.socket);
+      } else if (frame.kind !== 'batch') {
+        return this.dropInbound(conn, 'a second hello frame');
+      } else {
+        this.deliver(conn.peer, frame.messages);
+        if (this.closed || conn.done) return;
+      }
+    }
+    if (error !== null) {
+      if (conn.peer !== null) return this.dropInbound(conn, `bad frame: ${error.reason} (${error.detail})`);
+      const verdict = judgeHandshake(error, this.self, new Set(this.links.keys()));
+      this.refuse(conn, verdict.ok ? 'protocol error' : verdict.reason);
+    } else if (conn.peer === null && conn.decoder.bufferedBytes > HANDSHAKE_BYTES_MAX) {
+      this.refuse(conn, 'handshake frame too long');
+    }
+  }
+
+  /** One line back to a caller that is not a peer, then hang up; nothing it sent is acted on. */
+  private refuse(conn: Inbound, reason: string): void {
+    if (conn.done) return;
+    conn.done = true;
+    stopInboundTimers(conn);
+    this.logger.warn({ remote: conn.remote, reason }, 'refused a connection on the peer port');
+    conn.socket.end(refusalLine(reason));
+    conn.lingerTimer = setTimeout(() => conn.socket.destroy(), REFUSAL_LINGER_MS);
   }
 
   /** A peer that redials replaces its old connection (the old one may be half dead). */
@@ -325,10 +343,12 @@ export class TcpTransport implements Transport {
     this.inboundByPeer.set(peer, socket);
   }
 
-  private dropInbound(socket: net.Socket, peer: NodeId, why: string): void {
-    this.logger.warn({ peer, why }, 'closing a peer connection after a protocol error');
-    socket.destroy();
+  private dropInbound(conn: Inbound, why: string): void {
+    conn.done = true;
+    this.logger.warn({ peer: conn.peer, why }, 'closing a peer connection after a protocol error');
+    conn.socket.destroy();
   }
+
 
   private deliver(peer: NodeId, messages: Message[]): void {
     const handler = this.handler;
