@@ -40,6 +40,8 @@ export interface TcpTransportOptions {
   seed?: number;
   logger?: Logger;
   nowMs?: () => number;
+  /** Default HANDSHAKE_TIMEOUT_MS. */
+  handshakeTimeoutMs?: number;
 }
 
 export type TcpTransportStart = { ok: true; transport: TcpTransport } | { ok: false; error: string };
@@ -111,12 +113,14 @@ export class TcpTransport implements Transport {
   private readonly links = new Map<NodeId, OutLink>();
   private readonly inbound = new Map<net.Socket, Inbound>();
   private readonly inboundByPeer = new Map<NodeId, net.Socket>();
+  private readonly handshakeTimeoutMs: number;
   private handler: ((message: Message) => void) | null = null;
   private closed = false;
 
   /** Use startTcpTransport(), which binds the server first. */
   constructor(options: TcpTransportOptions, server: net.Server) {
     this.self = options.self;
+    this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
     this.logger = options.logger ?? SILENT_LOGGER;
     this.server = server;
     const peers = [...options.peers];
@@ -288,7 +292,7 @@ export class TcpTransport implements Transport {
       handshakeTimer: null,
       lingerTimer: null,
     };
-    conn.handshakeTimer = setTimeout(() => this.refuse(conn, 'no handshake in time'), HANDSHAKE_TIMEOUT_MS);
+    conn.handshakeTimer = setTimeout(() => this.refuse(conn, 'no handshake in time'), this.handshakeTimeoutMs);
     this.inbound.set(socket, conn);
     socket.on('data', (chunk: Buffer) => this.onInboundData(conn, chunk));
     socket.on('error', () => {}); // a reset by the peer ends in 'close'; nothing else to do

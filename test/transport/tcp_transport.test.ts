@@ -75,6 +75,13 @@ describe('TCP transport: the peer port refuses strangers', () => {
     expect(await rawExchange(transport.address().port, encodeFrame([heartbeat(2, 1, 0)]))).toContain('expected a hello frame first');
   });
 
+  it('hangs up on a caller that connects and says nothing', async () => {
+    const started = await startTcpTransport({ self: 1, listen: { host: '127.0.0.1', port: 0 }, peers: [], handshakeTimeoutMs: 50 });
+    if (!started.ok) throw new Error(started.error);
+    open.push(started.transport);
+    expect(await rawExchange(started.transport.address().port, '')).toContain('no handshake in time');
+  });
+
   it('does not buffer a big frame from a caller that has not identified itself', async () => {
     const transport = await start(1);
     const header = encodeFrame([]).slice(0, 8);
