@@ -1,5 +1,5 @@
 import type { RaftNode } from './raft_node.js';
-import type { AppendRequest, HeartbeatRequest, Message } from './types.js';
+import type { AppendRequest, AppendResponse, HeartbeatRequest, Message } from './types.js';
 
 export function stepFollower(node: RaftNode, message: Message): void {
   switch (message.type) {
@@ -35,11 +35,10 @@ export function handleAppend(node: RaftNode, message: AppendRequest): void {
       prevTerm = log.term(prevIndex) as number;
     }
   }
-  const reply = { type: 'append-response' as const, from: node.id, to: message.from, term: node.term, rejectedIndex: 0 };
   if (log.matchTerm(prevIndex, prevTerm)) {
     const lastNew = log.appendFromLeader(prevIndex, entries);
     log.commitTo(Math.min(message.commit, lastNew));
-    node.send({ ...reply, success: true, matchIndex: lastNew, conflictIndex: 0, conflictTerm: 0 });
+    node.send(appendResponse(node, message, true, lastNew, 0, 0));
     return;
   }
   let conflictIndex: number;
@@ -51,7 +50,22 @@ export function handleAppend(node: RaftNode, message: AppendRequest): void {
     conflictTerm = log.term(prevIndex) as number;
     conflictIndex = Math.max(log.firstIndexOfTermAt(prevIndex), log.commitIndex + 1);
   }
-  node.send({ ...reply, success: false, matchIndex: 0, rejectedIndex: message.prevLogIndex, conflictIndex, conflictTerm });
+  node.send(appendResponse(node, message, false, 0, conflictIndex, conflictTerm));
+}
+
+// Written out field by field: object spread here showed up as a sixth of simulator CPU.
+function appendResponse(node: RaftNode, request: AppendRequest, success: boolean, matchIndex: number, conflictIndex: number, conflictTerm: number): AppendResponse {
+  return {
+    type: 'append-response',
+    from: node.id,
+    to: request.from,
+    term: node.term,
+    success,
+    matchIndex,
+    rejectedIndex: success ? 0 : request.prevLogIndex,
+    conflictIndex,
+    conflictTerm,
+  };
 }
 
 export function handleHeartbeat(node: RaftNode, message: HeartbeatRequest): void {
