@@ -28,6 +28,7 @@ import type { WorkerEvent } from './worker_protocol.js';
 
 /** How often waitFor re-reads status when no event arrives first. */
 export const WAIT_POLL_INTERVAL_MS = 25;
+export const WAIT_POLL_GAP_MIN_MS = 10;
 export const LEADER_WAIT_DEFAULT_MS = 10_000;
 export const STOP_TIMEOUT_MS = 3_000;
 
@@ -126,6 +127,7 @@ export class ClusterSupervisor implements Cluster {
     const deadline = performance.now() + options.timeoutMs;
     for (;;) {
       const next = this.events.nextEvent();
+      const polledAtMs = performance.now();
       const statuses = await this.status();
       if (predicate(statuses)) {
         next.cancel();
@@ -140,6 +142,9 @@ export class ClusterSupervisor implements Cluster {
       await Promise.race([next.promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(leftMs, WAIT_POLL_INTERVAL_MS))))]);
       clearTimeout(timer);
       next.cancel();
+      // Events can come in bursts (every node applying): poll at most once per WAIT_POLL_GAP_MIN_MS.
+      const gapMs = WAIT_POLL_GAP_MIN_MS - (performance.now() - polledAtMs);
+      if (gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
       this.checkRunning();
     }
   }

@@ -89,7 +89,7 @@ describe('durability with fsync always (3 nodes, channel)', () => {
       for (let point = 0; point < CRASH_POINTS; point++) {
         // Let a seeded number of writes be acknowledged, then crash in the middle of the burst.
         const target = acked.size + random.int(1, 40);
-        await cluster.waitFor(() => acked.size >= target, { timeoutMs: 10_000 });
+        await cluster.waitFor(() => acked.size >= target, { timeoutMs: 20_000 });
         const everyone = random.chance(0.5);
         const victims: NodeId[] = everyone ? cluster.nodeIds : [(await cluster.leader()) ?? random.pick(cluster.nodeIds)];
         await Promise.all(victims.map((node) => cluster.crash(node).catch(() => {})));
