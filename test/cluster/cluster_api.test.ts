@@ -112,6 +112,20 @@ describe.each(['channel', 'tcp'] as const)('a 3-node cluster over %s', (transpor
     expect(statuses.find((s) => s.id === leader)?.role).toBe('follower');
   });
 
+  it('pushes link settings to the workers: a follower behind lossy links falls behind, then catches up', async () => {
+    const leader = await cluster.waitForLeader({ timeoutMs: 10_000 });
+    const follower = cluster.nodeIds.find((id) => id !== leader) ?? 0;
+    const others = cluster.nodeIds.filter((id) => id !== follower);
+    await Promise.all(others.map((id) => cluster.link(follower, id).set({ lossRate: 1 })));
+    await cluster.waitFor((s) => s.find((n) => n.id === follower)?.role === 'pre-candidate', { timeoutMs: 5_000 });
+    await Promise.all(others.map((id) => cluster.link(follower, id).set({ lossRate: 0, delayMs: 5 })));
+    await cluster.waitFor(
+      (s) => s.find((n) => n.id === follower)?.appliedIndex === s.find((n) => n.id === leader)?.commitIndex && s.every((n) => n.leader !== 0),
+      { timeoutMs: 10_000 },
+    );
+    await Promise.all(others.map((id) => cluster.link(follower, id).set({ delayMs: 0 })));
+  });
+
   it('stop() leaves no worker, no bound port and no temp dir', async () => {
     const ports = cluster.nodeIds.flatMap((id) => {
       const endpoints = cluster.endpoints(id);
