@@ -5,15 +5,31 @@
  * of order, hence a window rather than only the last result.
  *
  * The table is bounded: at most `maxSessions` sessions, evicting the least recently used. Map
- * insertion order is the recency order, so every replica evicts the same session. A write whose
- * session was evicted (or whose sequence fell below the window) is refused with SESSIONEXPIRED:
- * the client cannot know whether it was applied and must open a new session.
+ * insertion order is the recency order, so every replica evicts the same session.
+ *
+ * The rule for sessions the table does not hold (never seen, or evicted): only sequence 1 opens a
+ * session. Any higher sequence of an unknown session is refused with SESSIONEXPIRED, because the
+ * table cannot tell "new" from "evicted": an evicted session retrying sequence 5 may well have
+ * applied it already, and applying it again would break exactly-once. A write whose sequence fell
+ * below the window of a known session is refused the same way. Either way the client cannot know
+ * whether that write was applied and must open a new session (a new client id).
+ * What remains: a retry of sequence 1 itself after its session was evicted (more than maxSessions
+ * other sessions used in between) applies again; the retry window of a client is far shorter.
+ * Clients start a session by sending sequence 1 first (pipelined writes after it keep their order
+ * on one connection, so 2, 3, ... find the session open).
  */
 import { assert } from '../lib/assert.js';
 
 export const DEFAULT_MAX_SESSIONS = 10_000;
-/** Sequence numbers kept per session below its highest one. */
-export const DEFAULT_SESSION_WINDOW = 128;
+/**
+ * Sequence numbers kept per session below its highest one. It caps how many writes one session
+ * may have in flight (pipelined), so it also caps one client's pipelined write rate: 1024 in flight
+ * at ~2 ms a commit is ~500k writes/s. Memory: one small result per sequence, at most
+ * maxSessions × window results in all (sessions rarely fill their window).
+ */
+export const DEFAULT_SESSION_WINDOW = 1024;
+/** Error text of a refused retry; clients match the first word. */
+export const SESSION_EXPIRED_CODE = 'SESSIONEXPIRED';
 
 export interface Session {
   lastSequence: number;
@@ -44,10 +60,13 @@ export class SessionTable {
   check(clientId: string, sequence: number): SessionCheck {
     const session = this.sessions.get(clientId);
     if (session === undefined) {
-      // A new session starts at sequence 1; allowing the first window covers pipelined writes
-      // that arrive out of order. A higher one means the session existed and was evicted.
-      if (sequence <= this.window) return { kind: 'new' };
-      return { kind: 'expired', message: `SESSIONEXPIRED client session '${clientId}' is unknown or expired; open a new session` };
+      // Only sequence 1 opens a session: a higher one may come from an evicted session whose
+      // write was applied before (see the rule at the top).
+      if (sequence === 1) return { kind: 'new' };
+      return {
+        kind: 'expired',
+        message: `${SESSION_EXPIRED_CODE} client session '${clientId}' is unknown or expired (sequence ${sequence}; a session starts at 1); open a new session`,
+      };
     }
     if (sequence > session.lastSequence) return { kind: 'new' };
     const result = session.results.get(sequence);
@@ -58,7 +77,7 @@ export class SessionTable {
     if (sequence <= session.lastSequence - this.window) {
       return {
         kind: 'expired',
-        message: `SESSIONEXPIRED sequence ${sequence} of session '${clientId}' is below the retry window (last ${session.lastSequence})`,
+        message: `${SESSION_EXPIRED_CODE} sequence ${sequence} of session '${clientId}' is below the retry window (last ${session.lastSequence})`,
       };
     }
     return { kind: 'new' }; // inside the window but never applied: a write that arrived late

@@ -21,10 +21,35 @@ describe('exactly-once sessions', () => {
 
   it('retries of a pipeline may arrive out of order inside the window', () => {
     const h = new Harness();
-    expect(h.apply(incr, { clientId: 'c', sequence: 2 })).toEqual({ type: 'integer', value: 1n });
-    expect(h.apply(incr, { clientId: 'c', sequence: 1 })).toEqual({ type: 'integer', value: 2n });
-    expect(h.apply(incr, { clientId: 'c', sequence: 2 })).toEqual({ type: 'integer', value: 1n });
-    expect(h.apply(incr, { clientId: 'c', sequence: 1 })).toEqual({ type: 'integer', value: 2n });
+    expect(h.apply(incr, { clientId: 'c', sequence: 1 })).toEqual({ type: 'integer', value: 1n });
+    expect(h.apply(incr, { clientId: 'c', sequence: 3 })).toEqual({ type: 'integer', value: 2n });
+    expect(h.apply(incr, { clientId: 'c', sequence: 2 })).toEqual({ type: 'integer', value: 3n });
+    expect(h.apply(incr, { clientId: 'c', sequence: 3 })).toEqual({ type: 'integer', value: 2n });
+    expect(h.apply(incr, { clientId: 'c', sequence: 2 })).toEqual({ type: 'integer', value: 3n });
+    expect(h.get('n')).toBe('3');
+  });
+
+  it('keeps results for 1024 sequences by default, so a deep pipeline can be retried', () => {
+    const h = new Harness();
+    for (let sequence = 1; sequence <= 1100; sequence++) h.apply(incr, { clientId: 'c', sequence });
+    expect(h.apply(incr, { clientId: 'c', sequence: 1100 - 1023 })).toEqual({ type: 'integer', value: 77n });
+    const old = h.apply(incr, { clientId: 'c', sequence: 1100 - 1024 });
+    expect(old.type === 'error' && old.message).toMatch(/^SESSIONEXPIRED /);
+    expect(h.get('n')).toBe('1100');
+  });
+
+  it('only sequence 1 opens a session: an evicted session retrying a low sequence is refused, not applied twice', () => {
+    const h = new Harness(new KvStateMachine({ maxSessions: 1, sessionWindow: 1024 }));
+    h.apply(incr, { clientId: 'old', sequence: 1 });
+    h.apply(incr, { clientId: 'old', sequence: 2 });
+    h.apply(incr, { clientId: 'other', sequence: 1 }); // evicts 'old'
+    const retry = h.apply(incr, { clientId: 'old', sequence: 2 });
+    expect(retry.type === 'error' && retry.message).toMatch(/^SESSIONEXPIRED client session 'old' is unknown/);
+    expect(h.get('n')).toBe('3');
+    // A session that never existed must also start at 1.
+    const early = h.apply(incr, { clientId: 'fresh', sequence: 2 });
+    expect(early.type === 'error' && early.message).toMatch(/^SESSIONEXPIRED /);
+    expect(h.apply(incr, { clientId: 'fresh', sequence: 1 })).toEqual({ type: 'integer', value: 4n });
   });
 
   it('remembers error results too (a retried failing INCR fails the same way)', () => {
