@@ -19,11 +19,21 @@ export interface KvBackendInfo {
   appliedIndex: number;
 }
 
+/** How a request may travel when this node is not the leader. */
+export interface RouteOptions {
+  /**
+   * true (the default of backends that forward): a follower forwards the request to the leader
+   * and relays its outcome. false: answer not-leader here (the client asked for redirects, or the
+   * request was itself forwarded and must not travel again). Backends that never forward ignore it.
+   */
+  forward?: boolean;
+}
+
 export interface KvBackend {
   /** Proposes one log entry. A follower may forward it to the leader or answer not-leader. */
-  write(proposal: Uint8Array): Promise<ProposalOutcome>;
+  write(proposal: Uint8Array, route?: RouteOptions): Promise<ProposalOutcome>;
   /** Reads: 'linearizable' goes through ReadIndex, 'stale' answers from local state. */
-  read(query: Uint8Array, consistency: ReadConsistency): Promise<ReadOutcome>;
+  read(query: Uint8Array, consistency: ReadConsistency, route?: RouteOptions): Promise<ReadOutcome>;
   /** Raft status for INFO and HELLO; cheap and synchronous. */
   info(): KvBackendInfo;
   /** The client (RESP) address `host:port` of a node, for not-leader replies; null if unknown. */

@@ -18,6 +18,8 @@ import {
   type ConnectionState,
   type ServerContext,
 } from './dispatch.js';
+import { FORWARD_COMMAND } from '../forward/forward_protocol.js';
+import { runForwarded } from './forwarded.js';
 import { renderNodeError } from './replies.js';
 
 /** Parsed requests held before input is paused (the pipeline bound). */
@@ -60,7 +62,7 @@ export class RespConnection {
   private protocolError: string | null = null;
 
   constructor(id: number, context: ServerContext, io: ConnectionIo, limits: Partial<RequestParserLimits> = {}) {
-    this.state = { id, name: null, protocol: 2, sessionId: null, consistency: 'linearizable' };
+    this.state = { id, name: null, protocol: 2, sessionId: null, consistency: 'linearizable', redirect: false };
     this.context = context;
     this.io = io;
     this.parser = new RespRequestParser(limits);
@@ -101,7 +103,12 @@ export class RespConnection {
     const out = new RespWriter(256);
     while (!this.busy && !this.closed && this.head < this.queue.length) {
       const args = this.queue[this.head] as Uint8Array[];
-      if (isDataRequest(commandName(args))) {
+      const name = commandName(args);
+      if (name === FORWARD_COMMAND) {
+        this.startForwarded();
+        continue;
+      }
+      if (isDataRequest(name)) {
         const segment = this.collectSegment();
         if (segment.items.length === 0) this.writeSlots(out, segment.slots, []);
         else this.startSegment(segment);
@@ -173,14 +180,38 @@ export class RespConnection {
     });
   }
 
+  /**
+   * Forwarded requests come from other nodes, each carrying one client's batch on a shared link:
+   * a run of them is started at once (not one after another) and answered in order.
+   */
+  private startForwarded(): void {
+    const run: Array<Promise<RespValue>> = [];
+    while (this.head < this.queue.length && run.length < RESP_MAX_BATCH_COMMANDS) {
+      const args = this.queue[this.head] as Uint8Array[];
+      if (commandName(args) !== FORWARD_COMMAND) break;
+      this.take();
+      run.push(runForwarded(args, this.context.backend));
+    }
+    this.busy = true;
+    void Promise.all(run).then((replies) => {
+      this.busy = false;
+      if (this.closed) return;
+      const out = new RespWriter(256);
+      for (const value of replies) out.value(value, this.state.protocol);
+      this.io.write(out.take());
+      this.pump();
+    });
+  }
+
   /** One backend call for the whole segment; every slot gets its reply, in order. */
   private async runSegment(segment: Segment): Promise<RespValue[]> {
     const backend = this.context.backend;
     let itemReplies: RespValue[];
     try {
+      const route = { forward: !this.state.redirect };
       const outcome = segment.writes
-        ? await backend.write(encodeProposal(segment.items))
-        : await backend.read(encodeQuery(segment.items.map((item) => item.command as KvRead)), this.state.consistency);
+        ? await backend.write(encodeProposal(segment.items), route)
+        : await backend.read(encodeQuery(segment.items.map((item) => item.command as KvRead)), this.state.consistency, route);
       if (!outcome.ok) {
         const failure = renderNodeError(outcome.error, backend);
         itemReplies = segment.items.map(() => failure);

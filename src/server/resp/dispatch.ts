@@ -21,14 +21,25 @@
  *                                 write's outcome is unknown; use a new id.
  *   -ERR no client session <text> SEQ before CLIENT SESSION.
  *
+ * FOLLOWERS: FORWARDING (default) OR REDIRECTS (per connection)
+ *   By default a node that is not the leader forwards writes and linearizable reads to the leader
+ *   (one pooled connection per leader, src/server/forward) and relays the reply: plain redis-cli,
+ *   redis-benchmark and ioredis work against any node. Stale reads (READONLY) never travel.
+ *   CLIENT REDIRECT on            this connection wants redirects instead: a follower answers
+ *                                 -NOTLEADER (below) and the client goes to the leader itself
+ *                                 (one hop less; what a leader-aware client like src/client wants).
+ *   CLIENT REDIRECT off           back to forwarding.
+ *
  * CLUSTER ERRORS (the first word is stable; parse the rest with a regex)
- *   -NOTLEADER leader=<id> addr=<host:port>   this node is not the leader (and did not forward):
- *                                 nothing was applied; retry at addr. When no leader is known:
+ *   -NOTLEADER leader=<id> addr=<host:port>   (redirect mode) this node is not the leader and did
+ *                                 not forward: retry at addr. When no leader is known:
  *                                 `-NOTLEADER leader=0 addr=` (retry later or on another node).
- *   -TRYAGAIN <text>              the proposal was dropped (leadership changed, queue full): nothing
- *                                 was applied; retry.
- *   -TIMEOUT <text>               no answer in time: the write may or may not have been applied;
- *                                 retry it with the same SEQ to settle it safely.
+ *   -TRYAGAIN request dropped: <text>  nothing was applied; retry. Leadership changed before the
+ *                                 request was appended, a queue was full, or (forwarding mode) no
+ *                                 leader is known yet (an election is in progress).
+ *   -TIMEOUT <text>               no answer in time, or (forwarding mode) leadership moved after the
+ *                                 write was appended: it may or may not have been applied; retry it
+ *                                 with the same SEQ to settle it safely.
  *   -UNAVAILABLE <text>           the node is stopping.
  *
  * READ CONSISTENCY (per connection, like Redis Cluster's replica reads)
@@ -39,6 +50,8 @@
  *   CAS <key> <expected> <new>    sets <new> only if the key holds <expected>. Replies [1, <new>]
  *                                 when swapped, [0, <current value or nil>] when not. To create a
  *                                 missing key only, use SET <key> <value> NX.
+ *
+ * KVSIM.FORWARD WRITE|READ <bytes>  node-to-node forwarding (src/server/forward/forward_protocol.ts).
  *
  * INFO `replication` section: role:<leader|follower|candidate|pre-candidate>, node_id, leader_id,
  * leader_addr, raft_term, commit_index, applied_index.
@@ -67,6 +80,8 @@ export interface ConnectionState {
   protocol: RespProtocol;
   sessionId: string | null;
   consistency: ReadConsistency;
+  /** CLIENT REDIRECT on: answer NOTLEADER instead of forwarding to the leader. */
+  redirect: boolean;
 }
 
 export interface ServerContext {
@@ -231,8 +246,18 @@ function runClient(args: Uint8Array[], state: ConnectionState): Classified {
       state.sessionId = fromUtf8(id);
       return reply(resp.ok());
     }
+    case 'redirect': {
+      const mode = args[2] === undefined || args.length !== 3 ? '' : fromUtf8(args[2]).toLowerCase();
+      if (mode !== 'on' && mode !== 'off') return error("ERR CLIENT REDIRECT needs 'on' or 'off'");
+      state.redirect = mode === 'on';
+      return reply(resp.ok());
+    }
     case 'info':
-      return reply(resp.bulk(`id=${state.id} name=${state.name ?? ''} db=0 resp=${state.protocol} session=${state.sessionId ?? ''}\n`));
+      return reply(
+        resp.bulk(
+          `id=${state.id} name=${state.name ?? ''} db=0 resp=${state.protocol} session=${state.sessionId ?? ''} redirect=${state.redirect ? 'on' : 'off'}\n`,
+        ),
+      );
     default:
       return error(`ERR unknown subcommand '${sub}'. Try CLIENT HELP.`);
   }

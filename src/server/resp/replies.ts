@@ -35,7 +35,7 @@ export function renderNodeError(error: NodeError, backend: KvBackend): RespValue
       return resp.error(`NOTLEADER leader=${error.leaderHint} addr=${address ?? ''}`);
     }
     case 'proposal-dropped':
-      return resp.error(`TRYAGAIN proposal dropped: ${error.reason}`);
+      return resp.error(`TRYAGAIN request dropped: ${error.reason}`);
     case 'timeout':
       return resp.error('TIMEOUT request timed out; a write may or may not have been applied, retry it with the same SEQ');
     case 'stopped':

@@ -1,0 +1,134 @@
+/**
+ * A KvBackend that makes followers transparent: a write or linearizable read that reaches a node
+ * which is not the leader is forwarded to the leader and the leader's outcome is relayed.
+ *
+ * Why forward over the leader's client port (KVSIM.FORWARD, see forward_protocol.ts) rather than
+ * over the Raft transport: the payload is the backend call itself (encoded batch plus session
+ * tags), so exactly-once and pipeline batching hold end to end; the RESP and HTTP front ends get
+ * it from one place; and no new Raft message type, peer-port handler or driver state is needed.
+ * One pooled, pipelined connection per leader address carries every forwarded request of a node.
+ * (The emulator's fault rules cut Raft links, not client ports: a follower cut off from the leader
+ * usually knows no leader and answers TRYAGAIN; when it still knows one, forwarding reaches it the
+ * way a client could.)
+ *
+ * Safety rules:
+ * - A write is forwarded only when this node was not the leader at the call. A write proposed here
+ *   as leader and then failed with not-leader may still commit, so it is never sent a second time
+ *   (the client gets TIMEOUT: outcome unknown, retry with the same SEQ).
+ * - A forwarded request is run by the leader with forwarding off; this node follows at most
+ *   FORWARD_HOPS_MAX not-leader hints, so requests never loop.
+ * - No leader known: TRYAGAIN. Stale reads are always answered locally.
+ */
+import type { NodeId } from '../../core/types.js';
+import type { NodeError, ProposalOutcome, ReadConsistency, ReadOutcome } from '../../node/types.js';
+import type { KvBackend, KvBackendInfo, RouteOptions } from '../resp/backend.js';
+import { forwardArgs, outcomeFromReply, type ForwardKind } from './forward_protocol.js';
+import { LeaderLink } from './leader_link.js';
+
+/** Leaders tried per request: the one this node knows, then at most one hint it gets back. */
+export const FORWARD_HOPS_MAX = 2;
+/**
+ * How long a forwarded request may wait for the leader's reply. Above the nodes' own request
+ * timeouts (3 s fast, 5 s standard), so the leader's TIMEOUT normally arrives first.
+ */
+export const FORWARD_TIMEOUT_MS = 10_000;
+/** Reason texts of the retryable refusals (rendered as `-TRYAGAIN request dropped: <reason>`). */
+export const NO_LEADER_REASON = 'no leader is known (an election may be in progress); retry';
+
+export interface ForwardingOptions {
+  timeoutMs?: number;
+}
+
+export class ForwardingBackend implements KvBackend {
+  private readonly inner: KvBackend;
+  private readonly timeoutMs: number;
+  private readonly links = new Map<string, LeaderLink>();
+  private closed = false;
+  /** Requests this node sent on to a leader (for INFO and tests). */
+  forwardedCount = 0;
+
+  constructor(inner: KvBackend, options: ForwardingOptions = {}) {
+    this.inner = inner;
+    this.timeoutMs = options.timeoutMs ?? FORWARD_TIMEOUT_MS;
+  }
+
+  async write(proposal: Uint8Array, route: RouteOptions = {}): Promise<ProposalOutcome> {
+    if (route.forward === false) return this.inner.write(proposal);
+    const info = this.inner.info();
+    if (info.role !== 'leader') return this.forward('write', proposal, info.leaderId);
+    return leaderWrite(this.inner, proposal);
+  }
+
+  async read(query: Uint8Array, consistency: ReadConsistency, route: RouteOptions = {}): Promise<ReadOutcome> {
+    if (route.forward === false || consistency === 'stale') return this.inner.read(query, consistency);
+    const info = this.inner.info();
+    if (info.role !== 'leader') return this.forward('read', query, info.leaderId);
+    const outcome = await this.inner.read(query, consistency);
+    // Reads change nothing: one that failed because leadership moved can go to the new leader.
+    if (!outcome.ok && outcome.error.type === 'not-leader') return this.forward('read', query, outcome.error.leaderHint);
+    return outcome;
+  }
+
+  info(): KvBackendInfo {
+    return this.inner.info();
+  }
+
+  clientAddressOf(nodeId: NodeId): string | null {
+    return this.inner.clientAddressOf(nodeId);
+  }
+
+  /** Closes the pooled links; requests still waiting on them fail with a retryable error. */
+  close(): void {
+    this.closed = true;
+    for (const link of this.links.values()) link.close();
+    this.links.clear();
+  }
+
+  private async forward(kind: ForwardKind, payload: Uint8Array, leaderHint: NodeId): Promise<ProposalOutcome> {
+    let leader = leaderHint;
+    for (let hop = 0; hop < FORWARD_HOPS_MAX; hop++) {
+      if (leader === 0 || leader === this.inner.info().nodeId) return dropped(NO_LEADER_REASON);
+      const link = this.link(leader);
+      if (link === null) return dropped(`the client address of leader ${leader} is not known yet; retry`);
+      this.forwardedCount++;
+      const reply = await link.send(forwardArgs(kind, payload), this.timeoutMs);
+      if (reply.kind === 'failed') {
+        // A write that may have reached the leader has an unknown outcome; anything else is retryable.
+        return kind === 'write' && reply.sent ? { ok: false, error: { type: 'timeout' } } : dropped(reply.reason);
+      }
+      const outcome = outcomeFromReply(reply.value, leader);
+      if (outcome.ok || outcome.error.type !== 'not-leader') return outcome;
+      if (outcome.error.leaderHint === leader) break;
+      leader = outcome.error.leaderHint;
+    }
+    return dropped(NO_LEADER_REASON);
+  }
+
+  private link(leader: NodeId): LeaderLink | null {
+    if (this.closed) return null;
+    const address = this.inner.clientAddressOf(leader);
+    if (address === null) return null;
+    let link = this.links.get(address);
+    if (link === undefined || !link.usable) {
+      link = new LeaderLink(address);
+      this.links.set(address, link);
+    }
+    return link;
+  }
+}
+
+/**
+ * A write run on this node without forwarding, for requests that must not travel further (those
+ * forwarded to us). Proposed here as leader, then failed with not-leader, it may still commit under
+ * the next leader: that is reported as TIMEOUT (outcome unknown), so no forwarder sends it again.
+ */
+export async function leaderWrite(backend: KvBackend, proposal: Uint8Array): Promise<ProposalOutcome> {
+  const wasLeader = backend.info().role === 'leader';
+  const outcome = await backend.write(proposal, { forward: false });
+  if (wasLeader && !outcome.ok && outcome.error.type === 'not-leader') return { ok: false, error: { type: 'timeout' } };
+  return outcome;
+}
+
+function dropped(reason: string): { ok: false; error: NodeError } {
+  return { ok: false, error: { type: 'proposal-dropped', reason } };
+}

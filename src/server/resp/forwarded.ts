@@ -1,0 +1,21 @@
+/** The leader's side of KVSIM.FORWARD (see src/server/forward/forward_protocol.ts). */
+import { resp, type RespValue } from '../../lib/resp/resp_types.js';
+import { forwardSuccessReply, parseForward } from '../forward/forward_protocol.js';
+import { leaderWrite } from '../forward/forwarding_backend.js';
+import type { KvBackend } from './backend.js';
+import { renderNodeError } from './replies.js';
+
+/** Runs one forwarded request here, never forwarding it again; errors in the redirect form. */
+export async function runForwarded(args: Uint8Array[], backend: KvBackend): Promise<RespValue> {
+  const parsed = parseForward(args);
+  if (!parsed.ok) return resp.error(parsed.error);
+  try {
+    const outcome =
+      parsed.kind === 'write'
+        ? await leaderWrite(backend, parsed.payload)
+        : await backend.read(parsed.payload, 'linearizable', { forward: false });
+    return outcome.ok ? forwardSuccessReply(outcome.index, outcome.result) : renderNodeError(outcome.error, backend);
+  } catch (error) {
+    return resp.error(`ERR internal error: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
