@@ -13,13 +13,15 @@ import type { NodeEvent } from '../node/types.js';
 import type { Logger } from '../ports/logger.js';
 import { SqliteStorage } from '../storage/sqlite_storage.js';
 import type { LinkRulesState } from '../transport/link_rules.js';
-import { checkNodeConfig } from './check_node_config.js';
+import { ForwardingBackend } from '../server/forward/forwarding_backend.js';
+import { HttpServer } from '../server/http/http_server.js';
+import { checkNodeConfig, NodeConfigError } from './check_node_config.js';
 import { DriverBackend } from './driver_backend.js';
 import { startClientServers, type ClientServers } from './client_servers.js';
 import type { NodeConfig, NodeEndpoints, RuntimeEvent, RuntimeStatus } from './node_config.js';
 import { NodeLoop } from './node_loop.js';
 import { PausableTransport } from './pausable_transport.js';
-import { openPeerTransport, type PeerTransport } from './peer_transport.js';
+import { openPeerTransport, urlHost, type PeerTransport } from './peer_transport.js';
 import { TIMING_PROFILES } from './timing.js';
 
 /** Applied-index events are coalesced to at most one per node per this interval (not a flood). */
@@ -76,9 +78,14 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger }
     });
     const backend = new DriverBackend(driver);
     backend.setClientAddresses(config.clientAddresses ?? []);
-    const servers = await startClientServers(config, backend, logger);
+    // Followers forward writes and linearizable reads to the leader (RESP and HTTP alike).
+    const front = new ForwardingBackend(backend);
+    const resp = await startClientServers(config, front, logger);
+    // Its own client address too, so the leader's INFO and /v1/cluster name it.
+    backend.setClientAddresses([{ peer: config.id, address: `${urlHost(config.host)}:${resp.redisPort}` }]);
+    const servers = await withHttpServer(resp, config, front, driver, logger);
     loop.start(driver);
-    logger.info({ redis: servers.endpoints.redis, peer: peers.endpoint, members: config.members }, 'node started');
+    logger.info({ redis: servers.endpoints.redis, http: servers.endpoints.http, peer: peers.endpoint, members: config.members }, 'node started');
     return assemble(config, { driver, loop, peers, servers, events, backend, logger });
   } catch (error) {
     if (driver !== null) driver.stop(); // closes transport and storage
@@ -88,6 +95,27 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger }
     }
     throw error;
   }
+}
+
+/** Adds the HTTP API (any free port) to the RESP server; one close() stops both and the forwarder. */
+async function withHttpServer(resp: ClientServers, config: NodeConfig, front: ForwardingBackend, driver: NodeDriver, logger: Logger): Promise<ClientServers> {
+  let http: HttpServer;
+  try {
+    http = await HttpServer.start({ backend: front, status: () => driver.status(), port: 0, host: config.host });
+  } catch (error) {
+    await resp.close();
+    front.close();
+    throw new NodeConfigError(`node ${config.id} cannot listen for HTTP clients on ${config.host}: ${String(error)}`);
+  }
+  logger.debug({ port: http.address().port }, 'HTTP server listening');
+  return {
+    ...resp,
+    endpoints: { ...resp.endpoints, http: `http://${urlHost(config.host)}:${http.address().port}` },
+    close: async () => {
+      front.close();
+      await Promise.all([resp.close(), http.close()]);
+    },
+  };
 }
 
 interface Parts {
