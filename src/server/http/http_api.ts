@@ -97,7 +97,7 @@ async function keyRoute(method: string, body: Uint8Array, context: HttpContext, 
       return json(200, { deleted: integerOf(outcome.results[0]), index: outcome.index });
     }
     default:
-      return problem(405, `method ${method} not allowed on a key`, {}, { allow: 'GET, PUT, DELETE, POST (…/cas)' });
+      return problem(405, `method ${method} not allowed on a key`, {}, { allow: 'GET, PUT, DELETE, POST' });
   }
 }
 

@@ -1,0 +1,161 @@
+/**
+ * The HTTP/JSON API over a real socket (node:http) in front of a state machine backend: the
+ * routes, binary-safe keys, and clear 4xx answers to bad input while the server keeps serving.
+ */
+import * as http from 'node:http';
+import * as net from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HttpServer } from '../../../src/server/http/http_server.js';
+import { StateMachineBackend } from '../resp/state_machine_backend.js';
+
+const BODY_LIMIT_BYTES = 64 * 1024;
+
+let backend: StateMachineBackend;
+let server: HttpServer;
+let base: string;
+
+beforeEach(async () => {
+  backend = new StateMachineBackend();
+  server = await HttpServer.start({ backend, port: 0, bodyMaxBytes: BODY_LIMIT_BYTES });
+  base = `http://127.0.0.1:${server.address().port}`;
+});
+
+afterEach(async () => {
+  await server.close();
+});
+
+async function call(method: string, path: string, body?: string | Uint8Array): Promise<{ status: number; json: Record<string, unknown>; headers: Headers }> {
+  const response = await fetch(`${base}${path}`, { method, body, signal: AbortSignal.timeout(5_000) });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown>, headers: response.headers };
+}
+
+/** A request whose path is sent exactly as given (fetch would normalise `..` away). */
+function rawCall(method: string, path: string, body = ''): Promise<{ status: number; json: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request({ host: '127.0.0.1', port: server.address().port, method, path, timeout: 5_000 }, (response) => {
+      let text = '';
+      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, json: JSON.parse(text) as Record<string, unknown> }));
+    });
+    request.on('error', reject);
+    request.on('timeout', () => request.destroy(new Error(`no answer to ${method} ${path} within 5 s`)));
+    request.end(body);
+  });
+}
+
+describe('HTTP key-value routes', () => {
+  it('PUT, GET, DELETE a key; 404 for a missing one', async () => {
+    expect(await call('PUT', '/v1/kv/greeting', JSON.stringify({ value: 'hello' }))).toMatchObject({ status: 200, json: { ok: true } });
+    expect((await call('GET', '/v1/kv/greeting')).json).toMatchObject({ key: 'greeting', value: 'hello' });
+    expect((await call('DELETE', '/v1/kv/greeting')).json).toMatchObject({ deleted: 1 });
+    expect((await call('DELETE', '/v1/kv/greeting')).json).toMatchObject({ deleted: 0 });
+    expect(await call('GET', '/v1/kv/greeting')).toMatchObject({ status: 404, json: { error: 'key not found', key: 'greeting' } });
+  });
+
+  it('treats percent-encoded bytes and path-traversal-looking keys as plain keys', async () => {
+    await call('PUT', '/v1/kv/..%2F..%2Fetc%2Fpasswd', JSON.stringify({ value: 'not a file' }));
+    expect((await call('GET', '/v1/kv/..%2F..%2Fetc%2Fpasswd')).json).toMatchObject({ key: '../../etc/passwd', value: 'not a file' });
+    // Raw slashes and dots are part of the key too: nothing is normalised or read from disk.
+    await rawCall('PUT', '/v1/kv/../../etc/shadow', JSON.stringify({ value: 'x' }));
+    expect((await rawCall('GET', '/v1/kv/../../etc/shadow')).json).toMatchObject({ key: '../../etc/shadow', value: 'x' });
+    // Binary keys and values: %00 and %FF are single bytes; base64 carries binary values.
+    await call('PUT', '/v1/kv/%00%FFbin?encoding=base64', JSON.stringify({ value: Buffer.from([0, 1, 255]).toString('base64') }));
+    const got = await call('GET', '/v1/kv/%00%FFbin?encoding=base64');
+    expect(got.json).toMatchObject({ key: Buffer.from([0, 255, 0x62, 0x69, 0x6e]).toString('base64'), value: 'AAH/' });
+    const stored = backend.machine.query(new Uint8Array()); // the machine stays usable after all of it
+    expect(stored).toBeInstanceOf(Uint8Array);
+  });
+
+  it('compares and sets: null expects absence; a mismatch reports the current value', async () => {
+    expect((await call('POST', '/v1/kv/lock/cas', JSON.stringify({ expected: null, value: 'me' }))).json).toMatchObject({ swapped: true, value: 'me' });
+    expect((await call('POST', '/v1/kv/lock/cas', JSON.stringify({ expected: null, value: 'you' }))).json).toMatchObject({ swapped: false, value: 'me' });
+    expect((await call('POST', '/v1/kv/lock/cas', JSON.stringify({ expected: 'me', value: 'you' }))).json).toMatchObject({ swapped: true, value: 'you' });
+    expect(await call('POST', '/v1/kv/lock/cas', JSON.stringify({ value: 'x' }))).toMatchObject({ status: 400 });
+  });
+
+  it('lists by prefix in pages until the cursor is null, glob characters taken literally', async () => {
+    for (let i = 0; i < 25; i++) await call('PUT', `/v1/kv/user%3A${i}`, JSON.stringify({ value: `v${i}` }));
+    await call('PUT', '/v1/kv/other', JSON.stringify({ value: 'o' }));
+    await call('PUT', '/v1/kv/star*key', JSON.stringify({ value: 's' }));
+    const seen = new Map<string, string>();
+    let cursor: string | null = '0';
+    for (let page = 0; cursor !== null && page < 50; page++) {
+      const { json } = await call('GET', `/v1/kv?prefix=user%3A&limit=7&cursor=${cursor}`);
+      const items = json.items as Array<{ key: string; value: string }>;
+      expect(items.length).toBeLessThanOrEqual(8);
+      for (const item of items) seen.set(item.key, item.value);
+      cursor = json.cursor as string | null;
+    }
+    expect(seen.size).toBe(25);
+    expect(seen.get('user:3')).toBe('v3');
+    expect((await call('GET', '/v1/kv?prefix=star*')).json.items).toEqual([{ key: 'star*key', value: 's' }]);
+    expect((await call('GET', '/v1/kv?prefix=st*')).json.items).toEqual([]);
+    expect(await call('GET', '/v1/kv?limit=0')).toMatchObject({ status: 400 });
+  });
+
+  it('serves stale reads on request and reports health and cluster status', async () => {
+    await call('PUT', '/v1/kv/k', JSON.stringify({ value: 'v' }));
+    const reads = backend.readCalls;
+    expect((await call('GET', '/v1/kv/k?consistency=stale')).json).toMatchObject({ value: 'v' });
+    expect(backend.readCalls).toBe(reads + 1);
+    expect(await call('GET', '/v1/kv/k?consistency=sometimes')).toMatchObject({ status: 400 });
+    expect(await call('GET', '/health')).toMatchObject({ status: 200, json: { status: 'ok', leader: 1 } });
+    expect((await call('GET', '/v1/cluster')).json).toMatchObject({ node: 1, role: 'leader', leader: 1, term: 3, commitIndex: 1 });
+    backend.followerOf = 0;
+    expect(await call('GET', '/health')).toMatchObject({ status: 503, json: { status: 'unavailable' } });
+  });
+
+  it('answers 503 with the leader hint when the node cannot serve (no forwarding backend)', async () => {
+    backend.followerOf = 2;
+    const answer = await call('GET', '/v1/kv/k');
+    expect(answer).toMatchObject({ status: 503, json: { leader: 2, address: '127.0.0.1:7002' } });
+    expect(answer.headers.get('retry-after')).toBe('1');
+  });
+});
+
+describe('HTTP bad input', () => {
+  it('answers clear 4xx errors and keeps serving', async () => {
+    expect(await call('PUT', '/v1/kv/k', '{"value": ')).toMatchObject({ status: 400, json: { error: expect.stringMatching(/^invalid JSON body/) } });
+    expect(await call('PUT', '/v1/kv/k', '')).toMatchObject({ status: 400 });
+    expect(await call('PUT', '/v1/kv/k', '[1,2]')).toMatchObject({ status: 400, json: { error: expect.stringMatching(/JSON object/) } });
+    expect(await call('PUT', '/v1/kv/k', '{"val": "x"}')).toMatchObject({ status: 400, json: { error: 'the body needs "value"' } });
+    expect(await call('PUT', '/v1/kv/k', '{"value": 42}')).toMatchObject({ status: 400, json: { error: '"value" must be a string' } });
+    expect(await call('PUT', '/v1/kv/k?encoding=base64', '{"value": "***"}')).toMatchObject({ status: 400 });
+    expect(await call('GET', '/v1/kv/bad%zz')).toMatchObject({ status: 400, json: { error: 'bad percent-encoding in the key' } });
+    expect(await call('PUT', '/v1/kv/', '{"value": "x"}')).toMatchObject({ status: 405 });
+    expect(await call('PATCH', '/v1/kv/k', '{}')).toMatchObject({ status: 405 });
+    expect(await call('GET', '/v2/anything')).toMatchObject({ status: 404 });
+    expect(await call('GET', '/v1/kv?cursor=abc')).toMatchObject({ status: 400 });
+    const tooBig = await call('PUT', '/v1/kv/k', JSON.stringify({ value: 'x'.repeat(BODY_LIMIT_BYTES) }));
+    expect(tooBig).toMatchObject({ status: 413, json: { limitBytes: BODY_LIMIT_BYTES } });
+    // Still serving.
+    expect(await call('PUT', '/v1/kv/k', '{"value": "fine"}')).toMatchObject({ status: 200 });
+    expect((await call('GET', '/v1/kv/k')).json).toMatchObject({ value: 'fine' });
+  });
+
+  it('refuses a body streamed past the limit without a content-length, and a garbage request line', async () => {
+    const chunked = await fetch(`${base}/v1/kv/k`, {
+      method: 'PUT',
+      body: new ReadableStream({
+        start(controller) {
+          for (let i = 0; i < 4; i++) controller.enqueue(new Uint8Array(BODY_LIMIT_BYTES / 2));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+      signal: AbortSignal.timeout(5_000),
+    } as RequestInit).catch((error: unknown) => error);
+    // Either the 413 arrives or the connection is cut while the client still sends: never a 200.
+    if (chunked instanceof Response) expect(chunked.status).toBe(413);
+    const garbage = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(server.address().port, '127.0.0.1', () => socket.write('NOT HTTP AT ALL\r\n\r\n'));
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString()));
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+      setTimeout(() => reject(new Error('no answer to garbage within 5 s')), 5_000).unref();
+    });
+    expect(garbage).toMatch(/^HTTP\/1\.1 400/);
+    expect((await call('GET', '/health')).status).toBe(200);
+  });
+});
