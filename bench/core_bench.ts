@@ -20,7 +20,7 @@ export function benchCore(batchSize: number, durationMs: number): CoreBenchResul
       id,
       new RaftNode(
         { ...DEFAULT_RAFT_TUNING, id, random: prng.fork() },
-        { hardState: { term: 0, vote: 0, commit: 0 }, snapshotMeta: null, entries: [], membership: { voters: ids, learners: [] } },
+        { hardState: { term: 0, vote: 0, commit: 0 }, snapshot: null, entries: [], membership: { voters: ids, learners: [] } },
       ),
     ]),
   );

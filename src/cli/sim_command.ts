@@ -30,6 +30,9 @@ function builder(yargs: Argv<object>) {
     .option('network-delay-ms', { type: 'number', default: d.networkDelayMs, describe: 'base one-way latency' })
     .option('network-jitter-ms', { type: 'number', default: d.networkJitterMs, describe: 'random extra latency (reorders)' })
     .option('append-bytes-max', { type: 'number', default: d.appendBytesMax, describe: 'raft: payload bytes per append' })
+    .option('snapshot-every', { type: 'number', default: d.snapshotEntriesThreshold, describe: 'snapshot and compact after this many applied entries (0: never)' })
+    .option('snapshot-retain', { type: 'number', default: d.snapshotRetainEntries, describe: 'entries kept in the log behind a snapshot' })
+    .option('snapshot-chunk-bytes', { type: 'number', default: d.snapshotChunkBytesMax, describe: 'bytes per InstallSnapshot chunk' })
     .option('pre-vote', { type: 'boolean', default: d.preVote, describe: 'raft pre-vote (--no-pre-vote to disable)' })
     .option('check-quorum', { type: 'boolean', default: d.checkQuorum, describe: 'raft check-quorum' })
     .option('unsafe', { type: 'string', describe: `deliberately broken core, to see the checkers fire: ${UNSAFE_BUGS.join(',')}` })
@@ -84,6 +87,9 @@ function toSimSettings(args: SimArgs): SimSettings {
       networkDelayMs: args['network-delay-ms'],
       networkJitterMs: args['network-jitter-ms'],
       appendBytesMax: args['append-bytes-max'],
+      snapshotEntriesThreshold: args['snapshot-every'],
+      snapshotRetainEntries: args['snapshot-retain'],
+      snapshotChunkBytesMax: args['snapshot-chunk-bytes'],
       preVote: args['pre-vote'],
       checkQuorum: args['check-quorum'],
       unsafe: parseUnsafe(args.unsafe),
@@ -156,7 +162,7 @@ function formatStats(result: SimulationResult): string {
   const s = result.stats;
   return (
     `writes acked ${s.writesAcked}, reads ${s.readsOk}, committed ${s.committedIndex}, elections ${s.elections}, ` +
-    `faults ${s.faults}, crashes ${s.crashes}, messages ${s.messagesDelivered}/${s.messagesSent}`
+    `faults ${s.faults}, crashes ${s.crashes}, snapshots ${s.snapshots} (installed ${s.snapshotsInstalled}), messages ${s.messagesDelivered}/${s.messagesSent}`
   );
 }
 

@@ -24,6 +24,16 @@ export interface RaftConfig {
   inflightBytesMax: number;
   /** Bound on proposals accepted but not yet committed; more are dropped (backpressure). */
   uncommittedEntriesMax: number;
+  /** Bytes of snapshot data per InstallSnapshot message. */
+  snapshotChunkBytesMax: number;
+  /**
+   * Ticks the leader waits for a chunk's acknowledgement before sending it again. Only the transfer
+   * is timed: the follower acknowledges the last chunk after installing, and a resent last chunk
+   * is then answered from the installed state.
+   */
+  snapshotChunkTimeoutTicks: number;
+  /** The largest snapshot a follower accepts (a bound on what it buffers in memory). */
+  snapshotBytesMax: number;
   random: RandomSource;
   /**
    * Deliberately broken variants, used only by tests that prove the simulator's checkers catch
@@ -50,6 +60,9 @@ export const DEFAULT_RAFT_TUNING = {
   appendBytesMax: 1 << 20,
   inflightBytesMax: 16 << 20,
   uncommittedEntriesMax: 100_000,
+  snapshotChunkBytesMax: 1 << 20,
+  snapshotChunkTimeoutTicks: 20,
+  snapshotBytesMax: 1 << 30,
 } as const;
 
 /** Checked at start: the relations between limits that the algorithm relies on. */
@@ -64,4 +77,6 @@ export function validateRaftConfig(config: RaftConfig): void {
   assert(config.appendBytesMax >= 1, 'appendBytesMax must be >= 1');
   assert(config.inflightBytesMax >= config.appendBytesMax, 'inflightBytesMax must be >= appendBytesMax');
   assert(config.uncommittedEntriesMax >= 1, 'uncommittedEntriesMax must be >= 1');
+  assert(config.snapshotChunkBytesMax >= 1, 'snapshotChunkBytesMax must be >= 1');
+  assert(config.snapshotChunkTimeoutTicks >= 1, 'snapshotChunkTimeoutTicks must be >= 1');
 }

@@ -4,11 +4,18 @@ import { assert } from '../lib/assert.js';
  * The leader's view of one follower's replication.
  * probe:     we do not know where the follower's log matches ours; one append in flight at a time.
  * replicate: the follower keeps up; appends are pipelined under a window of count and bytes.
+ * snapshot:  the follower needs entries we compacted away; our snapshot goes to it chunk by chunk,
+ *            one chunk in flight, resent after a timeout.
  */
 export class Progress {
   matchIndex = 0;
   nextIndex: number;
-  state: 'probe' | 'replicate' = 'probe';
+  state: 'probe' | 'replicate' | 'snapshot' = 'probe';
+  /** snapshot state: which snapshot is being sent, and the byte the follower wants next. */
+  snapshotIndex = 0;
+  snapshotOffset = 0;
+  snapshotChunkInFlight = false;
+  snapshotChunkElapsedTicks = 0;
   /** probe state: an append is in flight; cleared by any response or heartbeat response. */
   probeSent = false;
   /** Whether the follower answered since the last check-quorum round. */
@@ -35,6 +42,7 @@ export class Progress {
   /** Whether no more appends may be sent now. */
   isPaused(inflightAppendsMax: number, inflightBytesMax: number): boolean {
     if (this.state === 'probe') return this.probeSent;
+    if (this.state === 'snapshot') return this.snapshotChunkInFlight;
     return this.inflightCount() >= inflightAppendsMax || this.inflightBytes >= inflightBytesMax;
   }
 
@@ -44,6 +52,21 @@ export class Progress {
     this.probeSent = false;
     this.nextIndex = this.matchIndex + 1;
     this.clearInflight();
+  }
+
+  becomeSnapshot(snapshotIndex: number): void {
+    this.state = 'snapshot';
+    this.probeSent = false;
+    this.snapshotIndex = snapshotIndex;
+    this.snapshotOffset = 0;
+    this.snapshotChunkInFlight = false;
+    this.snapshotChunkElapsedTicks = 0;
+    this.clearInflight();
+  }
+
+  sentSnapshotChunk(): void {
+    this.snapshotChunkInFlight = true;
+    this.snapshotChunkElapsedTicks = 0;
   }
 
   becomeReplicate(): void {

@@ -17,7 +17,7 @@ export class RaftLog {
   /** Highest index handed out for applying (in a Ready). */
   appliedIndex: number;
 
-  constructor(snapshot: SnapshotMeta | null, entries: Entry[], commitIndex: number) {
+  constructor(snapshot: SnapshotMeta | null, entries: readonly Entry[], commitIndex: number) {
     this.snapshotIndex = snapshot?.index ?? 0;
     this.snapshotTerm = snapshot?.term ?? 0;
     this.entries = entries.slice();
@@ -161,6 +161,33 @@ export class RaftLog {
       if (t < term) return 0;
     }
     return 0;
+  }
+
+  /** Drops entries up to `index`, which a snapshot taken at that applied index now covers. */
+  compactTo(index: number): void {
+    if (index <= this.snapshotIndex) return;
+    assert(index <= this.appliedIndex, () => `compacting to ${index} beyond applied ${this.appliedIndex}`);
+    assert(index <= this.stableIndex, () => `compacting to ${index} beyond stable ${this.stableIndex}`);
+    const term = this.term(index) as number;
+    this.entries = this.entries.slice(index - this.snapshotIndex);
+    this.snapshotIndex = index;
+    this.snapshotTerm = term;
+  }
+
+  /**
+   * Installs a snapshot received from the leader, replacing the whole log: the caller only installs
+   * one whose last entry our log does not hold (otherwise committing up to it is enough).
+   * Everything up to the snapshot counts as committed, stable and applied.
+   */
+  restoreSnapshot(meta: SnapshotMeta): void {
+    assert(meta.index > this.commitIndex, () => `snapshot at ${meta.index} not beyond commit ${this.commitIndex}`);
+    assert(!this.matchTerm(meta.index, meta.term), 'installing a snapshot whose last entry we hold');
+    this.entries = [];
+    this.snapshotIndex = meta.index;
+    this.snapshotTerm = meta.term;
+    this.commitIndex = meta.index;
+    this.appliedIndex = meta.index;
+    this.stableIndex = meta.index;
   }
 
   /** Config entries from `from` on, oldest first (membership is data carried in the log). */

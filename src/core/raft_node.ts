@@ -8,6 +8,7 @@ import { ReadQueue } from './read_queue.js';
 import { stepCandidate } from './step_candidate.js';
 import { stepFollower } from './step_follower.js';
 import { stepLeader, broadcastHeartbeats, maybeSendAppends } from './step_leader.js';
+import { tickSnapshotTransfers, type IncomingSnapshot } from './step_snapshot.js';
 import {
   NO_NODE,
   type Entry,
@@ -19,14 +20,15 @@ import {
   type ReadIndexResult,
   type Ready,
   type Role,
-  type SnapshotMeta,
+  type Snapshot,
   type SoftState,
   type VoteRequest,
 } from './types.js';
 
 export interface RestoredState {
   hardState: HardState;
-  snapshotMeta: SnapshotMeta | null;
+  /** The latest snapshot (kept in memory: the leader sends it to followers that fall behind it). */
+  snapshot: Snapshot | null;
   entries: Entry[];
   /** Base membership: the snapshot's, else the bootstrap one. Config entries in `entries` apply on top. */
   membership: Membership;
@@ -78,6 +80,14 @@ export class RaftNode {
   /** Set when new entries or acknowledgements may let the leader send more appends (sent at ready()). */
   appendsPending = false;
   outbox: Message[] = [];
+  /** Our latest snapshot, with its data. */
+  snapshot: Snapshot | null;
+  /** A snapshot transfer from the leader in progress. */
+  incomingSnapshot: IncomingSnapshot | null = null;
+  /** A received snapshot to hand to the driver in the next Ready. */
+  private snapshotToInstall: Snapshot | null = null;
+  /** The membership in force at the log's first index - 1 (what compaction took out of the log). */
+  private baseMembership: Membership;
   private persistedHardState: HardState;
   private reportedSoftState: SoftState;
 
@@ -87,7 +97,9 @@ export class RaftNode {
     this.config = config;
     this.term = restored.hardState.term;
     this.vote = restored.hardState.vote;
-    this.log = new RaftLog(restored.snapshotMeta, restored.entries, restored.hardState.commit);
+    this.snapshot = restored.snapshot;
+    this.log = new RaftLog(restored.snapshot?.meta ?? null, restored.entries, restored.hardState.commit);
+    this.baseMembership = restored.membership;
     this.membership = restored.membership;
     for (const entry of this.log.configEntries()) this.membership = decodeMembership(entry.data);
     this.persistedHardState = { ...restored.hardState };
@@ -108,6 +120,7 @@ export class RaftNode {
           return;
         }
       }
+      tickSnapshotTransfers(this);
       if (this.heartbeatElapsedTicks >= this.config.heartbeatIntervalTicks) {
         this.heartbeatElapsedTicks = 0;
         broadcastHeartbeats(this);
@@ -166,6 +179,37 @@ export class RaftNode {
     return { ok: true };
   }
 
+  /**
+   * A snapshot of the state machine at the applied index, for the driver to store; then
+   * compact() with it. Pure: nothing changes until compact().
+   */
+  createSnapshot(data: Uint8Array): Snapshot {
+    const index = this.log.appliedIndex;
+    const term = this.log.term(index);
+    assert(term !== undefined, () => `no term for applied index ${index}`);
+    return { meta: { index, term, membership: this.membershipAt(index) }, data };
+  }
+
+  /**
+   * Adopts a stored snapshot and drops the log it covers, keeping the last `retainEntries` entries
+   * so a follower that is only a little behind still gets entries rather than the whole snapshot.
+   */
+  compact(snapshot: Snapshot, retainEntries: number): void {
+    const { index, term } = snapshot.meta;
+    assert(index <= this.log.appliedIndex, () => `snapshot at ${index} beyond applied ${this.log.appliedIndex}`);
+    assert(this.log.term(index) === term, () => `snapshot term ${term} does not match the log at ${index}`);
+    if (this.snapshot !== null && this.snapshot.meta.index >= index) return;
+    this.snapshot = snapshot;
+    const compactIndex = Math.max(this.log.snapshotIndex, index - retainEntries);
+    this.baseMembership = this.membershipAt(compactIndex);
+    this.log.compactTo(compactIndex);
+  }
+
+  /** The index of our latest snapshot (0 when none): compaction may keep entries before it. */
+  snapshotIndexTaken(): number {
+    return this.snapshot?.meta.index ?? 0;
+  }
+
   /** Starts an election now: a pre-vote round first when pre-vote is on. */
   campaign(): void {
     if (this.role === 'leader' || !this.isVoter(this.id)) return;
@@ -181,6 +225,7 @@ export class RaftNode {
       this.appendsPending ||
       this.reads.hasWork() ||
       this.log.stableIndex < this.log.lastIndex() ||
+      this.snapshotToInstall !== null ||
       this.log.appliedIndex < this.log.commitIndex ||
       this.hardStateChanged() ||
       this.softStateChanged()
@@ -202,8 +247,11 @@ export class RaftNode {
     const messages = this.outbox;
     this.outbox = [];
     const { confirmed, dropped } = this.reads.take();
+    const snapshot = this.snapshotToInstall;
+    this.snapshotToInstall = null;
     return {
       softState,
+      snapshot,
       hardState,
       entries: this.log.unstableEntries(),
       messages,
@@ -236,6 +284,22 @@ export class RaftNode {
   }
 
   // --- role changes (used by the step handlers) ------------------------------------------------
+
+  /** Replaces our log and state with a complete snapshot received from the leader. */
+  installSnapshot(snapshot: Snapshot): void {
+    this.log.restoreSnapshot(snapshot.meta);
+    this.baseMembership = snapshot.meta.membership;
+    this.membership = snapshot.meta.membership;
+    this.snapshot = snapshot;
+    this.snapshotToInstall = snapshot;
+  }
+
+  /** The membership in force at `index`: the last config entry at or before it, else the base. */
+  private membershipAt(index: number): Membership {
+    let membership = this.baseMembership;
+    for (const entry of this.log.configEntries()) if (entry.index <= index) membership = decodeMembership(entry.data);
+    return membership;
+  }
 
   becomeFollower(term: number, leader: NodeId): void {
     assert(term >= this.term, () => `term goes backwards: ${this.term} -> ${term}`);

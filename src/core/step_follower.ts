@@ -1,4 +1,5 @@
 import type { RaftNode } from './raft_node.js';
+import { handleSnapshotRequest } from './step_snapshot.js';
 import type { AppendRequest, AppendResponse, HeartbeatRequest, Message } from './types.js';
 
 export function stepFollower(node: RaftNode, message: Message): void {
@@ -12,6 +13,11 @@ export function stepFollower(node: RaftNode, message: Message): void {
       node.electionElapsedTicks = 0;
       node.leader = message.from;
       handleHeartbeat(node, message);
+      break;
+    case 'snapshot':
+      node.electionElapsedTicks = 0;
+      node.leader = message.from;
+      handleSnapshotRequest(node, message);
       break;
     default:
       break; // responses are for leaders and candidates; a late one is harmless

@@ -2,6 +2,7 @@ import { assert } from '../lib/assert.js';
 import type { Progress } from './progress.js';
 import type { RaftNode } from './raft_node.js';
 import type { AppendResponse, HeartbeatResponse, Message, NodeId } from './types.js';
+import { handleSnapshotResponse, sendSnapshotChunk } from './step_snapshot.js';
 
 /** Heartbeat responses without progress while appends are in flight before we assume one was lost. */
 const STALLED_HEARTBEATS_BEFORE_PROBE = 2;
@@ -14,8 +15,12 @@ export function stepLeader(node: RaftNode, message: Message): void {
     case 'heartbeat-response':
       handleHeartbeatResponse(node, message);
       break;
+    case 'snapshot-response':
+      handleSnapshotResponse(node, message);
+      break;
     case 'append':
     case 'heartbeat':
+    case 'snapshot':
       assert(false, () => `two leaders in term ${node.term}: ${node.id} and ${message.from}`);
       break;
     default:
@@ -27,10 +32,16 @@ function handleAppendResponse(node: RaftNode, message: AppendResponse): void {
   const pr = node.progress.get(message.from);
   if (!pr) return;
   pr.recentActive = true;
+  if (pr.state === 'snapshot') {
+    // Answers to appends sent before the transfer began: only an acknowledgement is of use.
+    if (message.success && pr.acknowledge(message.matchIndex)) node.maybeCommit();
+    return;
+  }
   if (message.success) {
-    const wasProbe = pr.state === 'probe';
-    if (pr.acknowledge(message.matchIndex)) {
-      if (wasProbe) pr.becomeReplicate();
+    const progressed = pr.acknowledge(message.matchIndex);
+    // Any success means the follower's log matches ours up to its match index: pipeline from there.
+    if (pr.state === 'probe') pr.becomeReplicate();
+    if (progressed) {
       pr.stalledHeartbeats = 0;
       node.maybeCommit();
     }
@@ -85,6 +96,12 @@ export function maybeSendAppends(node: RaftNode): void {
   const { inflightAppendsMax, inflightBytesMax } = node.config;
   const lastIndex = node.log.lastIndex();
   for (const [peer, pr] of node.progress) {
+    // The entries this follower needs next were compacted away: it gets our snapshot instead.
+    if (pr.state !== 'snapshot' && pr.nextIndex <= node.log.snapshotIndex) pr.becomeSnapshot(node.snapshot?.meta.index ?? 0);
+    if (pr.state === 'snapshot') {
+      if (!pr.snapshotChunkInFlight) sendSnapshotChunk(node, peer, pr);
+      continue;
+    }
     let sent = false;
     while (!pr.isPaused(inflightAppendsMax, inflightBytesMax) && (pr.nextIndex <= lastIndex || pr.state === 'probe')) {
       sendAppend(node, peer, pr);
@@ -101,8 +118,7 @@ function sendAppend(node: RaftNode, to: NodeId, pr: Progress): void {
   const log = node.log;
   const prevLogIndex = pr.nextIndex - 1;
   const prevLogTerm = log.term(prevLogIndex);
-  // InstallSnapshot arrives with log compaction; until then the leader's log starts at index 1.
-  assert(prevLogTerm !== undefined, () => `follower ${to} needs index ${prevLogIndex}, compacted away`);
+  assert(prevLogTerm !== undefined, () => `append to ${to} after compacted index ${prevLogIndex}`);
   const entries = pr.nextIndex <= log.lastIndex() ? log.slice(pr.nextIndex, log.lastIndex(), node.config.appendBytesMax) : [];
   let bytes = 0;
   for (const entry of entries) bytes += entry.data.length;

@@ -114,13 +114,41 @@ export interface HeartbeatResponse extends MessageBase {
   lastLogIndex: number;
 }
 
+/**
+ * InstallSnapshot, one chunk at a time: the leader's latest snapshot goes to a follower that needs
+ * entries the leader has compacted away. `offset` is where `chunk` starts in the snapshot's data;
+ * `done` marks the last chunk.
+ */
+export interface SnapshotRequest extends MessageBase {
+  type: 'snapshot';
+  meta: SnapshotMeta;
+  offset: number;
+  totalBytes: number;
+  chunk: Uint8Array;
+  done: boolean;
+}
+
+/**
+ * installed: the follower's state now covers meta.index (it installed the snapshot, or already had
+ * it committed). Otherwise nextOffset says which byte it wants next (resuming a transfer).
+ */
+export interface SnapshotResponse extends MessageBase {
+  type: 'snapshot-response';
+  snapshotIndex: number;
+  snapshotTerm: number;
+  nextOffset: number;
+  installed: boolean;
+}
+
 export type Message =
   | VoteRequest
   | VoteResponse
   | AppendRequest
   | AppendResponse
   | HeartbeatRequest
-  | HeartbeatResponse;
+  | HeartbeatResponse
+  | SnapshotRequest
+  | SnapshotResponse;
 
 export type MessageType = Message['type'];
 
@@ -150,6 +178,8 @@ export interface ReadState {
 
 /**
  * The work the core hands to its driver. Contract, in this order:
+ *  0. if `snapshot` is set (received from the leader): store it durably, replacing the log it
+ *     covers, and restore the state machine from it;
  *  1. persist `hardState` (if set) and `entries` (they replace any stored entries from
  *     entries[0].index on) in one durable write;
  *  2. only then send `messages`;
@@ -159,6 +189,7 @@ export interface ReadState {
  */
 export interface Ready {
   softState: SoftState | null;
+  snapshot: Snapshot | null;
   hardState: HardState | null;
   entries: Entry[];
   messages: Message[];

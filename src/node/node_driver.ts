@@ -9,7 +9,7 @@
  */
 import type { RestoredState } from '../core/raft_node.js';
 import { RaftNode } from '../core/raft_node.js';
-import type { Entry, Message, NodeId, Ready, SoftState } from '../core/types.js';
+import type { Entry, Message, NodeId, Ready, Snapshot, SoftState } from '../core/types.js';
 import { assert } from '../lib/assert.js';
 import { Prng } from '../lib/prng.js';
 import type { ReadConsistency } from './types.js';
@@ -52,6 +52,7 @@ export class NodeDriver {
   private flushAgain = false;
   private flushRequested = false;
   private stopped = false;
+  private bytesAppliedSinceSnapshot = 0;
   /** Messages dropped because the inbox was full (a sign of overload, shown in status). */
   droppedMessages = 0;
 
@@ -80,7 +81,7 @@ export class NodeDriver {
     return {
       restored: {
         hardState: persisted.hardState,
-        snapshotMeta: snapshot?.meta ?? null,
+        snapshot,
         entries: persisted.entries,
         membership: snapshot?.meta.membership ?? bootstrap,
       },
@@ -195,6 +196,7 @@ export class NodeDriver {
 
   private handleReady(ready: Ready): void {
     const { storage, transport } = this.options;
+    if (ready.snapshot !== null) this.installSnapshot(ready.snapshot);
     if (ready.hardState !== null || ready.entries.length > 0) {
       storage.save({ hardState: ready.hardState, entries: ready.entries });
     }
@@ -210,7 +212,40 @@ export class NodeDriver {
     this.core.advance(ready);
     if (ready.committedEntries.length > 0) {
       this.options.onEvent?.({ type: 'applied', node: this.id, index: this.appliedIndex, entries: ready.committedEntries });
+      this.maybeSnapshot();
     }
+  }
+
+  /** A snapshot from the leader: stored first (atomically replacing the log), then restored. */
+  private installSnapshot(snapshot: Snapshot): void {
+    this.options.storage.saveSnapshot(snapshot);
+    this.options.stateMachine.restore(snapshot.data);
+    this.appliedIndex = snapshot.meta.index;
+    this.bytesAppliedSinceSnapshot = 0;
+    this.options.onEvent?.({ type: 'snapshot-installed', node: this.id, index: snapshot.meta.index });
+  }
+
+  private maybeSnapshot(): void {
+    const policy = this.options.snapshotPolicy;
+    if (policy === undefined) return;
+    const entriesSince = this.appliedIndex - this.core.snapshotIndexTaken();
+    if (entriesSince >= policy.entriesThreshold || this.bytesAppliedSinceSnapshot >= policy.bytesThreshold) this.snapshotNow();
+  }
+
+  /**
+   * Snapshots the state machine at the applied index, stores it, and compacts the log.
+   * Returns the snapshot's index (unchanged when nothing was applied since the last one).
+   */
+  snapshotNow(): number {
+    if (this.stopped) return this.core.status().snapshotIndex;
+    const current = this.core.snapshotIndexTaken();
+    if (current >= this.appliedIndex) return current;
+    const snapshot = this.core.createSnapshot(this.options.stateMachine.snapshot());
+    this.options.storage.saveSnapshot(snapshot);
+    this.core.compact(snapshot, this.options.snapshotPolicy?.retainEntries ?? 0);
+    this.bytesAppliedSinceSnapshot = 0;
+    this.options.onEvent?.({ type: 'snapshot-taken', node: this.id, index: snapshot.meta.index, bytes: snapshot.data.length });
+    return snapshot.meta.index;
   }
 
   private apply(entries: readonly Entry[]): void {
@@ -219,6 +254,7 @@ export class NodeDriver {
       assert(entry.index === this.appliedIndex + 1, () => `node ${this.id} applies index ${entry.index} after ${this.appliedIndex}`);
       const result = entry.kind === 'normal' ? stateMachine.apply(entry.data, entry.index) : EMPTY_RESULT;
       this.appliedIndex = entry.index;
+      this.bytesAppliedSinceSnapshot += entry.data.length;
       this.proposals.settle(entry.index, entry.term, result);
     }
   }

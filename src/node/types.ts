@@ -36,6 +36,8 @@ export interface NodeDriverOptions {
   requestFlush: () => void;
   /** Ticks after which a pending proposal or read fails with { type: 'timeout' }. */
   requestTimeoutTicks: number;
+  /** When to snapshot the state machine and compact the log; absent: only on request. */
+  snapshotPolicy?: SnapshotPolicy;
   /**
    * Optional observer of what the node does (role/leader changes, applied entries), called
    * synchronously from flush(). Keep it cheap; it must not call back into the driver.
@@ -47,10 +49,14 @@ export interface NodeDriverOptions {
  * leader-changed: the node's role, term or known leader changed (emitted once per change).
  * applied: entries were applied to the state machine; `index` is the new applied index. The
  * entries array is the driver's own: read it, do not keep or change it.
+ * snapshot-taken: the state machine was snapshotted at `index` and the log compacted.
+ * snapshot-installed: a snapshot from the leader replaced the state up to `index`.
  */
 export type NodeEvent =
   | { type: 'leader-changed'; node: NodeId; role: Role; term: number; leader: NodeId }
-  | { type: 'applied'; node: NodeId; index: number; entries: readonly Entry[] };
+  | { type: 'applied'; node: NodeId; index: number; entries: readonly Entry[] }
+  | { type: 'snapshot-taken'; node: NodeId; index: number; bytes: number }
+  | { type: 'snapshot-installed'; node: NodeId; index: number };
 
 export interface NodeStatus {
   id: NodeId;
@@ -66,3 +72,20 @@ export interface NodeStatus {
   pendingProposals: number;
   pendingReads: number;
 }
+
+/**
+ * A snapshot is taken once this many entries, or this many payload bytes, were applied since the
+ * last one. The last `retainEntries` entries stay in the log, so a follower a little behind still
+ * catches up with entries rather than a whole snapshot.
+ */
+export interface SnapshotPolicy {
+  entriesThreshold: number;
+  bytesThreshold: number;
+  retainEntries: number;
+}
+
+export const DEFAULT_SNAPSHOT_POLICY: SnapshotPolicy = {
+  entriesThreshold: 50_000,
+  bytesThreshold: 64 << 20,
+  retainEntries: 5_000,
+};

@@ -10,6 +10,8 @@ export interface StorageObserver {
   onLoad(node: NodeId, persisted: PersistedState): void;
   /** A batch reached the disk (called after the write). */
   onSave(node: NodeId, batch: SaveBatch): void;
+  /** A snapshot reached the disk, replacing the log it covers (called after the write). */
+  onSnapshot(node: NodeId, snapshot: Snapshot): void;
 }
 
 export class ObservedStorage implements Storage {
@@ -40,6 +42,7 @@ export class ObservedStorage implements Storage {
 
   saveSnapshot(snapshot: Snapshot): void {
     this.inner.saveSnapshot(snapshot);
+    this.observer.onSnapshot(this.node, snapshot);
   }
 
   close(): void {

@@ -38,6 +38,8 @@ export interface SimulationResult {
     elections: number;
     faults: number;
     crashes: number;
+    snapshots: number;
+    snapshotsInstalled: number;
     committedIndex: number;
   };
 }
@@ -101,6 +103,8 @@ export function runSimulation(partial: Partial<SimulationOptions>): SimulationRe
       elections: checkers.elections.elections,
       faults: nemesis.faults,
       crashes: sim.stats.crashes,
+      snapshots: sim.stats.snapshots,
+      snapshotsInstalled: sim.stats.snapshotsInstalled,
       committedIndex: checkers.committed.lastIndex,
     },
   };
@@ -143,6 +147,9 @@ export function replayCommand(options: SimulationOptions): string {
   if (options.networkDelayMs !== d.networkDelayMs) parts.push(`--network-delay-ms ${options.networkDelayMs}`);
   if (options.networkJitterMs !== d.networkJitterMs) parts.push(`--network-jitter-ms ${options.networkJitterMs}`);
   if (options.appendBytesMax !== d.appendBytesMax) parts.push(`--append-bytes-max ${options.appendBytesMax}`);
+  if (options.snapshotEntriesThreshold !== d.snapshotEntriesThreshold) parts.push(`--snapshot-every ${options.snapshotEntriesThreshold}`);
+  if (options.snapshotRetainEntries !== d.snapshotRetainEntries) parts.push(`--snapshot-retain ${options.snapshotRetainEntries}`);
+  if (options.snapshotChunkBytesMax !== d.snapshotChunkBytesMax) parts.push(`--snapshot-chunk-bytes ${options.snapshotChunkBytesMax}`);
   if (!options.preVote) parts.push('--no-pre-vote');
   if (!options.checkQuorum) parts.push('--no-check-quorum');
   const unsafe = Object.entries(options.unsafe).filter(([, on]) => on === true).map(([name]) => name);

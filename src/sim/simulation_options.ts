@@ -39,6 +39,15 @@ export interface SimulationOptions {
   checkQuorum: boolean;
   /** Deliberately broken core variants, to prove the checkers catch real bugs. */
   unsafe: UnsafeBugs;
+  /**
+   * Snapshot and compact after this many applied entries (0: never). Small values make nodes that
+   * were down or cut off catch up by InstallSnapshot, crashes included.
+   */
+  snapshotEntriesThreshold: number;
+  /** Entries kept in the log behind a snapshot. */
+  snapshotRetainEntries: number;
+  /** Bytes per InstallSnapshot chunk (small values make transfers take many chunks). */
+  snapshotChunkBytesMax: number;
 }
 
 /** The fast profile: 10 ms ticks, heartbeat every 5 ticks, election timeout 15-29 ticks. */
@@ -63,13 +72,16 @@ export const DEFAULT_SIMULATION: SimulationOptions = {
   preVote: true,
   checkQuorum: true,
   unsafe: {},
+  snapshotEntriesThreshold: 40,
+  snapshotRetainEntries: 5,
+  snapshotChunkBytesMax: 64,
 };
 
 /** Validates user-supplied options with clear messages (bad CLI input must not crash later). */
 export function resolveSimulationOptions(partial: Partial<SimulationOptions>): SimulationOptions {
   const given = Object.fromEntries(Object.entries(partial).filter(([, value]) => value !== undefined));
   const options: SimulationOptions = { ...DEFAULT_SIMULATION, ...given };
-  const positiveInts: Array<keyof SimulationOptions> = ['nodes', 'clients', 'keys', 'tickMs', 'heartbeatIntervalTicks', 'electionTimeoutTicks'];
+  const positiveInts: Array<keyof SimulationOptions> = ['nodes', 'clients', 'keys', 'tickMs', 'heartbeatIntervalTicks', 'electionTimeoutTicks', 'snapshotChunkBytesMax'];
   for (const name of positiveInts) {
     const value = options[name];
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
@@ -79,6 +91,9 @@ export function resolveSimulationOptions(partial: Partial<SimulationOptions>): S
   if (!Number.isInteger(options.appendBytesMax) || options.appendBytesMax < 1) throw new RangeError(`appendBytesMax must be a positive integer, got ${options.appendBytesMax}`);
   for (const name of ['durationMs', 'quietMs', 'faultIntervalMinMs', 'faultIntervalMaxMs', 'downtimeMinMs', 'downtimeMaxMs', 'networkDelayMs', 'networkJitterMs'] as const) {
     if (!Number.isFinite(options[name]) || options[name] < 0) throw new RangeError(`${name} must be a number >= 0, got ${options[name]}`);
+  }
+  for (const name of ['snapshotEntriesThreshold', 'snapshotRetainEntries'] as const) {
+    if (!Number.isInteger(options[name]) || options[name] < 0) throw new RangeError(`${name} must be an integer >= 0, got ${options[name]}`);
   }
   if (options.faultIntervalMaxMs < options.faultIntervalMinMs) throw new RangeError('faultIntervalMaxMs must be >= faultIntervalMinMs');
   if (options.downtimeMaxMs < options.downtimeMinMs) throw new RangeError('downtimeMaxMs must be >= downtimeMinMs');

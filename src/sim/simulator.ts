@@ -34,7 +34,12 @@ const MESSAGE_CODES: Record<Message['type'], number> = {
   'append-response': 4,
   heartbeat: 5,
   'heartbeat-response': 6,
+  snapshot: 7,
+  'snapshot-response': 8,
 };
+
+/** Ticks a snapshot chunk may go unanswered before it is sent again. */
+const SNAPSHOT_CHUNK_TIMEOUT_TICKS = 10;
 
 export interface SimNode {
   readonly id: NodeId;
@@ -55,6 +60,8 @@ export interface SimStats {
   crashes: number;
   restarts: number;
   pauses: number;
+  snapshots: number;
+  snapshotsInstalled: number;
 }
 
 export class Simulator {
@@ -66,7 +73,7 @@ export class Simulator {
   readonly trace = new TraceHash();
   readonly nodes = new Map<NodeId, SimNode>();
   readonly nodeIds: NodeId[];
-  readonly stats: SimStats = { messagesSent: 0, messagesDelivered: 0, crashes: 0, restarts: 0, pauses: 0 };
+  readonly stats: SimStats = { messagesSent: 0, messagesDelivered: 0, crashes: 0, restarts: 0, pauses: 0, snapshots: 0, snapshotsInstalled: 0 };
   private readonly nodeRandom: Prng;
 
   constructor(options: SimulationOptions) {
@@ -230,8 +237,20 @@ export class Simulator {
         appendBytesMax: options.appendBytesMax,
         inflightBytesMax: Math.max(16 << 20, options.appendBytesMax),
         uncommittedEntriesMax: 10_000,
+        snapshotChunkBytesMax: options.snapshotChunkBytesMax,
+        snapshotChunkTimeoutTicks: SNAPSHOT_CHUNK_TIMEOUT_TICKS,
+        snapshotBytesMax: 1 << 30,
         unsafe: options.unsafe,
       },
+      ...(options.snapshotEntriesThreshold > 0
+        ? {
+            snapshotPolicy: {
+              entriesThreshold: options.snapshotEntriesThreshold,
+              bytesThreshold: Number.MAX_SAFE_INTEGER,
+              retainEntries: options.snapshotRetainEntries,
+            },
+          }
+        : {}),
       id: node.id,
       seed: this.nodeRandom.nextUint32(),
       initialMembership: { voters: [...this.nodeIds], learners: [] },
@@ -265,10 +284,15 @@ export class Simulator {
       this.trace.mix(node.id * 16 + (event.role === 'leader' ? 1 : 0));
       this.trace.mix(event.term);
       this.checkers.onSoftState(node.id, event.role, event.term);
-    } else {
+    } else if (event.type === 'applied') {
       this.trace.mix(node.id);
       this.trace.mix(event.index);
       this.checkers.onApplied(node.id, event.entries);
+    } else {
+      this.stats.snapshots += event.type === 'snapshot-taken' ? 1 : 0;
+      this.stats.snapshotsInstalled += event.type === 'snapshot-installed' ? 1 : 0;
+      this.trace.mix(node.id * 16 + (event.type === 'snapshot-taken' ? 2 : 3));
+      this.trace.mix(event.index);
     }
   }
 

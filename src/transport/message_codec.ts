@@ -4,7 +4,7 @@
  * entry data raw bytes behind a length. Pure and allocation-light: the encoder sizes the output
  * exactly first, then writes it in one pass.
  */
-import type { Entry, EntryKind, Message, MessageType } from '../core/types.js';
+import type { Entry, EntryKind, Membership, Message, MessageType, SnapshotMeta } from '../core/types.js';
 import { unreachable } from '../lib/assert.js';
 import { assertWireNumber, varintSize, WireFailure, type WireReader, type WireWriter } from './wire.js';
 
@@ -15,7 +15,10 @@ const TYPE_CODES: Record<MessageType, number> = {
   'append-response': 4,
   heartbeat: 5,
   'heartbeat-response': 6,
+  snapshot: 7,
+  'snapshot-response': 8,
 };
+const TYPE_CODE_MAX = 8;
 
 const KIND_CODES: Record<EntryKind, number> = { normal: 1, noop: 2, config: 3 };
 const KIND_BY_CODE: readonly (EntryKind | undefined)[] = [undefined, 'normal', 'noop', 'config'];
@@ -27,6 +30,8 @@ const ENTRY_BYTES_MIN = 4; // term, index, kind, data length
 const FLAG_PRE = 1;
 const FLAG_GRANTED = 2;
 const FLAG_SUCCESS = 1;
+const FLAG_DONE = 1;
+const FLAG_INSTALLED = 1;
 
 function n(value: number, field: string): number {
   assertWireNumber(value, field);
@@ -37,6 +42,35 @@ function entrySize(entry: Entry): number {
   return (
     n(entry.term, 'entry.term') + n(entry.index, 'entry.index') + 1 + varintSize(entry.data.length) + entry.data.length
   );
+}
+
+function idListSize(ids: readonly number[], field: string): number {
+  let size = varintSize(ids.length);
+  for (const id of ids) size += n(id, field);
+  return size;
+}
+
+function snapshotMetaSize(meta: SnapshotMeta): number {
+  return n(meta.index, 'meta.index') + n(meta.term, 'meta.term') + idListSize(meta.membership.voters, 'voter') + idListSize(meta.membership.learners, 'learner');
+}
+
+function writeIds(w: WireWriter, ids: readonly number[]): void {
+  w.varint(ids.length);
+  for (const id of ids) w.varint(id);
+}
+
+function readIds(r: WireReader, what: string): number[] {
+  const count = r.count(what, 1);
+  const ids: number[] = [];
+  for (let i = 0; i < count; i++) ids.push(r.varint(what));
+  return ids;
+}
+
+function readSnapshotMeta(r: WireReader): SnapshotMeta {
+  const index = r.varint('meta.index');
+  const term = r.varint('meta.term');
+  const membership: Membership = { voters: readIds(r, 'voters'), learners: readIds(r, 'learners') };
+  return { index, term, membership };
 }
 
 /** The exact encoded size of one message; also checks every number is encodable. */
@@ -66,6 +100,10 @@ export function messageSize(m: Message): number {
       return head + n(m.commit, 'commit') + n(m.readSeq, 'readSeq');
     case 'heartbeat-response':
       return head + n(m.readSeq, 'readSeq') + n(m.lastLogIndex, 'lastLogIndex');
+    case 'snapshot':
+      return head + snapshotMetaSize(m.meta) + n(m.offset, 'offset') + n(m.totalBytes, 'totalBytes') + 1 + varintSize(m.chunk.length) + m.chunk.length;
+    case 'snapshot-response':
+      return head + n(m.snapshotIndex, 'snapshotIndex') + n(m.snapshotTerm, 'snapshotTerm') + n(m.nextOffset, 'nextOffset') + 1;
     default:
       return unreachable(m, 'message type');
   }
@@ -113,6 +151,23 @@ export function writeMessage(w: WireWriter, m: Message): void {
       w.varint(m.readSeq);
       w.varint(m.lastLogIndex);
       return;
+    case 'snapshot':
+      w.varint(m.meta.index);
+      w.varint(m.meta.term);
+      writeIds(w, m.meta.membership.voters);
+      writeIds(w, m.meta.membership.learners);
+      w.varint(m.offset);
+      w.varint(m.totalBytes);
+      w.byte(m.done ? FLAG_DONE : 0);
+      w.varint(m.chunk.length);
+      w.raw(m.chunk);
+      return;
+    case 'snapshot-response':
+      w.varint(m.snapshotIndex);
+      w.varint(m.snapshotTerm);
+      w.varint(m.nextOffset);
+      w.byte(m.installed ? FLAG_INSTALLED : 0);
+      return;
     default:
       unreachable(m, 'message type');
   }
@@ -141,7 +196,7 @@ function readEntries(r: WireReader): Entry[] {
 /** Reads one message; an unknown type code is reported separately so callers can say so. */
 export function readMessage(r: WireReader): Message | { unknownType: number } {
   const code = r.byte('message type');
-  if (code < 1 || code > 6) return { unknownType: code };
+  if (code < 1 || code > TYPE_CODE_MAX) return { unknownType: code };
   const from = r.varint('from');
   const to = r.varint('to');
   const term = r.varint('term');
@@ -172,9 +227,23 @@ export function readMessage(r: WireReader): Message | { unknownType: number } {
     }
     case 5:
       return { type: 'heartbeat', from, to, term, commit: r.varint('commit'), readSeq: r.varint('readSeq') };
-    default: {
+    case 6: {
       const readSeq = r.varint('readSeq');
       return { type: 'heartbeat-response', from, to, term, readSeq, lastLogIndex: r.varint('lastLogIndex') };
+    }
+    case 7: {
+      const meta = readSnapshotMeta(r);
+      const offset = r.varint('offset');
+      const totalBytes = r.varint('totalBytes');
+      const done = flags(r, FLAG_DONE, 'snapshot flags') !== 0;
+      return { type: 'snapshot', from, to, term, meta, offset, totalBytes, done, chunk: r.bytesField('snapshot chunk') };
+    }
+    default: {
+      const snapshotIndex = r.varint('snapshotIndex');
+      const snapshotTerm = r.varint('snapshotTerm');
+      const nextOffset = r.varint('nextOffset');
+      const installed = flags(r, FLAG_INSTALLED, 'snapshot-response flags') !== 0;
+      return { type: 'snapshot-response', from, to, term, snapshotIndex, snapshotTerm, nextOffset, installed };
     }
   }
 }

@@ -12,6 +12,8 @@ const NUMERIC_FIELDS: Record<Message['type'], readonly string[]> = {
   'append-response': ['matchIndex', 'rejectedIndex', 'conflictIndex', 'conflictTerm'],
   heartbeat: ['commit', 'readSeq'],
   'heartbeat-response': ['readSeq', 'lastLogIndex'],
+  snapshot: ['offset', 'totalBytes'],
+  'snapshot-response': ['snapshotIndex', 'snapshotTerm', 'nextOffset'],
 };
 
 /** Why `value` is not a Message, or null when it looks like one. */
@@ -30,6 +32,11 @@ export function messageShapeProblem(value: unknown): string | null {
       const e = entry as Record<string, unknown> | null;
       if (typeof e !== 'object' || e === null || !(e['data'] instanceof Uint8Array)) return 'append entry without Uint8Array data';
     }
+  }
+  if (type === 'snapshot') {
+    const meta = record['meta'] as Record<string, unknown> | null;
+    if (typeof meta !== 'object' || meta === null || typeof meta['index'] !== 'number' || typeof meta['term'] !== 'number') return 'snapshot.meta is malformed';
+    if (!(record['chunk'] instanceof Uint8Array)) return 'snapshot.chunk is not a Uint8Array';
   }
   return null;
 }

@@ -25,13 +25,14 @@ export class TestCluster {
   dropIf: ((m: Message) => boolean) | null = null;
   private prng: Prng;
 
-  constructor(
-    readonly ids: NodeId[],
-    readonly overrides: Partial<RaftConfig> = {},
-    seed = 1,
-  ) {
+  readonly ids: NodeId[];
+  readonly overrides: Partial<RaftConfig>;
+
+  constructor(ids: NodeId[], overrides: Partial<RaftConfig> = {}, seed = 1) {
+    this.ids = ids;
+    this.overrides = overrides;
     this.prng = new Prng(seed);
-    for (const id of ids) this.start(id, { hardState: { term: 0, vote: 0, commit: 0 }, snapshotMeta: null, entries: [], membership: { voters: ids, learners: [] } });
+    for (const id of ids) this.start(id, { hardState: { term: 0, vote: 0, commit: 0 }, snapshot: null, entries: [], membership: { voters: ids, learners: [] } });
   }
 
   start(id: NodeId, restored: RestoredState): RaftNode {
@@ -53,7 +54,7 @@ export class TestCluster {
   /** Restarts a node from its disk (volatile state gone). */
   restart(id: NodeId): RaftNode {
     const disk = this.disks.get(id)!;
-    return this.start(id, { hardState: { ...disk.hardState }, snapshotMeta: null, entries: disk.entries.slice(), membership: { voters: this.ids, learners: [] } });
+    return this.start(id, { hardState: { ...disk.hardState }, snapshot: null, entries: disk.entries.slice(), membership: { voters: this.ids, learners: [] } });
   }
 
   isolate(id: NodeId): void {

@@ -5,7 +5,7 @@ import { TestCluster, entries } from './harness.js';
 function restoreWith(cluster: TestCluster, id: NodeId, terms: number[], term: number): void {
   cluster.start(id, {
     hardState: { term, vote: 0, commit: 0 },
-    snapshotMeta: null,
+    snapshot: null,
     entries: entries(terms),
     membership: { voters: cluster.ids, learners: [] },
   });

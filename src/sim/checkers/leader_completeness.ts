@@ -1,9 +1,10 @@
 /**
  * Leader completeness: a node that becomes leader of term T holds, in its persisted log, every
- * entry known to be committed (applied anywhere) in terms before T.
+ * entry known to be committed (applied anywhere) in terms before T, in its log or in a snapshot.
  */
 import type { NodeId } from '../../core/types.js';
 import type { CommittedLog } from './committed_log.js';
+import { UNKNOWN_TERM } from './log_matching.js';
 import type { ReportViolation } from './violation.js';
 
 export function checkLeaderCompleteness(
@@ -16,7 +17,8 @@ export function checkLeaderCompleteness(
   const terms = committed.terms;
   for (let index = 1; index < terms.length; index++) {
     const committedTerm = terms[index] as number;
-    if (committedTerm >= term) continue;
+    // Compacted into a snapshot, whose last entry was checked against the committed log.
+    if (committedTerm >= term || persistedTerms[index] === UNKNOWN_TERM) continue;
     if (persistedTerms[index] !== committedTerm) {
       const held = persistedTerms[index] === undefined ? 'nothing' : `term ${persistedTerms[index]}`;
       report(

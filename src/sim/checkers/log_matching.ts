@@ -7,7 +7,7 @@
  *
  * It also keeps a mirror of each node's persisted log terms, which leader completeness reads.
  */
-import type { Entry, NodeId } from '../../core/types.js';
+import type { Entry, NodeId, Snapshot } from '../../core/types.js';
 import type { PersistedState } from '../../ports/storage.js';
 import { entryHash } from './committed_log.js';
 import type { ReportViolation } from './violation.js';
@@ -17,8 +17,8 @@ interface EntryIdentity {
   prevTerm: number;
 }
 
-/** Term of a compacted index, whose value is unknown to the mirror. */
-const UNKNOWN_TERM = -1;
+/** Term of a compacted index, whose value is unknown to the mirror (a snapshot covers it). */
+export const UNKNOWN_TERM = -1;
 
 export class LogMatching {
   private readonly mirrors = new Map<NodeId, number[]>();
@@ -37,6 +37,19 @@ export class LogMatching {
     mirror[snapshotIndex] = persisted.snapshot?.meta.term ?? 0;
     for (const entry of persisted.entries) mirror.push(entry.term);
     this.mirrors.set(node, mirror);
+  }
+
+  /**
+   * A snapshot replaced the log up to its index: entries after it stay only when the log held the
+   * snapshot's last entry (the storage port's rule).
+   */
+  onSnapshot(node: NodeId, snapshot: Snapshot): void {
+    const mirror = this.mirrors.get(node);
+    if (mirror === undefined) return;
+    const { index, term } = snapshot.meta;
+    if (mirror[index] !== term) mirror.length = index + 1;
+    for (let i = 1; i < index; i++) mirror[i] = UNKNOWN_TERM;
+    mirror[index] = term;
   }
 
   onSave(node: NodeId, entries: readonly Entry[]): void {

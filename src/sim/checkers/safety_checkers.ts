@@ -3,7 +3,7 @@
  * events), persisted writes (observed at the storage port) and client acknowledgements. The
  * first violation is kept; the simulator stops the run when it sees one.
  */
-import type { Entry, NodeId, Role } from '../../core/types.js';
+import type { Entry, NodeId, Role, Snapshot } from '../../core/types.js';
 import type { Message } from '../../core/types.js';
 import type { PersistedState, SaveBatch } from '../../ports/storage.js';
 import { CommittedLog } from './committed_log.js';
@@ -55,6 +55,15 @@ export class SafetyCheckers {
       const known = this.roles.get(node) ?? { role: 'follower', term: 0 };
       this.persistence.onHardState(node, batch.hardState, known.role, known.term, this.logs.persistedTerms(node));
     }
+  }
+
+  onSnapshot(node: NodeId, snapshot: Snapshot): void {
+    const { index, term } = snapshot.meta;
+    const committedTerm = this.committed.terms[index];
+    if (committedTerm !== undefined && committedTerm !== term) {
+      this.report('snapshot', `node ${node} stored a snapshot at index ${index} term ${term}, but the entry committed there has term ${committedTerm}`);
+    }
+    this.logs.onSnapshot(node, snapshot);
   }
 
   onSend(message: Message): void {

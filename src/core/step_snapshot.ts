@@ -1,0 +1,118 @@
+import { assert } from '../lib/assert.js';
+import type { Progress } from './progress.js';
+import type { RaftNode } from './raft_node.js';
+import type { NodeId, SnapshotRequest, SnapshotResponse } from './types.js';
+
+/** A transfer in progress on the follower: chunks received so far, kept in memory until complete. */
+export interface IncomingSnapshot {
+  request: SnapshotRequest;
+  chunks: Uint8Array[];
+  receivedBytes: number;
+}
+
+/**
+ * Follower side of InstallSnapshot. Chunks must arrive in order; a lost or repeated chunk is
+ * answered with the offset we want next, so the leader (this one or the next, when the snapshot
+ * is the same) resumes there. The snapshot is installed only once complete: a crash mid-transfer
+ * leaves the old state, and the install itself is one Ready (store, then restore).
+ */
+export function handleSnapshotRequest(node: RaftNode, message: SnapshotRequest): void {
+  const { meta } = message;
+  const reply = (installed: boolean, nextOffset: number): void => node.send(snapshotResponse(node, message, installed, nextOffset));
+  if (meta.index <= node.log.commitIndex) return reply(true, 0);
+  if (node.log.matchTerm(meta.index, meta.term)) {
+    // We hold the snapshot's last entry: committing up to it is all that is needed.
+    node.log.commitTo(meta.index);
+    return reply(true, 0);
+  }
+  if (message.totalBytes > node.config.snapshotBytesMax) return; // cannot take it; status shows the lag
+  let incoming = node.incomingSnapshot;
+  if (incoming === null || incoming.request.meta.index !== meta.index || incoming.request.meta.term !== meta.term) {
+    if (message.offset !== 0) return reply(false, 0);
+    incoming = { request: message, chunks: [], receivedBytes: 0 };
+    node.incomingSnapshot = incoming;
+  }
+  if (message.offset !== incoming.receivedBytes) return reply(false, incoming.receivedBytes);
+  incoming.chunks.push(message.chunk);
+  incoming.receivedBytes += message.chunk.length;
+  if (!message.done) return reply(false, incoming.receivedBytes);
+  node.incomingSnapshot = null;
+  if (incoming.receivedBytes !== message.totalBytes) return reply(false, 0);
+  node.installSnapshot({ meta, data: concatenate(incoming.chunks, incoming.receivedBytes) });
+  reply(true, 0);
+}
+
+function snapshotResponse(node: RaftNode, request: SnapshotRequest, installed: boolean, nextOffset: number): SnapshotResponse {
+  return {
+    type: 'snapshot-response',
+    from: node.id,
+    to: request.from,
+    term: node.term,
+    snapshotIndex: request.meta.index,
+    snapshotTerm: request.meta.term,
+    nextOffset,
+    installed,
+  };
+}
+
+/** Leader side: the follower installed the snapshot (back to appends) or wants another chunk. */
+export function handleSnapshotResponse(node: RaftNode, message: SnapshotResponse): void {
+  const pr = node.progress.get(message.from);
+  if (!pr) return;
+  pr.recentActive = true;
+  if (message.installed) {
+    pr.acknowledge(message.snapshotIndex);
+    if (pr.state === 'snapshot') pr.becomeProbe();
+    node.maybeCommit();
+    node.appendsPending = true;
+    return;
+  }
+  if (pr.state !== 'snapshot' || message.snapshotIndex !== pr.snapshotIndex) return; // a stale answer
+  pr.snapshotOffset = message.nextOffset;
+  pr.snapshotChunkInFlight = false;
+  node.appendsPending = true;
+}
+
+export function sendSnapshotChunk(node: RaftNode, to: NodeId, pr: Progress): void {
+  const snapshot = node.snapshot;
+  assert(snapshot !== null, () => `follower ${to} needs a snapshot but the leader has none`);
+  // A newer snapshot replaces the one being sent: the transfer starts over with it.
+  if (pr.snapshotIndex !== snapshot.meta.index) pr.becomeSnapshot(snapshot.meta.index);
+  const totalBytes = snapshot.data.length;
+  const offset = Math.min(pr.snapshotOffset, totalBytes);
+  const end = Math.min(offset + node.config.snapshotChunkBytesMax, totalBytes);
+  node.send({
+    type: 'snapshot',
+    from: node.id,
+    to,
+    term: node.term,
+    meta: snapshot.meta,
+    offset,
+    totalBytes,
+    chunk: snapshot.data.subarray(offset, end),
+    done: end === totalBytes,
+  });
+  pr.sentSnapshotChunk();
+}
+
+/** Leader tick: a chunk not acknowledged in time is sent again. */
+export function tickSnapshotTransfers(node: RaftNode): void {
+  for (const pr of node.progress.values()) {
+    if (pr.state !== 'snapshot' || !pr.snapshotChunkInFlight) continue;
+    if (++pr.snapshotChunkElapsedTicks >= node.config.snapshotChunkTimeoutTicks) {
+      pr.snapshotChunkInFlight = false;
+      node.appendsPending = true;
+    }
+  }
+}
+
+function concatenate(chunks: readonly Uint8Array[], totalBytes: number): Uint8Array {
+  if (chunks.length === 1) return (chunks[0] as Uint8Array).slice();
+  const data = new Uint8Array(totalBytes);
+  let offset = 0;
+  for (const chunk of chunks) {
+    data.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return data;
+}
