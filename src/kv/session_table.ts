@@ -4,19 +4,21 @@
  * gets its first result back instead of being applied twice. Pipelined writes may be retried out
  * of order, hence a window rather than only the last result.
  *
- * The table is bounded: at most `maxSessions` sessions, evicting the least recently used. Map
+ * The table is bounded: at most `maxSessions` live sessions, evicting the least recently used. Map
  * insertion order is the recency order, so every replica evicts the same session.
  *
- * The rule for sessions the table does not hold (never seen, or evicted): only sequence 1 opens a
- * session. Any higher sequence of an unknown session is refused with SESSIONEXPIRED, because the
- * table cannot tell "new" from "evicted": an evicted session retrying sequence 5 may well have
- * applied it already, and applying it again would break exactly-once. A write whose sequence fell
- * below the window of a known session is refused the same way. Either way the client cannot know
- * whether that write was applied and must open a new session (a new client id).
- * What remains: a retry of sequence 1 itself after its session was evicted (more than maxSessions
- * other sessions used in between) applies again; the retry window of a client is far shorter.
- * Clients start a session by sending sequence 1 first (pipelined writes after it keep their order
- * on one connection, so 2, 3, ... find the session open).
+ * Eviction must not make a retry apply twice. An evicted session leaves a husk (its id and highest
+ * sequence, no results; at most `maxEvicted`, oldest forgotten first). Rules for a write (id, n):
+ * - live session: n > highest -> new; a kept result -> that result (a retry); n inside the window
+ *   without a result -> new (a pipelined write that arrived late); n below the window -> SESSIONEXPIRED.
+ * - husk (evicted): SESSIONEXPIRED for every n. The session may have applied n already, and its
+ *   results are gone; the client must open a new session (a new client id).
+ * - unknown id: n <= window -> new (a fresh session; its first pipelined writes may arrive out of
+ *   order), n > window -> SESSIONEXPIRED.
+ * What remains: a session evicted AND then pushed out of the husks (maxSessions + maxEvicted other
+ * sessions used in between) whose client still retries a write inside its first window; far beyond
+ * any client's retry deadline. Husks travel in snapshots as sessions without results (live
+ * sessions always keep their latest result), so every replica agrees.
  */
 import { assert } from '../lib/assert.js';
 
@@ -28,6 +30,8 @@ export const DEFAULT_MAX_SESSIONS = 10_000;
  * maxSessions × window results in all (sessions rarely fill their window).
  */
 export const DEFAULT_SESSION_WINDOW = 1024;
+/** Evicted sessions remembered (id and highest sequence only), so their retries are refused. */
+export const DEFAULT_MAX_EVICTED_SESSIONS = 100_000;
 /** Error text of a refused retry; clients match the first word. */
 export const SESSION_EXPIRED_CODE = 'SESSIONEXPIRED';
 
@@ -45,12 +49,20 @@ export type SessionCheck =
 export class SessionTable {
   readonly maxSessions: number;
   readonly window: number;
+  readonly maxEvicted: number;
   private readonly sessions = new Map<string, Session>();
+  /** Evicted sessions: id -> highest sequence, oldest eviction first. */
+  private readonly evicted = new Map<string, number>();
 
-  constructor(maxSessions = DEFAULT_MAX_SESSIONS, window = DEFAULT_SESSION_WINDOW) {
-    assert(maxSessions >= 1 && window >= 1, 'session table bounds must be positive');
+  constructor(maxSessions = DEFAULT_MAX_SESSIONS, window = DEFAULT_SESSION_WINDOW, maxEvicted = DEFAULT_MAX_EVICTED_SESSIONS) {
+    assert(maxSessions >= 1 && window >= 1 && maxEvicted >= 0, 'session table bounds must be positive');
     this.maxSessions = maxSessions;
     this.window = window;
+    this.maxEvicted = maxEvicted;
+  }
+
+  get evictedCount(): number {
+    return this.evicted.size;
   }
 
   get size(): number {
@@ -60,12 +72,17 @@ export class SessionTable {
   check(clientId: string, sequence: number): SessionCheck {
     const session = this.sessions.get(clientId);
     if (session === undefined) {
-      // Only sequence 1 opens a session: a higher one may come from an evicted session whose
-      // write was applied before (see the rule at the top).
-      if (sequence === 1) return { kind: 'new' };
+      const evictedAt = this.evicted.get(clientId);
+      if (evictedAt !== undefined) {
+        return {
+          kind: 'expired',
+          message: `${SESSION_EXPIRED_CODE} client session '${clientId}' was evicted (last sequence ${evictedAt}); its writes cannot be deduplicated any more: open a new session`,
+        };
+      }
+      if (sequence <= this.window) return { kind: 'new' };
       return {
         kind: 'expired',
-        message: `${SESSION_EXPIRED_CODE} client session '${clientId}' is unknown or expired (sequence ${sequence}; a session starts at 1); open a new session`,
+        message: `${SESSION_EXPIRED_CODE} client session '${clientId}' is unknown or expired (sequence ${sequence}); open a new session`,
       };
     }
     if (sequence > session.lastSequence) return { kind: 'new' };
@@ -86,6 +103,7 @@ export class SessionTable {
   record(clientId: string, sequence: number, result: Uint8Array): void {
     let session = this.sessions.get(clientId);
     if (session === undefined) {
+      assert(!this.evicted.has(clientId), () => `session '${clientId}' was evicted and cannot record again`);
       session = { lastSequence: 0, results: new Map() };
       if (this.sessions.size >= this.maxSessions) this.evictOldest();
     }
@@ -95,15 +113,23 @@ export class SessionTable {
     this.touch(clientId, session);
   }
 
-  /** Sessions from least to most recently used (the snapshot order). */
-  entries(): IterableIterator<[string, Session]> {
-    return this.sessions.entries();
+  /**
+   * The snapshot order: husks (as sessions without results) oldest eviction first, then live
+   * sessions from least to most recently used.
+   */
+  *entries(): IterableIterator<[string, Session]> {
+    for (const [clientId, lastSequence] of this.evicted) yield [clientId, { lastSequence, results: new Map() }];
+    yield* this.sessions.entries();
   }
 
-  /** Restores sessions in snapshot order (least recently used first). */
+  /** Restores what entries() produced. */
   load(entries: Iterable<[string, Session]>): void {
     this.sessions.clear();
-    for (const [clientId, session] of entries) this.sessions.set(clientId, session);
+    this.evicted.clear();
+    for (const [clientId, session] of entries) {
+      if (session.results.size === 0) this.evicted.set(clientId, session.lastSequence);
+      else this.sessions.set(clientId, session);
+    }
   }
 
   private touch(clientId: string, session: Session): void {
@@ -112,8 +138,16 @@ export class SessionTable {
   }
 
   private evictOldest(): void {
-    const oldest = this.sessions.keys().next();
-    if (!oldest.done) this.sessions.delete(oldest.value);
+    const oldest = this.sessions.entries().next();
+    if (oldest.done) return;
+    const [clientId, session] = oldest.value;
+    this.sessions.delete(clientId);
+    if (this.maxEvicted === 0) return;
+    if (this.evicted.size >= this.maxEvicted) {
+      const forgotten = this.evicted.keys().next();
+      if (!forgotten.done) this.evicted.delete(forgotten.value);
+    }
+    this.evicted.set(clientId, session.lastSequence);
   }
 
   /** Drops results that fell below the window, oldest first (results arrive mostly in order). */

@@ -14,11 +14,11 @@
  *                                 lost connection). The state machine applies each (client-id, n)
  *                                 once and answers a retry with the first reply. A read wrapped in
  *                                 SEQ runs normally (n ignored). Writes without SEQ have no dedup.
- *   -SESSIONEXPIRED <text>        the session is unknown to the state machine and <n> is not 1 (it
- *                                 was evicted: bounded table, least recently used goes; or it never
- *                                 started: a session opens with SEQ 1), or <n> is more than the
- *                                 retry window (1024) below the session's highest sequence: that
- *                                 write's outcome is unknown; use a new id.
+ *   -SESSIONEXPIRED <text>        the session was evicted (bounded table, least recently used goes;
+ *                                 every later write of that id is refused), or <n> is more than the
+ *                                 retry window (1024) below the session's highest sequence, or a
+ *                                 never-seen session starts above 1024: that write's outcome is
+ *                                 unknown; use a new id (rules: src/kv/session_table.ts).
  *   -ERR no client session <text> SEQ before CLIENT SESSION.
  *
  * FOLLOWERS: FORWARDING (default) OR REDIRECTS (per connection)
