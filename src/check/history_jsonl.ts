@@ -129,6 +129,10 @@ function readReturn(
       throw new LineError(`op ${opId} returns at ${returnTime}, before its invoke at ${pending.time} (line ${pending.line})`);
     }
   }
+  const needsOutput = outcome === 'ok' && (pending.kind === 'read' || pending.kind === 'cas');
+  if (needsOutput && !('output' in record)) {
+    throw new LineError(`an ok ${pending.kind} needs "output" (${pending.kind === 'read' ? 'the value read, or null' : 'true if it swapped'})`);
+  }
   const output = outcome === 'ok' ? (record['output'] ?? null) : null;
   const why = outcome === 'ok' ? outputProblem(pending.kind, output) : null;
   if (why) throw new LineError(why);

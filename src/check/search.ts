@@ -14,10 +14,10 @@
  * linearizable prefix of the history, and that event's operation is the one that cannot be placed.
  */
 import { assert } from '../lib/assert.js';
-import { Prng } from '../lib/prng.js';
 import { nowMs } from './clock.js';
 import type { Operation } from './history.js';
 import { ILLEGAL, KV_INITIAL_STATE, type KvState, stepKv } from './kv_model.js';
+import { StateMemo } from './state_memo.js';
 
 export interface SearchLimits {
   /** Give up (verdict unknown) after this moment, in clock.ts nowMs() milliseconds. */
@@ -40,101 +40,175 @@ export type SearchResult =
     }
   | { verdict: 'unknown'; statesExplored: number; reason: 'deadline' | 'states' };
 
-const HASH_SPAN = 2 ** 21;
-
 /** Searches for a linearization of operations on a single key (fail outcomes already left out). */
 export function searchLinearization(ops: readonly Operation[], limits: SearchLimits): SearchResult {
-  const n = ops.length;
-  const list = buildEventList(ops);
-  const { next, prev, opOf, isCall, partner } = list;
-  const head = 2 * n;
-  const words = Math.ceil(n / 32);
-  const bits = new Uint32Array(words);
-  const zobrist = zobristKeys(n);
-  const memo = new Map<number, Array<{ bits: Uint32Array; stateId: number }>>();
-  const stateIds = new Map<KvState, number>();
-  const states: KvState[] = [];
-  const intern = (state: KvState): number => {
-    let id = stateIds.get(state);
+  return new KeySearch(ops, limits).run();
+}
+
+/**
+ * The search state. At each node, candidates with an `ok` outcome are tried before unknown ones
+ * (phase 0, then phase 1): a state reached without some unknown operation is then usually
+ * remembered before the same state with it, which the memo's dominance rule prunes.
+ */
+class KeySearch {
+  private readonly ops: readonly Operation[];
+  private readonly limits: SearchLimits;
+  private readonly list: EventList;
+  private readonly head: number;
+  private readonly memo: StateMemo;
+  private readonly states = new StateTable();
+  private readonly stackEntry: number[] = [];
+  private readonly stackState: number[] = [];
+  private remainingOk = 0;
+  private stateId: number;
+  /** Whether the last linearized operation had an unknown outcome (see worthTrying). */
+  private topIsUnknown = false;
+  private deepest = -1;
+  private failedOperationId = -1;
+  private prefixLinearization: number[] = [];
+  private stateAfterPrefix: KvState = null;
+
+  constructor(ops: readonly Operation[], limits: SearchLimits) {
+    this.ops = ops;
+    this.limits = limits;
+    this.list = buildEventList(ops);
+    this.head = 2 * ops.length;
+    this.memo = new StateMemo(ops.map((op) => op.outcome === 'unknown'));
+    for (const op of ops) if (op.outcome === 'ok') this.remainingOk++;
+    this.stateId = this.states.intern(KV_INITIAL_STATE);
+  }
+
+  run(): SearchResult {
+    const { next, isCall } = this.list;
+    if (this.remainingOk === 0) return { verdict: 'linearizable', statesExplored: 0, linearization: [] };
+    let entry = next[this.head] as number;
+    let phase = 0;
+    for (let steps = 1; ; steps++) {
+      if ((steps & 1023) === 0 && nowMs() > this.limits.deadlineMs) return this.giveUp('deadline');
+      assert(entry >= 0, 'search walked past the last return event with ok operations left');
+      if (isCall[entry] === 1) {
+        const unknown = (this.opAt(entry) as Operation).outcome === 'unknown';
+        if (unknown === (phase === 1) && this.tryLinearize(entry)) {
+          if (this.remainingOk === 0) return { verdict: 'linearizable', statesExplored: this.memo.size, linearization: this.stackIds() };
+          if (this.memo.size > this.limits.statesMax) return this.giveUp('states');
+          entry = next[this.head] as number;
+          phase = 0;
+        } else {
+          entry = next[entry] as number;
+        }
+        continue;
+      }
+      // A return event: its operation had to be linearized by now.
+      if (phase === 0) {
+        this.noteDepth(entry);
+        entry = next[this.head] as number;
+        phase = 1;
+        continue;
+      }
+      const undone = this.backtrack();
+      if (undone === undefined) return this.failure();
+      entry = next[undone] as number;
+      phase = (this.opAt(undone) as Operation).outcome === 'unknown' ? 1 : 0;
+    }
+  }
+
+  private opAt(entry: number): Operation | undefined {
+    return this.ops[this.list.opOf[entry] as number];
+  }
+
+  private tryLinearize(entry: number): boolean {
+    const op = this.opAt(entry) as Operation;
+    const state = this.states.value(this.stateId);
+    const after = stepKv(state, op);
+    if (after === ILLEGAL || !worthTrying(op, state, after, this.topIsUnknown)) return false;
+    const afterId = this.states.intern(after);
+    const unknown = op.outcome === 'unknown';
+    const opIndex = this.list.opOf[entry] as number;
+    if (!this.memo.visit(opIndex, 2 * afterId + (unknown ? 1 : 0))) return false;
+    this.stackEntry.push(entry);
+    this.stackState.push(this.stateId);
+    this.stateId = afterId;
+    this.topIsUnknown = unknown;
+    if (!unknown) this.remainingOk--;
+    lift(entry, this.list.partner[entry] as number, this.list.next, this.list.prev);
+    return true;
+  }
+
+  /** Undoes the last choice; returns its call event, or undefined when nothing is left to undo. */
+  private backtrack(): number | undefined {
+    const undone = this.stackEntry.pop();
+    if (undone === undefined) return undefined;
+    if ((this.opAt(undone) as Operation).outcome === 'ok') this.remainingOk++;
+    this.stateId = this.stackState.pop() as number;
+    const below = this.stackEntry.at(-1);
+    this.topIsUnknown = below !== undefined && (this.opAt(below) as Operation).outcome === 'unknown';
+    this.memo.leave(this.list.opOf[undone] as number);
+    unlift(undone, this.list.partner[undone] as number, this.list.next, this.list.prev);
+    return undone;
+  }
+
+  /** The search is exhaustive, so the furthest return event reached ends the longest linearizable prefix. */
+  private noteDepth(entry: number): void {
+    if (entry <= this.deepest) return;
+    this.deepest = entry;
+    this.failedOperationId = (this.opAt(entry) as Operation).id;
+    this.prefixLinearization = this.stackIds();
+    this.stateAfterPrefix = this.states.value(this.stateId);
+  }
+
+  private stackIds(): number[] {
+    return this.stackEntry.map((entry) => (this.opAt(entry) as Operation).id);
+  }
+
+  private giveUp(reason: 'deadline' | 'states'): SearchResult {
+    return { verdict: 'unknown', statesExplored: this.memo.size, reason };
+  }
+
+  private failure(): SearchResult {
+    return {
+      verdict: 'not-linearizable',
+      statesExplored: this.memo.size,
+      failedOperationId: this.failedOperationId,
+      prefixLinearization: this.prefixLinearization,
+      stateAfterPrefix: this.stateAfterPrefix,
+    };
+  }
+}
+
+/** Interns key values as small integers, so a search state is (linearized set, number). */
+class StateTable {
+  private readonly ids = new Map<KvState, number>();
+  private readonly values: KvState[] = [];
+
+  intern(state: KvState): number {
+    let id = this.ids.get(state);
     if (id === undefined) {
-      id = states.length;
-      states.push(state);
-      stateIds.set(state, id);
+      id = this.values.length;
+      this.values.push(state);
+      this.ids.set(state, id);
     }
     return id;
-  };
-
-  const stackEntry: number[] = [];
-  const stackState: number[] = [];
-  let remainingOk = 0;
-  for (const op of ops) if (op.outcome === 'ok') remainingOk++;
-  let state = KV_INITIAL_STATE;
-  let stateId = intern(state);
-  let hashA = 0;
-  let hashB = 0;
-  let statesExplored = 0;
-  let deepest = -1;
-  let failedOperationId = -1;
-  let prefixLinearization: number[] = [];
-  let stateAfterPrefix: KvState = null;
-  const stackIds = (): number[] => stackEntry.map((e) => (ops[opOf[e] as number] as Operation).id);
-
-  if (remainingOk === 0) return { verdict: 'linearizable', statesExplored, linearization: [] };
-  let entry = next[head] as number;
-  for (let steps = 1; ; steps++) {
-    if ((steps & 1023) === 0 && nowMs() > limits.deadlineMs) return { verdict: 'unknown', statesExplored, reason: 'deadline' };
-    assert(entry >= 0, 'search walked past the last return event with ok operations left');
-    const opIndex = opOf[entry] as number;
-    const op = ops[opIndex] as Operation;
-    if (isCall[entry] === 1) {
-      const after = stepKv(state, op);
-      if (after !== ILLEGAL) {
-        const afterId = intern(after);
-        const word = opIndex >>> 5;
-        const mask = 1 << (opIndex & 31);
-        bits[word] = (bits[word] as number) | mask;
-        const nextA = (hashA ^ (zobrist[2 * opIndex] as number)) >>> 0;
-        const nextB = (hashB ^ (zobrist[2 * opIndex + 1] as number)) >>> 0;
-        if (remember(memo, memoKey(nextA, nextB, afterId), bits, afterId)) {
-          if (++statesExplored > limits.statesMax) return { verdict: 'unknown', statesExplored, reason: 'states' };
-          stackEntry.push(entry);
-          stackState.push(stateId);
-          state = after;
-          stateId = afterId;
-          hashA = nextA;
-          hashB = nextB;
-          lift(entry, partner[entry] as number, next, prev);
-          if (op.outcome === 'ok' && --remainingOk === 0) return { verdict: 'linearizable', statesExplored, linearization: stackIds() };
-          entry = next[head] as number;
-          continue;
-        }
-        bits[word] = (bits[word] as number) & ~mask;
-      }
-      entry = next[entry] as number;
-      continue;
-    }
-    // A return event: its operation had to be linearized by now.
-    if (entry > deepest) {
-      deepest = entry;
-      failedOperationId = op.id;
-      prefixLinearization = stackIds();
-      stateAfterPrefix = state;
-    }
-    const undone = stackEntry.pop();
-    if (undone === undefined) {
-      return { verdict: 'not-linearizable', statesExplored, failedOperationId, prefixLinearization, stateAfterPrefix };
-    }
-    const undoneIndex = opOf[undone] as number;
-    const undoneOp = ops[undoneIndex] as Operation;
-    if (undoneOp.outcome === 'ok') remainingOk++;
-    stateId = stackState.pop() as number;
-    state = states[stateId] as KvState;
-    bits[undoneIndex >>> 5] = (bits[undoneIndex >>> 5] as number) & ~(1 << (undoneIndex & 31));
-    hashA = (hashA ^ (zobrist[2 * undoneIndex] as number)) >>> 0;
-    hashB = (hashB ^ (zobrist[2 * undoneIndex + 1] as number)) >>> 0;
-    unlift(undone, partner[undone] as number, next, prev);
-    entry = next[undone] as number;
   }
+
+  value(id: number): KvState {
+    return this.values[id] as KvState;
+  }
+}
+
+/**
+ * Prunes choices that can never be needed, because leaving an unknown-outcome operation out of a
+ * linearization is always allowed:
+ * - an unknown operation that would not change the state (a read, a cas that would not swap) can
+ *   be left out instead;
+ * - an unknown operation directly followed by a blind write (write or delete, which ignore the
+ *   state) had no visible effect, so that order is covered by the one without it.
+ * Without this, every subset of pending unknown writes is a distinct search state, and a history
+ * with a few dozen timeouts on one key cannot be shown non-linearizable in any sensible time.
+ */
+function worthTrying(op: Operation, state: KvState, after: KvState, topIsUnknown: boolean): boolean {
+  if (op.outcome === 'unknown' && after === state) return false;
+  if (topIsUnknown && (op.kind === 'write' || op.kind === 'delete')) return false;
+  return true;
 }
 
 interface EventList {
@@ -197,33 +271,3 @@ function unlift(call: number, ret: number, next: Int32Array, prev: Int32Array): 
   prev[next[call] as number] = call;
 }
 
-/** Two independent 32-bit random keys per operation, XORed into the linearized set's hash. */
-function zobristKeys(n: number): Uint32Array {
-  const random = new Prng(0x5eed ^ n);
-  const keys = new Uint32Array(2 * n);
-  for (let i = 0; i < keys.length; i++) keys[i] = random.nextUint32();
-  return keys;
-}
-
-function memoKey(hashA: number, hashB: number, stateId: number): number {
-  return ((hashA ^ Math.imul(stateId, 0x9e3779b1)) >>> 0) * HASH_SPAN + (hashB & (HASH_SPAN - 1));
-}
-
-/** Records (bits, stateId) under its hash; false when it was already there. */
-function remember(memo: Map<number, Array<{ bits: Uint32Array; stateId: number }>>, key: number, bits: Uint32Array, stateId: number): boolean {
-  const bucket = memo.get(key);
-  if (bucket === undefined) {
-    memo.set(key, [{ bits: bits.slice(), stateId }]);
-    return true;
-  }
-  for (const seen of bucket) {
-    if (seen.stateId === stateId && sameBits(seen.bits, bits)) return false;
-  }
-  bucket.push({ bits: bits.slice(), stateId });
-  return true;
-}
-
-function sameBits(a: Uint32Array, b: Uint32Array): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
