@@ -11,7 +11,7 @@ import { isWrite, KV_ERRORS, type KvItem, type KvResult } from './commands.js';
 import { executeRead, executeWrite } from './execute.js';
 import { KeySpace } from './key_space.js';
 import { DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_WINDOW, SessionTable } from './session_table.js';
-import { decodeSnapshot, encodeSnapshot } from './snapshot_codec.js';
+import { decodeSnapshot, encodeSessions, encodeSnapshot, IncrementalSnapshotEncoder, type TailCommand } from './snapshot_codec.js';
 
 export interface KvStateMachineOptions {
   /** Most client sessions remembered; the least recently used is evicted beyond it. */
@@ -20,10 +20,42 @@ export interface KvStateMachineOptions {
   sessionWindow?: number;
 }
 
+/**
+ * A snapshot in the making (see beginSnapshot): the state captured at `capturedIndex`, encoded a
+ * bounded number of entries per step() while the machine keeps applying.
+ */
+export interface SnapshotJob {
+  readonly capturedIndex: number;
+  /** Encodes up to `maxEntries` more entries; true when the base is complete. */
+  step(maxEntries: number): boolean;
+  /** False once the job was superseded (restore, another job, a synchronous snapshot). */
+  readonly active: boolean;
+}
+
+class KvSnapshotJob implements SnapshotJob {
+  readonly capturedIndex: number;
+  readonly encoder: IncrementalSnapshotEncoder;
+  readonly tail: TailCommand[] = [];
+  active = true;
+  complete = false;
+
+  constructor(capturedIndex: number, encoder: IncrementalSnapshotEncoder) {
+    this.capturedIndex = capturedIndex;
+    this.encoder = encoder;
+  }
+
+  step(maxEntries: number): boolean {
+    if (!this.active) return true;
+    this.complete = this.encoder.step(maxEntries);
+    return this.complete;
+  }
+}
+
 export class KvStateMachine implements StateMachine {
   private readonly space = new KeySpace();
   private readonly sessions: SessionTable;
   private appliedIndexValue = 0;
+  private job: KvSnapshotJob | null = null;
 
   constructor(options: KvStateMachineOptions = {}) {
     this.sessions = new SessionTable(options.maxSessions ?? DEFAULT_MAX_SESSIONS, options.sessionWindow ?? DEFAULT_SESSION_WINDOW);
@@ -46,6 +78,8 @@ export class KvStateMachine implements StateMachine {
     // Applying an index twice, or going back, would break exactly-once: the driver is wrong.
     assert(index > this.appliedIndexValue, () => `apply at index ${index} after ${this.appliedIndexValue}`);
     this.appliedIndexValue = index;
+    // Commands applied while a snapshot job encodes its capture travel in the snapshot's tail.
+    if (this.job !== null) this.job.tail.push({ index, command });
     const decoded = decodeProposal(command);
     if (!decoded.ok) return encodeResults([{ type: 'error', message: `${KV_ERRORS.malformed}: ${decoded.message}` }]);
     return joinEncodedResults(decoded.value.map((item) => this.applyItem(item)));
@@ -61,7 +95,32 @@ export class KvStateMachine implements StateMachine {
     );
   }
 
+  /**
+   * Starts a snapshot that does not stall the caller: a copy of the key map's entry references
+   * (values are immutable Uint8Arrays) and the encoded sessions, now; the encoding proceeds in
+   * job.step() calls. The next snapshot() after the job completes returns base + tail without
+   * re-encoding. A job already running is superseded.
+   */
+  beginSnapshot(): SnapshotJob {
+    this.cancelJob();
+    const encoder = new IncrementalSnapshotEncoder({
+      appliedIndex: this.appliedIndexValue,
+      entries: Array.from(this.space.entries()),
+      sessionBytes: encodeSessions(this.sessions.entries()),
+    });
+    this.job = new KvSnapshotJob(this.appliedIndexValue, encoder);
+    return this.job;
+  }
+
+  /** The state now: from a completed job when there is one (cheap), else encoded at once. */
   snapshot(): Uint8Array {
+    const job = this.job;
+    if (job !== null && job.complete) {
+      this.job = null;
+      job.active = false;
+      return job.encoder.finish(job.tail);
+    }
+    this.cancelJob();
     return encodeSnapshot({
       appliedIndex: this.appliedIndexValue,
       entries: this.space.entries(),
@@ -73,10 +132,17 @@ export class KvStateMachine implements StateMachine {
     const decoded = decodeSnapshot(snapshot);
     // Storage checksums snapshots; one that still fails to decode must never be served.
     assert(decoded.ok, () => `cannot restore key-value snapshot: ${decoded.ok ? '' : decoded.message}`);
+    this.cancelJob();
     this.space.clear();
     for (const [key, value] of decoded.value.entries) this.space.set(key, value);
     this.sessions.load(decoded.value.sessions);
     this.appliedIndexValue = decoded.value.appliedIndex;
+    for (const { index, command } of decoded.value.tail) this.apply(command, index);
+  }
+
+  private cancelJob(): void {
+    if (this.job !== null) this.job.active = false;
+    this.job = null;
   }
 
   /** One item's encoded result; a retried session write returns the first one without applying. */

@@ -6,13 +6,18 @@
  *   "KVSS" u8 version varint appliedIndex
  *   varint keyCount   × (bytes key, bytes value)
  *   varint sessionCount × (string clientId, varint lastSequence, varint resultCount × (varint sequence, bytes result))
+ *   version 2 only: varint tailCount × (varint index, bytes command)
+ *
+ * The tail (version 2) is what lets a snapshot be taken without stalling the event loop: the state
+ * is captured at index A and encoded in bounded steps while the node keeps applying; the commands
+ * applied meanwhile (A, B] travel as a tail that restore() replays. apply() is deterministic, so
+ * base + tail is the state at B. A synchronous snapshot has an empty tail.
  */
 import { BinaryReader, BinaryWriter, CodecError } from './binary_codec.js';
 import type { Bytes } from './commands.js';
-import { keyBytes } from './key_space.js';
 import type { Session } from './session_table.js';
 
-export const KV_SNAPSHOT_VERSION = 1;
+export const KV_SNAPSHOT_VERSION = 2;
 const MAGIC = [0x4b, 0x56, 0x53, 0x53]; // "KVSS"
 
 export interface SnapshotState {
@@ -21,24 +26,118 @@ export interface SnapshotState {
   sessions: Iterable<[string, Session]>;
 }
 
+/** A command applied after the captured index, replayed on restore. */
+export interface TailCommand {
+  index: number;
+  command: Bytes;
+}
+
 export interface DecodedSnapshot {
   appliedIndex: number;
+  /** Values are views into the snapshot's bytes (snapshots are never written to after they are made). */
   entries: Array<[Bytes, Bytes]>;
   sessions: Array<[string, Session]>;
+  tail: TailCommand[];
 }
 
 export function encodeSnapshot(state: SnapshotState): Uint8Array {
-  const entries = [...state.entries];
-  const sessions = [...state.sessions];
-  const w = new BinaryWriter(1024).raw(Uint8Array.from(MAGIC)).u8(KV_SNAPSHOT_VERSION).varint(state.appliedIndex);
-  w.varint(entries.length);
-  for (const [key, value] of entries) w.bytes(keyBytes(key)).bytes(value);
-  w.varint(sessions.length);
-  for (const [clientId, session] of sessions) {
+  const encoder = new IncrementalSnapshotEncoder({
+    appliedIndex: state.appliedIndex,
+    entries: Array.from(state.entries),
+    sessionBytes: encodeSessions(state.sessions),
+  });
+  while (!encoder.step(Number.MAX_SAFE_INTEGER));
+  return encoder.finish([]);
+}
+
+/** The session section (count and sessions), encoded at capture time: sessions are small and mutable. */
+export function encodeSessions(sessions: Iterable<[string, Session]>): Uint8Array {
+  const all = [...sessions];
+  const w = new BinaryWriter(256).varint(all.length);
+  for (const [clientId, session] of all) {
     w.string(clientId).varint(session.lastSequence).varint(session.results.size);
     for (const [sequence, result] of session.results) w.varint(sequence).bytes(result);
   }
   return w.finish();
+}
+
+/** A point-in-time copy of the state: entries are an array of references (values are immutable). */
+export interface SnapshotCapture {
+  appliedIndex: number;
+  entries: Array<[string, Bytes]>;
+  sessionBytes: Uint8Array;
+}
+
+/** Room left after the base for the tail, so finishing rarely copies the whole snapshot. */
+export const TAIL_SLACK_BYTES_MIN = 1 << 20;
+
+/**
+ * Encodes a capture into one buffer, a bounded number of entries per step(); finish() appends the
+ * tail. The buffer is sized up front (a pass over lengths), so no step ever grows and copies it.
+ */
+export class IncrementalSnapshotEncoder {
+  private readonly capture: SnapshotCapture;
+  private data: Uint8Array;
+  private offset = 0;
+  private next = 0;
+
+  constructor(capture: SnapshotCapture) {
+    this.capture = capture;
+    let baseBytes = MAGIC.length + 1 + 9 + 9 + capture.sessionBytes.length;
+    for (const [key, value] of capture.entries) baseBytes += key.length + value.length + varintLength(key.length) + varintLength(value.length);
+    this.data = new Uint8Array(baseBytes + Math.max(TAIL_SLACK_BYTES_MIN, baseBytes >>> 6));
+    this.data.set(MAGIC, 0);
+    this.data[MAGIC.length] = KV_SNAPSHOT_VERSION;
+    this.offset = writeVarint(this.data, MAGIC.length + 1, capture.appliedIndex);
+    this.offset = writeVarint(this.data, this.offset, capture.entries.length);
+  }
+
+  get entriesLeft(): number {
+    return this.capture.entries.length - this.next;
+  }
+
+  /** Encodes up to `maxEntries` entries; true once every entry is written. */
+  step(maxEntries: number): boolean {
+    const { entries } = this.capture;
+    const end = Math.min(entries.length, this.next + maxEntries);
+    const data = this.data;
+    let offset = this.offset;
+    for (let i = this.next; i < end; i++) {
+      const [key, value] = entries[i] as [string, Bytes];
+      offset = writeVarint(data, offset, key.length);
+      for (let c = 0; c < key.length; c++) data[offset + c] = key.charCodeAt(c);
+      offset += key.length;
+      offset = writeVarint(data, offset, value.length);
+      data.set(value, offset);
+      offset += value.length;
+    }
+    this.offset = offset;
+    this.next = end;
+    return end === entries.length;
+  }
+
+  /** The snapshot bytes: base, sessions, then the tail. Call once, after step() returned true. */
+  finish(tail: readonly TailCommand[]): Uint8Array {
+    if (this.next !== this.capture.entries.length) throw new Error('IncrementalSnapshotEncoder.finish before every entry was encoded');
+    let tailBytes = 9;
+    for (const { index, command } of tail) tailBytes += varintLength(index) + varintLength(command.length) + command.length;
+    const needed = this.offset + this.capture.sessionBytes.length + tailBytes;
+    if (needed > this.data.length) {
+      const grown = new Uint8Array(needed);
+      grown.set(this.data.subarray(0, this.offset));
+      this.data = grown;
+    }
+    const data = this.data;
+    data.set(this.capture.sessionBytes, this.offset);
+    let offset = writeVarint(data, this.offset + this.capture.sessionBytes.length, tail.length);
+    for (const { index, command } of tail) {
+      offset = writeVarint(data, offset, index);
+      offset = writeVarint(data, offset, command.length);
+      data.set(command, offset);
+      offset += command.length;
+    }
+    return data.subarray(0, offset);
+  }
 }
 
 export function decodeSnapshot(bytes: Uint8Array): { ok: true; value: DecodedSnapshot } | { ok: false; message: string } {
@@ -47,10 +146,10 @@ export function decodeSnapshot(bytes: Uint8Array): { ok: true; value: DecodedSna
     const magic = r.raw(MAGIC.length);
     if (!MAGIC.every((byte, i) => magic[i] === byte)) return { ok: false, message: 'not a key-value snapshot' };
     const version = r.u8();
-    if (version !== KV_SNAPSHOT_VERSION) return { ok: false, message: `unsupported snapshot version ${version}` };
+    if (version !== 1 && version !== 2) return { ok: false, message: `unsupported snapshot version ${version}` };
     const appliedIndex = r.varint();
     const entries: Array<[Bytes, Bytes]> = [];
-    for (let i = r.count(); i > 0; i--) entries.push([r.bytes(), r.bytes()]);
+    for (let i = r.count(); i > 0; i--) entries.push([r.raw(r.varint()), r.raw(r.varint())]);
     const sessions: Array<[string, Session]> = [];
     for (let i = r.count(); i > 0; i--) {
       const clientId = r.string();
@@ -59,10 +158,38 @@ export function decodeSnapshot(bytes: Uint8Array): { ok: true; value: DecodedSna
       for (let j = r.count(); j > 0; j--) results.set(r.varint(), r.bytes());
       sessions.push([clientId, { lastSequence, results }]);
     }
+    const tail: TailCommand[] = [];
+    if (version === 2) {
+      let previous = appliedIndex;
+      for (let i = r.count(); i > 0; i--) {
+        const index = r.varint();
+        if (index <= previous) return { ok: false, message: `snapshot tail index ${index} does not follow ${previous}` };
+        tail.push({ index, command: r.raw(r.varint()) });
+        previous = index;
+      }
+    }
     if (!r.done) return { ok: false, message: 'trailing bytes after snapshot' };
-    return { ok: true, value: { appliedIndex, entries, sessions } };
+    return { ok: true, value: { appliedIndex, entries, sessions, tail } };
   } catch (error) {
     if (error instanceof CodecError) return { ok: false, message: `corrupt snapshot: ${error.message}` };
     throw error;
   }
+}
+
+function varintLength(value: number): number {
+  let length = 1;
+  for (let rest = value; rest >= 0x80; rest = Math.floor(rest / 0x80)) length++;
+  return length;
+}
+
+/** The same encoding as BinaryWriter.varint, into a buffer with room for it. */
+function writeVarint(data: Uint8Array, offset: number, value: number): number {
+  let at = offset;
+  let rest = value;
+  while (rest >= 0x80) {
+    data[at++] = (rest % 0x80) | 0x80;
+    rest = Math.floor(rest / 0x80);
+  }
+  data[at++] = rest;
+  return at;
 }

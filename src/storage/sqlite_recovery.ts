@@ -55,18 +55,38 @@ export function decodeHardState(row: Row | null, file: string): HardState {
   return { term, vote, commit };
 }
 
-export function decodeSnapshot(row: Row | null, file: string): Snapshot | null {
+/**
+ * The snapshot row, with its data inline (generation 0) or in chunk rows of its generation, which
+ * `readChunks` returns ordered by seq.
+ */
+export function decodeSnapshot(row: Row | null, file: string, readChunks: (generation: number) => Row[]): Snapshot | null {
   if (row === null) return null;
   const index = integer(row, 'idx', file, 'snapshot');
   const term = integer(row, 'term', file, 'snapshot');
+  const generation = integer(row, 'generation', file, 'snapshot');
   const membershipJson = row['membership'];
-  const data = blob(row, 'data', file, 'snapshot');
+  const data = generation === 0 ? blob(row, 'data', file, 'snapshot') : joinChunks(readChunks(generation), file, index);
   const membership = decodeMembership(membershipJson, file, `snapshot at ${index}`);
   const checksum = integer(row, 'checksum', file, 'snapshot');
   if (checksum !== snapshotChecksum(index, term, membershipJson as string, data)) {
     corrupt(file, `snapshot at index ${index} checksum mismatch`);
   }
   return { meta: { index, term, membership }, data };
+}
+
+function joinChunks(rows: Row[], file: string, index: number): Uint8Array {
+  const chunks = rows.map((row, i) => {
+    if (integer(row, 'seq', file, `snapshot at ${index}`) !== i) corrupt(file, `snapshot at index ${index}: chunk ${i} is missing`);
+    return blob(row, 'data', file, `snapshot at ${index} chunk ${i}`);
+  });
+  if (chunks.length === 0) corrupt(file, `snapshot at index ${index}: its chunks are missing`);
+  const data = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    data.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return data;
 }
 
 /** Entries must run without a hole from snapshotIndex + 1, with non-decreasing terms. */

@@ -11,15 +11,18 @@ import { StorageInUse, StorageUnavailable } from './errors.js';
 import { checkAppend } from './log_rules.js';
 import * as recovery from './sqlite_recovery.js';
 import type { Row } from './sqlite_recovery.js';
+import { StagedSnapshotWrite } from './sqlite_snapshot_write.js';
 import {
   CREATE_SCHEMA_SQL,
   kindCode,
+  MIGRATE_V1_SQL,
   META_BOOTSTRAP,
   META_NODE_ID,
   META_SCHEMA_VERSION,
   SCHEMA_VERSION,
   SQL,
   TABLE_NAMES,
+  TABLE_NAMES_V1,
 } from './sqlite_schema.js';
 
 // The only importer of node-sqlite3-wasm. A named import fails at run time (CommonJS module).
@@ -31,6 +34,9 @@ const { Database } = sqlite3;
  * never:  synchronous=OFF (tests and benchmarks only).
  */
 export type FsyncPolicy = 'always' | 'batch' | 'never';
+
+/** The WAL file is truncated back to this size after a checkpoint. */
+export const WAL_SIZE_LIMIT_BYTES = 8 << 20;
 
 const SYNCHRONOUS: Record<FsyncPolicy, string> = { always: 'FULL', batch: 'NORMAL', never: 'OFF' };
 
@@ -115,8 +121,10 @@ export class SqliteStorage implements Storage {
     const file = this.file;
     const meta = readMeta(this.db);
     const hardState = recovery.decodeHardState(this.db.get(SQL.selectHardState) as Row | null, file);
-    const snapshot = recovery.decodeSnapshot(this.db.get(SQL.selectSnapshot) as Row | null, file);
-    const entries = recovery.decodeEntries(this.db.all(SQL.selectEntries) as Row[], snapshot, file);
+    const readChunks = (generation: number): Row[] => this.db.all(SQL.selectChunks, [generation]) as Row[];
+    const snapshot = recovery.decodeSnapshot(this.db.get(SQL.selectSnapshot) as Row | null, file, readChunks);
+    // Entries at or below the snapshot are garbage left for collectGarbage(): not part of the log.
+    const entries = recovery.decodeEntries(this.db.all(SQL.selectEntries, [snapshot?.meta.index ?? 0]) as Row[], snapshot, file);
     const lastIndex = entries.at(-1)?.index ?? snapshot?.meta.index ?? 0;
     recovery.checkCommitCovered(hardState, lastIndex, file);
     const bootstrapJson = meta.get(META_BOOTSTRAP);
@@ -157,7 +165,10 @@ export class SqliteStorage implements Storage {
     if (first !== undefined) this.lastIndex = first.index + entries.length - 1;
   }
 
-  /** Same rules as MemoryStorage.saveSnapshot: keeps a matching suffix, else drops the log. */
+  /**
+   * Same rules as MemoryStorage.saveSnapshot: keeps a matching suffix, else drops the log. One
+   * transaction with the data inline; a staged write of an older snapshot in progress is void.
+   */
   saveSnapshot(snapshot: Snapshot): void {
     this.checkOpen('saveSnapshot');
     const { index, term, membership } = snapshot.meta;
@@ -166,12 +177,71 @@ export class SqliteStorage implements Storage {
     this.transaction('saveSnapshot', () => {
       const row = this.db.get(SQL.entryTerm, [index]) as Row | null;
       const keepSuffix = row !== null && row['term'] === term;
-      if (keepSuffix) this.db.run(SQL.deleteEntriesThrough, [index]);
-      else this.db.run(SQL.deleteAllEntries);
+      // Entries up to the snapshot are left for collectGarbage (load ignores them); a conflicting log goes now.
+      if (!keepSuffix) this.db.run(SQL.deleteAllEntries);
       const checksum = snapshotChecksum(index, term, json, snapshot.data);
-      this.db.run(SQL.upsertSnapshot, [index, term, json, snapshot.data, checksum]);
+      this.db.run(SQL.upsertSnapshot, [index, term, json, snapshot.data, checksum, 0]);
     });
     this.refreshBounds();
+  }
+
+  /**
+   * Starts writing a snapshot of our own log in bounded steps (see StagedSnapshotWrite); null
+   * when the stored snapshot is already as new. Finish with commitSnapshotWrite().
+   */
+  beginSnapshotWrite(snapshot: Snapshot): StagedSnapshotWrite | null {
+    this.checkOpen('beginSnapshotWrite');
+    if (snapshot.meta.index <= this.snapshotIndex) return null;
+    const row = this.db.get(SQL.selectMaxGeneration) as Row | null;
+    const generation = (typeof row?.['g'] === 'number' ? row['g'] : 0) + 1;
+    return new StagedSnapshotWrite(this.db, snapshot, generation);
+  }
+
+  /**
+   * Makes a fully staged snapshot the stored one, in one small transaction. False (nothing
+   * changes) when a newer snapshot was stored meanwhile or the log no longer holds its last entry.
+   */
+  commitSnapshotWrite(write: StagedSnapshotWrite): boolean {
+    this.checkOpen('commitSnapshotWrite');
+    assert(write.done, 'commitSnapshotWrite before every chunk was staged');
+    const { index, term } = write.snapshot.meta;
+    if (index <= this.snapshotIndex) return false;
+    let committed = false;
+    this.transaction('commitSnapshotWrite', () => {
+      const row = this.db.get(SQL.entryTerm, [index]) as Row | null;
+      if (row === null || row['term'] !== term) return;
+      this.db.run(SQL.upsertSnapshot, write.rowValues());
+      committed = true;
+    });
+    this.refreshBounds();
+    return committed;
+  }
+
+  /**
+   * Deletes up to `maxRows` garbage rows of each kind (chunks of other generations, entries at or
+   * below the snapshot); returns how many went. Call until it returns 0.
+   */
+  collectGarbage(maxRows: number): number {
+    this.checkOpen('collectGarbage');
+    let deleted = 0;
+    this.transaction('collectGarbage', () => {
+      const current = this.db.get(SQL.selectSnapshotIndex) as Row | null;
+      const generation = typeof current?.['generation'] === 'number' ? current['generation'] : 0;
+      deleted += this.changes(SQL.deleteChunkGarbage, [generation, maxRows]);
+      deleted += this.changes(SQL.deleteEntryGarbage, [this.snapshotIndex, maxRows]);
+    });
+    return deleted;
+  }
+
+  /** Row counts on disk (log entries, snapshot chunks), for tests, status and benchmarks. */
+  rowCounts(): { entries: number; chunks: number } {
+    this.checkOpen('rowCounts');
+    const count = (sql: string): number => Number((this.db.get(sql) as Row | null)?.['n'] ?? 0);
+    return { entries: count('SELECT count(*) AS n FROM entries'), chunks: count('SELECT count(*) AS n FROM snapshot_chunks') };
+  }
+
+  private changes(sql: string, values: number[]): number {
+    return this.db.run(sql, values).changes;
   }
 
   /** Finalizes the statements and closes the database (releasing its lock). Idempotent. */
@@ -263,6 +333,8 @@ function configure(db: SqliteDatabase, file: string, fsync: FsyncPolicy): void {
     db.exec('PRAGMA locking_mode = EXCLUSIVE');
     mode = db.get('PRAGMA journal_mode = WAL')?.['journal_mode'];
     db.exec(`PRAGMA synchronous = ${SYNCHRONOUS[fsync]}`);
+    // Staged snapshot chunks pass through the WAL: truncate it back after checkpoints, so disk use stays bounded.
+    db.exec(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   } catch (error) {
     throw translateOpenError(file, error);
   }
@@ -285,6 +357,13 @@ function ensureSchema(db: SqliteDatabase, file: string, nodeId: NodeId): void {
     db.run(SQL.upsertHardState, [0, 0, 0, hardStateChecksum(0, 0, 0)]);
     db.exec('COMMIT');
     return;
+  }
+  if (tables.join(',') === TABLE_NAMES_V1.join(',') && readMeta(db).get(META_SCHEMA_VERSION) === '1') {
+    // Version 1 kept snapshots inline only: add the chunk table, one transaction.
+    db.exec(`BEGIN; ${MIGRATE_V1_SQL}`);
+    db.run(SQL.upsertMeta, [META_SCHEMA_VERSION, String(SCHEMA_VERSION)]);
+    db.exec('COMMIT');
+    return ensureSchema(db, file, nodeId);
   }
   if (tables.join(',') !== TABLE_NAMES.join(',')) {
     throw new StorageCorruption(`${file}: not a kv-sim node database (tables: ${tables.join(', ')})`);
