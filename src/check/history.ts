@@ -84,11 +84,11 @@ export function outputProblem(kind: OperationKind, output: unknown): string | nu
 }
 
 export function isOperationKind(value: unknown): value is OperationKind {
-  return typeof value === 'string' && (OPERATION_KINDS as readonly string[]).includes(value);
+  return value === 'read' || value === 'write' || value === 'cas' || value === 'append' || value === 'delete';
 }
 
 export function isOutcome(value: unknown): value is Outcome {
-  return typeof value === 'string' && (OUTCOMES as readonly string[]).includes(value);
+  return value === 'ok' || value === 'fail' || value === 'unknown';
 }
 
 /** One line per problem; empty when the history is well formed. For histories built in code. */
@@ -96,25 +96,29 @@ export function historyProblems(history: History): string[] {
   const problems: string[] = [];
   const ids = new Set<number>();
   for (const op of history) {
-    const where = `operation ${op.id}`;
-    if (!Number.isInteger(op.id)) problems.push(`${where}: id must be an integer`);
-    else if (ids.has(op.id)) problems.push(`${where}: duplicate id`);
+    if (!Number.isInteger(op.id)) note(problems, op, 'id must be an integer');
+    else if (ids.has(op.id)) note(problems, op, 'duplicate id');
     ids.add(op.id);
-    if (!isOperationKind(op.kind)) problems.push(`${where}: unknown kind ${JSON.stringify(op.kind)}`);
-    if (!isOutcome(op.outcome)) problems.push(`${where}: unknown outcome ${JSON.stringify(op.outcome)}`);
-    if (typeof op.key !== 'string') problems.push(`${where}: key must be a string`);
-    if (!Number.isFinite(op.invokeTime)) problems.push(`${where}: invokeTime must be a finite number`);
-    if (op.outcome === 'unknown' && op.returnTime !== Infinity) problems.push(`${where}: unknown outcome needs returnTime Infinity`);
-    if (op.outcome !== 'unknown' && !Number.isFinite(op.returnTime)) problems.push(`${where}: returnTime must be a finite number`);
-    if (op.returnTime < op.invokeTime) problems.push(`${where}: returns (${op.returnTime}) before it is invoked (${op.invokeTime})`);
+    if (!isOperationKind(op.kind)) note(problems, op, `unknown kind ${JSON.stringify(op.kind)}`);
+    if (!isOutcome(op.outcome)) note(problems, op, `unknown outcome ${JSON.stringify(op.outcome)}`);
+    if (typeof op.key !== 'string') note(problems, op, 'key must be a string');
+    if (!Number.isFinite(op.invokeTime)) note(problems, op, 'invokeTime must be a finite number');
+    if (op.outcome === 'unknown' && op.returnTime !== Infinity) note(problems, op, 'unknown outcome needs returnTime Infinity');
+    if (op.outcome !== 'unknown' && !Number.isFinite(op.returnTime)) note(problems, op, 'returnTime must be a finite number');
+    if (op.returnTime < op.invokeTime) note(problems, op, `returns (${op.returnTime}) before it is invoked (${op.invokeTime})`);
     if (isOperationKind(op.kind)) {
       const inputWhy = inputProblem(op.kind, op.input);
-      if (inputWhy) problems.push(`${where}: ${inputWhy}`);
+      if (inputWhy) note(problems, op, inputWhy);
       const outputWhy = op.outcome === 'ok' ? outputProblem(op.kind, op.output) : null;
-      if (outputWhy) problems.push(`${where}: ${outputWhy}`);
+      if (outputWhy) note(problems, op, outputWhy);
     }
   }
   return problems;
+}
+
+/** Runs on every check of 100k-operation histories: strings are built only once something is wrong. */
+function note(problems: string[], op: Operation, message: string): void {
+  problems.push(`operation ${op.id}: ${message}`);
 }
 
 /** A short human-readable form, e.g. `#7 c2 cas(x, 1→2) = true [10, 14]`. */
