@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MessageChannel, type MessagePort, type TransferListItem } from 'node:worker_threads';
-import { transfer } from 'comlink';
+import { transfer, type Remote } from 'comlink';
 import { KvClient, type KvClientOptions } from '../client/kv_client.js';
 import type { NodeId } from '../core/types.js';
 import { Prng } from '../lib/prng.js';
@@ -24,13 +24,15 @@ import type { Cluster, ClusterEventMap, ClusterEventName, ClusterNodeStatus, Clu
 import { fullMesh, pairsForRestart } from './channel_mesh.js';
 import { NodeSlot } from './node_slot.js';
 import { WorkerHandle } from './worker_handle.js';
-import type { WorkerEvent } from './worker_protocol.js';
+import type { NodeControl, WorkerEvent } from './worker_protocol.js';
 
 /** How often waitFor re-reads status when no event arrives first. */
 export const WAIT_POLL_INTERVAL_MS = 25;
 export const WAIT_POLL_GAP_MIN_MS = 10;
 export const LEADER_WAIT_DEFAULT_MS = 10_000;
 export const STOP_TIMEOUT_MS = 3_000;
+/** A snapshot of a large state is written in many small steps: allow it time. */
+export const SNAPSHOT_TIMEOUT_MS = 120_000;
 
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const settings = normalizeClusterOptions(options, () => Math.floor(Math.random() * 0x7fff_ffff));
@@ -150,7 +152,7 @@ export class ClusterSupervisor implements Cluster {
   }
 
   on<E extends ClusterEventName>(event: E, fn: (event: ClusterEventMap[E]) => void): () => void {
-    const known: ClusterEventName[] = ['leader-changed', 'node-crashed', 'node-restarted', 'applied'];
+    const known: ClusterEventName[] = ['leader-changed', 'node-crashed', 'node-restarted', 'applied', 'snapshot-taken', 'snapshot-installed'];
     if (!known.includes(event)) throw new ClusterError(`unknown event '${String(event)}'; known: ${known.join(', ')}`);
     return this.events.on(event, fn);
   }
@@ -226,6 +228,19 @@ export class ClusterSupervisor implements Cluster {
     slot.paused = false;
   }
 
+  async snapshot(node?: NodeId): Promise<number> {
+    const target = node ?? (await this.leader());
+    if (target === null) throw new ClusterError('no leader to snapshot; name a node');
+    const slot = this.slotUp(target, 'snapshot');
+    try {
+      return await slot.call('snapshot', (c) => (c as unknown as Remote<Required<NodeControl>>).snapshot(), SNAPSHOT_TIMEOUT_MS);
+    } catch (error) {
+      if (error instanceof ClusterError) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      throw new ClusterError(`node ${target} could not snapshot: ${/not a function/.test(message) ? 'its worker entry has no snapshot control call' : message}`);
+    }
+  }
+
   endpoints(node: NodeId): NodeEndpoints {
     return this.slot(node).endpoints;
   }
@@ -281,6 +296,7 @@ export class ClusterSupervisor implements Cluster {
       linkRules: this.rules.state(),
       // Only a restart knows for sure that the previous owner of the files (a worker we terminated) is gone.
       breakStaleLock: slot.incarnation > 0,
+      snapshotPolicy: this.settings.snapshotPolicy,
     };
     const handle = await WorkerHandle.spawn({
       config,
@@ -301,6 +317,10 @@ export class ClusterSupervisor implements Cluster {
       if (slot.noteLeader(event.leader, event.term)) this.events.emit('leader-changed', { node: slot.id, leader: event.leader, term: event.term });
     } else if (event.type === 'applied') {
       this.events.emit('applied', { node: slot.id, index: event.index });
+    } else if (event.type === 'snapshot-taken') {
+      this.events.emit('snapshot-taken', { node: slot.id, index: event.index, bytes: event.bytes });
+    } else if (event.type === 'snapshot-installed') {
+      this.events.emit('snapshot-installed', { node: slot.id, index: event.index });
     } else if (event.type === 'fatal') {
       this.logger.error({ node: slot.id, reason: event.message }, 'node stopped on a fatal error');
     }

@@ -1,6 +1,8 @@
 /** Checks ClusterOptions up front, so a bad argument is one clear ClusterError, not a broken cluster. */
 import { isLogLevel, type LogLevel } from '../logging/logger.js';
+import type { SnapshotPolicy } from '../node/types.js';
 import type { FsyncPolicy } from '../runtime/node_config.js';
+import { resolveSnapshotPolicy } from '../runtime/snapshot_policy.js';
 import { isTimingName, type TimingName } from '../runtime/timing.js';
 import { ClusterError } from './cluster_error.js';
 import type { ClusterOptions } from './cluster_types.js';
@@ -17,6 +19,7 @@ export interface ClusterSettings {
   fsync: FsyncPolicy;
   logLevel: LogLevel;
   host: string;
+  snapshotPolicy: SnapshotPolicy;
 }
 
 export function normalizeClusterOptions(options: ClusterOptions, randomSeed: () => number): ClusterSettings {
@@ -45,5 +48,7 @@ export function normalizeClusterOptions(options: ClusterOptions, randomSeed: () 
   if (dataDir !== null && (typeof dataDir !== 'string' || dataDir.length === 0)) {
     throw new ClusterError('dataDir must be a non-empty path');
   }
-  return { nodes, transport, dataDir, keepData: options.keepData === true, seed, timing, fsync, logLevel, host };
+  const snapshot = resolveSnapshotPolicy(options.snapshotPolicy);
+  if (!snapshot.ok) throw new ClusterError(snapshot.message);
+  return { nodes, transport, dataDir, keepData: options.keepData === true, seed, timing, fsync, logLevel, host, snapshotPolicy: snapshot.policy };
 }

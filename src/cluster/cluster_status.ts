@@ -40,6 +40,8 @@ export function downStatus(id: NodeId, last: ClusterNodeStatus | null, endpoints
     endpoints,
     eventLoopStallMaxMs: 0,
     flushMaxMs: 0,
+    recoveryMs: 0,
+    snapshotStepMaxMs: 0,
   };
   return {
     ...base,
@@ -52,5 +54,6 @@ export function downStatus(id: NodeId, last: ClusterNodeStatus | null, endpoints
     endpoints,
     eventLoopStallMaxMs: 0,
     flushMaxMs: 0,
+    snapshotStepMaxMs: 0,
   };
 }

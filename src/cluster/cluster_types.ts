@@ -2,12 +2,12 @@
 import type { KvClient, KvClientOptions } from '../client/kv_client.js';
 import type { NodeId } from '../core/types.js';
 import type { LogLevel } from '../logging/logger.js';
-import type { NodeStatus } from '../node/types.js';
+import type { NodeStatus, SnapshotPolicy } from '../node/types.js';
 import type { LinkSettings } from '../ports/transport.js';
 import type { FsyncPolicy, NodeEndpoints } from '../runtime/node_config.js';
 import type { TimingName } from '../runtime/timing.js';
 
-export type { NodeEndpoints, FsyncPolicy, TimingName, LogLevel };
+export type { NodeEndpoints, FsyncPolicy, TimingName, LogLevel, SnapshotPolicy };
 
 export interface ClusterOptions {
   /** 1..9 voters, with ids 1..nodes. */
@@ -27,6 +27,11 @@ export interface ClusterOptions {
   logLevel?: LogLevel;
   /** Client and peer ports bind here; default 127.0.0.1. */
   host?: string;
+  /**
+   * When every node snapshots and compacts its log (entries or payload bytes applied since the
+   * last snapshot; entries kept after it). Missing fields take DEFAULT_SNAPSHOT_POLICY's values.
+   */
+  snapshotPolicy?: Partial<SnapshotPolicy>;
 }
 
 export interface ClusterNodeStatus extends NodeStatus {
@@ -37,6 +42,10 @@ export interface ClusterNodeStatus extends NodeStatus {
   eventLoopStallMaxMs: number;
   /** Longest single flush (persist → send → apply) since the worker started, in ms. */
   flushMaxMs: number;
+  /** From the worker's start until the node had recovered from disk (snapshot and log), in ms; kept while down. */
+  recoveryMs: number;
+  /** Longest single piece of snapshot work that held the node's event loop, in ms (0 when down). */
+  snapshotStepMaxMs: number;
 }
 
 export interface LeaderChangedEvent {
@@ -52,11 +61,25 @@ export interface AppliedEvent {
   index: number;
 }
 
+/** snapshot-taken: `node` snapshotted its state at `index` (`bytes` long) and compacted its log. */
+export interface SnapshotTakenEvent {
+  node: NodeId;
+  index: number;
+  bytes: number;
+}
+/** snapshot-installed: `node` replaced its state with the leader's snapshot, up to `index`. */
+export interface SnapshotInstalledEvent {
+  node: NodeId;
+  index: number;
+}
+
 export interface ClusterEventMap {
   'leader-changed': LeaderChangedEvent;
   'node-crashed': NodeEvent;
   'node-restarted': NodeEvent;
   applied: AppliedEvent;
+  'snapshot-taken': SnapshotTakenEvent;
+  'snapshot-installed': SnapshotInstalledEvent;
 }
 export type ClusterEventName = keyof ClusterEventMap;
 
@@ -79,6 +102,8 @@ export interface Cluster {
   on(event: 'leader-changed', fn: (e: LeaderChangedEvent) => void): () => void;
   on(event: 'node-crashed' | 'node-restarted', fn: (e: NodeEvent) => void): () => void;
   on(event: 'applied', fn: (e: AppliedEvent) => void): () => void;
+  on(event: 'snapshot-taken', fn: (e: SnapshotTakenEvent) => void): () => void;
+  on(event: 'snapshot-installed', fn: (e: SnapshotInstalledEvent) => void): () => void;
   /** Terminates the node's worker: volatile state is lost, its files stay. */
   crash(node: NodeId): Promise<void>;
   /** Starts a new worker for a node that is down; it recovers from its files. */
@@ -89,6 +114,11 @@ export interface Cluster {
   heal(): Promise<void>;
   link(a: NodeId, b: NodeId): LinkControl;
   pause(node: NodeId): Promise<void>;
+  /**
+   * Makes `node` (default: the leader) snapshot its state now, compact its log and store the
+   * snapshot; resolves with the snapshot's index once it is on disk.
+   */
+  snapshot(node?: NodeId): Promise<number>;
   resume(node: NodeId): Promise<void>;
   endpoints(node: NodeId): NodeEndpoints;
   /**

@@ -53,9 +53,9 @@ export class NodeSlot {
     return handle;
   }
 
-  call<T>(what: string, fn: (control: Remote<NodeControl>) => Promise<T>): Promise<T> {
+  call<T>(what: string, fn: (control: Remote<NodeControl>) => Promise<T>, timeoutMs?: number): Promise<T> {
     if (this.handle === null) return Promise.reject(new ClusterError(`node ${this.id} is down (${what})`));
-    return this.handle.call(what, fn);
+    return this.handle.call(what, fn, timeoutMs);
   }
 
   /** True when this (leader, term) is news worth a leader-changed event. */

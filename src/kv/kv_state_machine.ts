@@ -140,6 +140,11 @@ export class KvStateMachine implements StateMachine {
     for (const { index, command } of decoded.value.tail) this.apply(command, index);
   }
 
+  /** Drops a snapshot job in progress (its tail stops growing). */
+  cancelSnapshot(): void {
+    this.cancelJob();
+  }
+
   private cancelJob(): void {
     if (this.job !== null) this.job.active = false;
     this.job = null;

@@ -5,7 +5,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { NodeId } from '../core/types.js';
 import type { LogLevel } from '../logging/logger.js';
-import type { NodeStatus } from '../node/types.js';
+import type { NodeStatus, SnapshotPolicy } from '../node/types.js';
 import type { LinkRulesState } from '../transport/link_rules.js';
 import type { TimingName } from './timing.js';
 
@@ -50,6 +50,12 @@ export interface NodeConfig {
    * gone (the emulator restarting a terminated worker); otherwise a held lock is an error.
    */
   breakStaleLock?: boolean;
+  /**
+   * When to snapshot and compact: after entriesThreshold entries or bytesThreshold payload bytes
+   * applied since the last snapshot, keeping retainEntries in the log. Missing fields take
+   * DEFAULT_SNAPSHOT_POLICY's values.
+   */
+  snapshotPolicy?: Partial<SnapshotPolicy>;
 }
 
 /** Where clients and peers reach a node, as URLs. */
@@ -65,9 +71,17 @@ export interface RuntimeStatus extends NodeStatus {
   eventLoopStallMaxMs: number;
   /** Longest single flush (persist → send → apply) since start (or the last reset), in ms. */
   flushMaxMs: number;
+  /** From the start of the node's worker (or process) until its driver had recovered from disk, in ms. */
+  recoveryMs: number;
+  /** Longest single piece of snapshot work that held the event loop, since start (or the last reset), in ms. */
+  snapshotStepMaxMs: number;
 }
 
 /** What a running node reports to whoever supervises it; cheap and coalesced. */
 export type RuntimeEvent =
   | { type: 'soft-state'; role: NodeStatus['role']; leader: NodeId; term: number }
-  | { type: 'applied'; index: number };
+  | { type: 'applied'; index: number }
+  /** This node snapshotted its state at `index` and compacted its log (the store follows in steps). */
+  | { type: 'snapshot-taken'; index: number; bytes: number }
+  /** This node replaced its state with a snapshot from the leader, up to `index`. */
+  | { type: 'snapshot-installed'; index: number };

@@ -23,6 +23,9 @@ import { NodeLoop } from './node_loop.js';
 import { PausableTransport } from './pausable_transport.js';
 import { openPeerTransport, urlHost, type PeerTransport } from './peer_transport.js';
 import { TIMING_PROFILES } from './timing.js';
+import { resolveSnapshotPolicy } from './snapshot_policy.js';
+import { SnapshotRunner } from './snapshot_runner.js';
+import { SnapshotStorage } from './snapshot_storage.js';
 
 /** Applied-index events are coalesced to at most one per node per this interval (not a flood). */
 export const APPLIED_EVENT_INTERVAL_MS = 50;
@@ -41,21 +44,30 @@ export interface RunningNode {
   setPeerAddresses(peers: Array<{ peer: NodeId; host: string; port: number }>): void;
   setClientAddresses(addresses: Array<{ peer: NodeId; address: string }>): void;
   resetStallStats(): void;
+  /** Takes a snapshot now (without stalling the node) and stores it; resolves with its index. */
+  snapshot(): Promise<number>;
   /** Role/leader changes at once; applied index at most every APPLIED_EVENT_INTERVAL_MS. */
   onEvent(listener: (event: RuntimeEvent) => void): void;
   stop(): Promise<void>;
 }
 
-export async function startNode(config: NodeConfig, options: { logger?: Logger } = {}): Promise<RunningNode> {
+/**
+ * startedAtMs: when this node's process or worker started, on performance.now()'s clock; recovery
+ * time in status is measured from it. Default 0: the thread's own start (right for a worker or a
+ * process that runs one node).
+ */
+export async function startNode(config: NodeConfig, options: { logger?: Logger; startedAtMs?: number } = {}): Promise<RunningNode> {
   checkNodeConfig(config);
+  const policy = resolveSnapshotPolicy(config.snapshotPolicy);
+  if (!policy.ok) throw new NodeConfigError(`invalid node config: ${policy.message}`);
   const logger = options.logger ?? createLogger({ level: config.logLevel, bindings: { node: config.id } });
   const timing = TIMING_PROFILES[config.timing];
-  const storage = new SqliteStorage({
+  const storage = new SnapshotStorage(new SqliteStorage({
     dataDir: config.dataDir,
     nodeId: config.id,
     fsync: config.fsync,
     breakStaleLock: config.breakStaleLock === true,
-  });
+  }));
   let peers: PeerTransport | null = null;
   let driver: NodeDriver | null = null;
   try {
@@ -63,6 +75,7 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger }
     const transport = new PausableTransport(peers.transport);
     const loop = new NodeLoop(timing.tickIntervalMs, transport);
     const events = new RuntimeEvents();
+    const stateMachine = new KvStateMachine();
     driver = new NodeDriver({
       raft: { ...DEFAULT_RAFT_TUNING, electionTimeoutTicks: timing.electionTimeoutTicks, heartbeatIntervalTicks: timing.heartbeatIntervalTicks },
       id: config.id,
@@ -70,12 +83,17 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger }
       initialMembership: { voters: [...config.members], learners: [] },
       storage,
       transport,
-      stateMachine: new KvStateMachine(),
+      stateMachine,
       logger,
       requestFlush: loop.requestFlush,
       requestTimeoutTicks: timing.requestTimeoutTicks,
+      // The runner applies the policy (in steps that do not stall the loop); the driver only compacts.
+      snapshotPolicy: { entriesThreshold: Number.POSITIVE_INFINITY, bytesThreshold: Number.POSITIVE_INFINITY, retainEntries: policy.policy.retainEntries },
       onEvent: (event) => events.fromDriver(event),
     });
+    // Recovery: storage loaded, snapshot restored, log read back; measured here, not in the pure layers.
+    const recoveryMs = Math.round(performance.now() - (options.startedAtMs ?? 0));
+    events.runner = new SnapshotRunner({ driver, stateMachine, storage, policy: policy.policy, logger });
     const backend = new DriverBackend(driver);
     backend.setClientAddresses(config.clientAddresses ?? []);
     // Followers forward writes and linearizable reads to the leader (RESP and HTTP alike).
@@ -86,7 +104,8 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger }
     const servers = await withHttpServer(resp, config, front, driver, logger);
     loop.start(driver);
     logger.info({ redis: servers.endpoints.redis, http: servers.endpoints.http, peer: peers.endpoint, members: config.members }, 'node started');
-    return assemble(config, { driver, loop, peers, servers, events, backend, logger });
+    logger.info({ recoveryMs, snapshotIndex: driver.status().snapshotIndex, firstIndex: driver.status().firstIndex }, 'recovered from disk');
+    return assemble(config, { driver, loop, peers, servers, events, backend, logger, runner: events.runner, recoveryMs });
   } catch (error) {
     if (driver !== null) driver.stop(); // closes transport and storage
     else {
@@ -126,17 +145,25 @@ interface Parts {
   events: RuntimeEvents;
   backend: DriverBackend;
   logger: Logger;
+  runner: SnapshotRunner;
+  recoveryMs: number;
 }
 
 function assemble(config: NodeConfig, parts: Parts): RunningNode {
-  const { driver, loop, peers, servers, events, backend, logger } = parts;
+  const { driver, loop, peers, servers, events, backend, logger, runner, recoveryMs } = parts;
   let stopping: Promise<void> | null = null;
   return {
     id: config.id,
     endpoints: { redis: servers.endpoints.redis, http: servers.endpoints.http, peer: peers.endpoint },
     redisPort: servers.redisPort,
     peerPort: peers.port,
-    status: () => ({ ...driver.status(), paused: loop.paused, ...loop.meter.read() }),
+    status: () => ({
+      ...driver.status(),
+      paused: loop.paused,
+      ...loop.meter.read(),
+      recoveryMs,
+      snapshotStepMaxMs: Math.round(runner.stepMaxMs * 100) / 100,
+    }),
     pause: () => {
       loop.pause();
       logger.info({}, 'paused');
@@ -149,12 +176,17 @@ function assemble(config: NodeConfig, parts: Parts): RunningNode {
     replacePeerPort: (peer, port) => peers.replacePeerPort(peer, port),
     setPeerAddresses: (addresses) => peers.setPeerAddresses(addresses),
     setClientAddresses: (addresses) => backend.setClientAddresses(addresses),
-    resetStallStats: () => loop.meter.reset(),
+    resetStallStats: () => {
+      loop.meter.reset();
+      runner.stepMaxMs = 0;
+    },
+    snapshot: () => runner.requestNow(),
     onEvent: (listener) => events.listen(listener),
     stop: () => {
       stopping ??= (async () => {
         loop.stop();
         events.stop();
+        runner.stop();
         await servers.close();
         driver.stop(); // fails what is pending, closes transport and storage
         logger.info({}, 'node stopped');
@@ -167,6 +199,8 @@ function assemble(config: NodeConfig, parts: Parts): RunningNode {
 /** Turns the driver's synchronous events into cheap runtime events; applied ones are coalesced. */
 class RuntimeEvents {
   private listener: ((event: RuntimeEvent) => void) | null = null;
+  /** Told of applied bytes and installs (set once the driver exists). */
+  runner: SnapshotRunner | null = null;
   private appliedIndex = 0;
   private appliedSent = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -182,6 +216,18 @@ class RuntimeEvents {
       this.listener?.({ type: 'soft-state', role: event.role, leader: event.leader, term: event.term });
       return;
     }
+    if (event.type === 'snapshot-taken') {
+      this.listener?.({ type: 'snapshot-taken', index: event.index, bytes: event.bytes });
+      return;
+    }
+    if (event.type === 'snapshot-installed') {
+      this.runner?.onInstalled();
+      this.listener?.({ type: 'snapshot-installed', index: event.index });
+      return;
+    }
+    let bytes = 0;
+    for (const entry of event.entries) bytes += entry.data.length;
+    this.runner?.onApplied(bytes);
     this.appliedIndex = event.index;
     this.timer ??= setTimeout(() => {
       this.timer = null;
