@@ -260,9 +260,10 @@ export class NodeDriver {
   }
 
   private changeSoftState(next: SoftState): void {
-    const error: NodeError = { type: 'not-leader', leaderHint: next.leader };
-    // A proposal appended by this node as leader of an earlier term may still commit, but this
-    // node can no longer tell: the client learns "not leader" and retries (outcome unknown).
+    // A proposal appended by this node as leader of an earlier term may still commit under the
+    // next leader, and this node can no longer tell: its outcome is unknown, which is what
+    // 'timeout' means to clients (retry with the same session sequence, or read first).
+    const error: NodeError = { type: 'timeout' };
     if (next.role !== 'leader') this.proposals.failAll(error);
     else this.proposals.failOtherTerms(next.term, error);
     this.softState = next;
