@@ -7,11 +7,14 @@ import type { NodeId } from '../core/types.js';
 import type { LinkSettings } from '../ports/transport.js';
 import { REPL_HELP } from './repl_help.js';
 import { parseReplLine, type ReplCommand } from './repl_parse.js';
+import { renderLogSizeTable, type LogSizeRow } from './repl_logsize.js';
 import { renderStatusTable, type StatusRow } from './status_table.js';
 
 /** The part of the Cluster API the REPL drives (a real Cluster satisfies it structurally). */
 export interface ReplCluster {
-  status(): Promise<StatusRow[]>;
+  status(): Promise<Array<StatusRow & Partial<LogSizeRow>>>;
+  /** Optional so that stand-ins without snapshots still drive the REPL; `snapshot` says so. */
+  snapshot?(node?: NodeId): Promise<number>;
   crash(node: NodeId): Promise<void>;
   restart(node: NodeId): Promise<void>;
   partition(groups: NodeId[][]): Promise<void>;
@@ -56,6 +59,13 @@ async function runCommand(command: ReplCommand, { cluster, kv }: ReplContext): P
       return output(REPL_HELP);
     case 'status':
       return output(renderStatusTable(await cluster.status()));
+    case 'logsize':
+      return output(renderLogSizeTable(await cluster.status()));
+    case 'snapshot': {
+      if (cluster.snapshot === undefined) return errorOutcome('this cluster cannot take snapshots');
+      const index = await cluster.snapshot(command.node ?? undefined);
+      return output(`${command.node === null ? 'the leader' : `node ${command.node}`} snapshotted at index ${index}; log compacted`);
+    }
     case 'kv':
       return output(await kv.run(command.name, command.args));
     case 'crash':

@@ -16,5 +16,7 @@ Faults (same vocabulary as the library API):
   pause N / resume N       freeze node N (no ticks, no messages) and wake it again
 Other:
   status                   a table of every node: role, term, commit, applied, last index, leader
+  snapshot [N]             snapshot node N (default: the leader) now and compact its log
+  logsize                  per node: first and last log index, snapshot index, recovery time at start
   help                     this text
   exit                     stop the cluster and leave (Ctrl-C or Ctrl-D do the same)`;

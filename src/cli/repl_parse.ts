@@ -17,6 +17,9 @@ export type ReplCommand =
   | { type: 'heal' }
   | { type: 'link'; a: NodeId; b: NodeId; settings: Partial<LinkSettings> }
   | { type: 'status' }
+  /** Snapshot a node now (the leader when none is named). */
+  | { type: 'snapshot'; node: NodeId | null }
+  | { type: 'logsize' }
   | { type: 'help' }
   | { type: 'exit' };
 
@@ -62,6 +65,9 @@ export function parseReplLine(line: string): ParseResult {
       return parseOneWay(rest);
     case 'link':
       return parseLink(rest);
+    case 'snapshot':
+      return parseSnapshot(rest);
+    case 'logsize':
     case 'heal':
     case 'status':
     case 'help':
@@ -117,6 +123,14 @@ function parseNodeVerb(verb: NodeVerb, words: string[]): ParseResult {
   const node = parseNodeId(words[0] as string);
   if (typeof node === 'string') return fail(node);
   return ok({ type: verb, node });
+}
+
+function parseSnapshot(words: string[]): ParseResult {
+  if (words.length > 1) return fail('usage: snapshot [NODE] (the leader when no node is given)');
+  if (words.length === 0) return ok({ type: 'snapshot', node: null });
+  const node = parseNodeId(words[0] as string);
+  if (typeof node === 'string') return fail(node);
+  return ok({ type: 'snapshot', node });
 }
 
 function parsePartition(words: string[]): ParseResult {
@@ -225,7 +239,7 @@ function parseNodeId(word: string): NodeId | string {
   return id;
 }
 
-function noArgs(verb: 'heal' | 'status' | 'help' | 'exit', words: string[]): ParseResult {
+function noArgs(verb: 'heal' | 'status' | 'logsize' | 'help' | 'exit', words: string[]): ParseResult {
   if (words.length > 0) return fail(`${verb} takes no arguments`);
   return ok({ type: verb });
 }
