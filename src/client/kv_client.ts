@@ -51,7 +51,7 @@ export interface KvClientOptions {
   connectTimeoutMs?: number;
   /**
    * Most sequence numbers between the oldest unfinished write and the newest (default 100). It
-   * bounds writes in flight and must stay below the server's retry window (128 by default), or a
+   * bounds writes in flight and must stay below the server's retry window (1024 by default), or a
    * retried write may come back SESSIONEXPIRED.
    */
   maxSequenceSpan?: number;

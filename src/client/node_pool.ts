@@ -4,7 +4,7 @@
  */
 import { tryParseAddress, type NodeAddress } from './address.js';
 import { Connection } from './connection.js';
-import { readOnlyCommand } from './protocol.js';
+import { readOnlyCommand, redirectCommand } from './protocol.js';
 
 export type ReadConsistency = 'linearizable' | 'stale';
 
@@ -66,7 +66,9 @@ export class NodePool {
     const connection = new Connection({
       address: node,
       connectTimeoutMs: this.connectTimeoutMs,
-      setup: consistency === 'stale' ? [readOnlyCommand()] : [],
+      // Redirect mode: a follower answers with the leader's address instead of forwarding, so the
+      // client learns the leader and talks to it directly (one hop less per request).
+      setup: consistency === 'stale' ? [readOnlyCommand()] : [redirectCommand()],
       onClose: (closed) => {
         if (this.connections.get(key) === closed) this.connections.delete(key);
       },

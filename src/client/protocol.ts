@@ -9,6 +9,7 @@
  * - retryable refusals: `-TRYAGAIN ...` (proposal dropped), `-TIMEOUT ...` (the node gave up; a
  *   write may or may not be applied), `-UNAVAILABLE ...` (node stopping), `-CLUSTERDOWN`, `-LOADING`;
  * - `-SESSIONEXPIRED ...`: the session or this sequence is no longer known;
+ * - `CLIENT REDIRECT on`: followers answer not-leader instead of forwarding to the leader;
  * - read consistency is a connection mode: `READONLY` makes later reads stale (served from the
  *   node's own state), `READWRITE` (the default) linearizable.
  *
@@ -19,6 +20,11 @@ import { errorCode } from './errors.js';
 
 export function sessionCommand(sessionId: string): string[] {
   return ['CLIENT', 'SESSION', sessionId];
+}
+
+/** Followers answer -NOTLEADER with the leader's address instead of forwarding (server default). */
+export function redirectCommand(): string[] {
+  return ['CLIENT', 'REDIRECT', 'on'];
 }
 
 export function readOnlyCommand(): string[] {

@@ -3,15 +3,15 @@
  * (session, sequence) across retries, so the state machine applies it once and answers a retry
  * with the first result.
  *
- * The server keeps results only for a window of sequences below the highest it applied (128 by
+ * The server keeps results only for a window of sequences below the highest it applied (1024 by
  * default), so a write still being retried must stay within that distance of every newer write.
  * A new sequence is therefore handed out only while it is less than MAX_SEQUENCE_SPAN above the
  * oldest unfinished one; later writes wait. (Bounding the count of writes in flight is not
  * enough: one slow write plus a stream of quick ones would drift out of the window.)
  */
 
-/** Largest distance between the oldest unfinished write and a new one; below the server's 128. */
-export const MAX_SEQUENCE_SPAN = 100;
+/** Largest distance between the oldest unfinished write and a new one; below the server's 1024. */
+export const MAX_SEQUENCE_SPAN = 1000;
 
 export interface WriteTicket {
   sessionId: string;
