@@ -1,4 +1,4 @@
-import type { Entry, EntryKind, Message } from '../../src/core/types.js';
+import type { Entry, EntryKind, Membership, Message } from '../../src/core/types.js';
 import type { Prng } from '../../src/lib/prng.js';
 
 /** Numbers across every varint width, up to the largest safe integer. */
@@ -36,7 +36,7 @@ export function randomMessage(random: Prng): Message {
   const base = { from: random.int(1, 9), to: random.int(1, 9), term: randomWireNumber(random) };
   const num = (): number => randomWireNumber(random);
   const bool = (): boolean => random.chance(0.5);
-  switch (random.int(0, 5)) {
+  switch (random.int(0, 7)) {
     case 0:
       return { ...base, type: 'vote', pre: bool(), lastLogIndex: num(), lastLogTerm: num() };
     case 1:
@@ -57,9 +57,29 @@ export function randomMessage(random: Prng): Message {
       };
     case 4:
       return { ...base, type: 'heartbeat', commit: num(), readSeq: num() };
-    default:
+    case 5:
       return { ...base, type: 'heartbeat-response', readSeq: num(), lastLogIndex: num() };
+    case 6: {
+      // Chunks from empty to a few KiB, sometimes large; meta with any membership shape.
+      const length = random.chance(0.05) ? random.int(0, 70_000) : random.int(0, 4096);
+      const meta = { index: num(), term: num(), membership: randomMembership(random) };
+      return { ...base, type: 'snapshot', meta, offset: num(), totalBytes: num(), chunk: randomBytes(random, length), done: bool() };
+    }
+    default:
+      return {
+        ...base,
+        type: 'snapshot-response',
+        snapshotIndex: num(),
+        snapshotTerm: num(),
+        nextOffset: num(),
+        installed: bool(),
+      };
   }
+}
+
+function randomMembership(random: Prng): Membership {
+  const ids = (): number[] => Array.from({ length: random.int(0, 9) }, () => random.int(1, 1_000_000));
+  return { voters: ids(), learners: ids() };
 }
 
 /** A seed from SEED in the environment (to replay a failure), else a fresh one. */
@@ -73,9 +93,9 @@ export function testSeed(): number {
  * is slow (element by element), comparing strings is not.
  */
 export function comparable(messages: readonly Message[]): unknown[] {
-  return messages.map((m) =>
-    m.type === 'append'
-      ? { ...m, entries: m.entries.map((e) => ({ ...e, data: Buffer.from(e.data).toString('base64') })) }
-      : m,
-  );
+  return messages.map((m) => {
+    if (m.type === 'append') return { ...m, entries: m.entries.map((e) => ({ ...e, data: Buffer.from(e.data).toString('base64') })) };
+    if (m.type === 'snapshot') return { ...m, chunk: Buffer.from(m.chunk).toString('base64') };
+    return m;
+  });
 }
