@@ -31,9 +31,11 @@ export function checkNodeConfig(config: NodeConfig): void {
   if (!isLogLevel(config.logLevel)) fail(`logLevel must be debug, info, warn, error or silent, got ${String(config.logLevel)}`);
   if (typeof config.host !== 'string' || config.host.length === 0) fail('host must be a non-empty string');
   if (!isPort(config.redisPort)) fail(`redisPort must be 0..65535, got ${String(config.redisPort)}`);
+  if (config.httpPort !== undefined && !isPort(config.httpPort)) fail(`httpPort must be 0..65535, got ${String(config.httpPort)}`);
   const transport = config.transport;
   if (transport?.kind === 'tcp') {
     if (!isPort(transport.listenPort)) fail(`listenPort must be 0..65535, got ${String(transport.listenPort)}`);
+    if (transport.listenHost !== undefined && (typeof transport.listenHost !== 'string' || transport.listenHost.length === 0)) fail('listenHost must be a non-empty string');
     for (const peer of transport.peers) {
       if (!config.members.includes(peer.peer) || peer.peer === config.id) fail(`peer ${String(peer.peer)} is not another member`);
       if (!isPort(peer.port) || peer.port === 0) fail(`peer ${peer.peer} needs a port 1..65535, got ${String(peer.port)}`);

@@ -21,6 +21,8 @@ export interface ChannelPeersConfig {
 export interface TcpPeersConfig {
   kind: 'tcp';
   listenPort: number;
+  /** Where the peer port binds, when not `host` (e.g. all interfaces while clients use one). */
+  listenHost?: string;
   /** Every other member's peer address; a node not listed yet is unreachable until it is. */
   peers: Array<{ peer: NodeId; host: string; port: number }>;
 }
@@ -40,8 +42,13 @@ export interface NodeConfig {
   host: string;
   /** RESP client port; 0 = any free port (the bound one is reported in endpoints). */
   redisPort: number;
+  /** HTTP API port; 0 or missing = any free port. Fixed in a real deployment, so restarts keep it. */
+  httpPort?: number;
   transport: ChannelPeersConfig | TcpPeersConfig;
-  /** Other nodes' client (RESP) addresses `host:port`, named in not-leader replies; more can come later. */
+  /**
+   * Other nodes' client (RESP) addresses `host:port`, named in not-leader replies; more can come later.
+   * An entry for this node itself is its advertised address (otherwise derived from host and port).
+   */
   clientAddresses?: Array<{ peer: NodeId; address: string }>;
   /** Fault rules in force when the node starts (the emulator pushes later changes). */
   linkRules?: LinkRulesState;

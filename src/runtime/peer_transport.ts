@@ -49,7 +49,7 @@ export async function openPeerTransport(config: NodeConfig, logger: Logger): Pro
   }
   const started = await startTcpTransport({
     self: config.id,
-    listen: { host: config.host, port: spec.listenPort },
+    listen: { host: spec.listenHost ?? config.host, port: spec.listenPort },
     peers: spec.peers.map(({ peer, host, port }): [NodeId, { host: string; port: number }] => [peer, { host, port }]),
     members: config.members,
     seed: linkSeed(config),
@@ -62,7 +62,7 @@ export async function openPeerTransport(config: NodeConfig, logger: Logger): Pro
   return {
     transport,
     port,
-    endpoint: `tcp://${urlHost(config.host)}:${port}`,
+    endpoint: `tcp://${urlHost(spec.listenHost ?? config.host)}:${port}`,
     setRules: (state) => transport.setRules(state),
     replacePeerPort: () => {
       throw new NodeConfigError('this node uses the tcp transport; it has no MessagePorts');

@@ -99,8 +99,11 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger; 
     // Followers forward writes and linearizable reads to the leader (RESP and HTTP alike).
     const front = new ForwardingBackend(backend);
     const resp = await startClientServers(config, front, logger);
-    // Its own client address too, so the leader's INFO and /v1/cluster name it.
-    backend.setClientAddresses([{ peer: config.id, address: `${urlHost(config.host)}:${resp.redisPort}` }]);
+    // Its own client address too, so the leader's INFO and /v1/cluster name it (unless configured:
+    // a node bound to all interfaces must advertise the address other hosts reach it at).
+    if (!(config.clientAddresses ?? []).some(({ peer }) => peer === config.id)) {
+      backend.setClientAddresses([{ peer: config.id, address: `${urlHost(config.host)}:${resp.redisPort}` }]);
+    }
     const servers = await withHttpServer(resp, config, front, driver, logger);
     loop.start(driver);
     logger.info({ redis: servers.endpoints.redis, http: servers.endpoints.http, peer: peers.endpoint, members: config.members }, 'node started');
@@ -116,15 +119,16 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger; 
   }
 }
 
-/** Adds the HTTP API (any free port) to the RESP server; one close() stops both and the forwarder. */
+/** Adds the HTTP API (config.httpPort, or any free port) to the RESP server; one close() stops both and the forwarder. */
 async function withHttpServer(resp: ClientServers, config: NodeConfig, front: ForwardingBackend, driver: NodeDriver, logger: Logger): Promise<ClientServers> {
   let http: HttpServer;
   try {
-    http = await HttpServer.start({ backend: front, status: () => driver.status(), port: 0, host: config.host });
+    http = await HttpServer.start({ backend: front, status: () => driver.status(), port: config.httpPort ?? 0, host: config.host });
   } catch (error) {
     await resp.close();
     front.close();
-    throw new NodeConfigError(`node ${config.id} cannot listen for HTTP clients on ${config.host}: ${String(error)}`);
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new NodeConfigError(`node ${config.id} cannot listen for HTTP clients on ${config.host}:${config.httpPort ?? 0}: ${code}`);
   }
   logger.debug({ port: http.address().port }, 'HTTP server listening');
   return {
