@@ -20,6 +20,8 @@ export interface ClusterSettings {
   logLevel: LogLevel;
   host: string;
   snapshotPolicy: SnapshotPolicy;
+  /** Test hook that breaks linearizability (ClusterOptions.unsafeReadsFromFollowers). */
+  unsafeReadsFromFollowers: boolean;
 }
 
 export function normalizeClusterOptions(options: ClusterOptions, randomSeed: () => number): ClusterSettings {
@@ -50,5 +52,8 @@ export function normalizeClusterOptions(options: ClusterOptions, randomSeed: () 
   }
   const snapshot = resolveSnapshotPolicy(options.snapshotPolicy);
   if (!snapshot.ok) throw new ClusterError(snapshot.message);
-  return { nodes, transport, dataDir, keepData: options.keepData === true, seed, timing, fsync, logLevel, host, snapshotPolicy: snapshot.policy };
+  return {
+    nodes, transport, dataDir, keepData: options.keepData === true, seed, timing, fsync, logLevel, host, snapshotPolicy: snapshot.policy,
+    unsafeReadsFromFollowers: options.unsafeReadsFromFollowers === true,
+  };
 }

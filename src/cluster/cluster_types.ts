@@ -32,6 +32,11 @@ export interface ClusterOptions {
    * last snapshot; entries kept after it). Missing fields take DEFAULT_SNAPSHOT_POLICY's values.
    */
   snapshotPolicy?: Partial<SnapshotPolicy>;
+  /**
+   * TEST HOOK THAT BREAKS LINEARIZABILITY: followers answer linearizable reads from their own
+   * state (see NodeConfig.unsafeReadsFromFollowers). Only for tests proving the checker works.
+   */
+  unsafeReadsFromFollowers?: boolean;
 }
 
 export interface ClusterNodeStatus extends NodeStatus {

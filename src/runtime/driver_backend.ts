@@ -10,10 +10,13 @@ export class DriverBackend implements KvBackend {
   private readonly service: NodeService;
   /** Other nodes' client addresses (`host:port`), for the address in not-leader replies. */
   private readonly clientAddresses = new Map<NodeId, string>();
+  /** Test hook that breaks linearizability (NodeConfig.unsafeReadsFromFollowers). */
+  private readonly unsafeReadsFromFollowers: boolean;
 
-  constructor(driver: NodeDriver) {
+  constructor(driver: NodeDriver, options: { unsafeReadsFromFollowers?: boolean } = {}) {
     this.driver = driver;
     this.service = new NodeService(driver);
+    this.unsafeReadsFromFollowers = options.unsafeReadsFromFollowers === true;
   }
 
   setClientAddresses(addresses: Iterable<{ peer: NodeId; address: string }>): void {
@@ -25,6 +28,7 @@ export class DriverBackend implements KvBackend {
   }
 
   read(query: Uint8Array, consistency: ReadConsistency): Promise<ReadOutcome> {
+    if (this.unsafeReadsFromFollowers && this.driver.status().role !== 'leader') return this.service.read(query, 'stale');
     return this.service.read(query, consistency);
   }
 

@@ -63,6 +63,12 @@ export interface NodeConfig {
    * DEFAULT_SNAPSHOT_POLICY's values.
    */
   snapshotPolicy?: Partial<SnapshotPolicy>;
+  /**
+   * TEST HOOK THAT BREAKS LINEARIZABILITY: a follower answers linearizable reads from its own,
+   * possibly stale state instead of refusing or forwarding them. Only for proving that the chaos
+   * checker catches a real bug; never set it anywhere else.
+   */
+  unsafeReadsFromFollowers?: boolean;
 }
 
 /** Where clients and peers reach a node, as URLs. */
