@@ -79,6 +79,11 @@ export interface NodeEndpoints {
 }
 
 export interface RuntimeStatus extends NodeStatus {
+  /**
+   * Overrides NodeStatus's: the index of the latest snapshot. The log starts at firstIndex, which
+   * may be up to retainEntries before it (entries kept for followers a little behind).
+   */
+  snapshotIndex: number;
   paused: boolean;
   /** Longest event-loop stall seen since start (or the last reset), in ms. */
   eventLoopStallMaxMs: number;

@@ -55,9 +55,16 @@ export class SnapshotRunner {
   stepMaxMs = 0;
   /** Snapshots stored through this runner since start. */
   snapshotsStored = 0;
+  /**
+   * The index of the node's latest snapshot. The driver's status reports where the log was
+   * compacted to, which is retainEntries lower until the next restart.
+   */
+  snapshotIndex: number;
 
   constructor(options: SnapshotRunnerOptions) {
     this.options = options;
+    // Right after recovery the log starts just after the stored snapshot.
+    this.snapshotIndex = options.driver.status().snapshotIndex;
   }
 
   get busy(): boolean {
@@ -70,14 +77,15 @@ export class SnapshotRunner {
     if (this.phase.kind !== 'idle' || this.stopped) return;
     const { policy, driver } = this.options;
     const status = driver.status();
-    if (status.appliedIndex - status.snapshotIndex >= policy.entriesThreshold || this.bytesSinceSnapshot >= policy.bytesThreshold) {
+    if (status.appliedIndex - this.snapshotIndex >= policy.entriesThreshold || this.bytesSinceSnapshot >= policy.bytesThreshold) {
       this.begin();
     }
   }
 
   /** A snapshot from the leader replaced the state: counting starts over. */
-  onInstalled(): void {
+  onInstalled(index: number): void {
     this.bytesSinceSnapshot = 0;
+    this.snapshotIndex = Math.max(this.snapshotIndex, index);
   }
 
   /** A snapshot covering everything applied by now, stored durably; resolves with its index. */
@@ -133,17 +141,18 @@ export class SnapshotRunner {
       const phase = this.currentPhase(); // finish() may have made it idle
       if (phase.kind === 'idle') return;
       if (phase.kind === 'encoding') {
-        if (!phase.job.active) return this.finish(driver.status().snapshotIndex); // an installed snapshot superseded it
+        if (!phase.job.active) return this.finish(this.snapshotIndex); // an installed snapshot superseded it
         if (!phase.job.step(ENCODE_BATCH_ENTRIES)) continue;
         let index = 0;
         const write = storage.deferWhile(() => (index = driver.snapshotNow()));
         if (phase.job.active) stateMachine.cancelSnapshot(); // nothing new was applied: no snapshot taken
+        this.snapshotIndex = Math.max(this.snapshotIndex, index);
         this.phase = write === null ? { kind: 'collecting', index } : { kind: 'writing', write, index };
         return; // the take was the biggest piece of this turn
       }
       if (phase.kind === 'writing') {
         if (!storage.isCurrent(phase.write)) {
-          this.phase = { kind: 'collecting', index: driver.status().snapshotIndex };
+          this.phase = { kind: 'collecting', index: this.snapshotIndex };
           continue;
         }
         if (!phase.write.step()) continue;

@@ -163,6 +163,7 @@ function assemble(config: NodeConfig, parts: Parts): RunningNode {
     peerPort: peers.port,
     status: () => ({
       ...driver.status(),
+      snapshotIndex: runner.snapshotIndex,
       paused: loop.paused,
       ...loop.meter.read(),
       recoveryMs,
@@ -225,7 +226,7 @@ class RuntimeEvents {
       return;
     }
     if (event.type === 'snapshot-installed') {
-      this.runner?.onInstalled();
+      this.runner?.onInstalled(event.index);
       this.listener?.({ type: 'snapshot-installed', index: event.index });
       return;
     }
