@@ -30,7 +30,7 @@ export function benchCore(batchSize: number, durationMs: number): CoreBenchResul
       for (const node of nodes.values()) {
         while (node.hasReady()) {
           const ready = node.ready();
-          queue.push(...ready.messages);
+          queue.push(...ready.messagesBeforePersist, ...ready.messages);
           node.advance(ready);
         }
       }

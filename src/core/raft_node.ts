@@ -56,6 +56,9 @@ const COMMITTED_BYTES_PER_READY_MAX = 4 << 20;
  * Persistence contract (see Ready in types.ts): the driver persists a ready's hard state and
  * entries BEFORE it sends that ready's messages. Every message that depends on a vote or an
  * entry (vote grants, append acknowledgements) is therefore only sent once they are durable.
+ * The one exception is the leader's own appends (messagesBeforePersist): they may leave while the
+ * leader writes the same entries to its disk, because the leader counts itself toward a commit
+ * quorum only for entries already durable on its disk (Raft thesis §10.2.1).
  *
  * Fields are public to the step handlers in this folder (step_*.ts); outside the core, use the
  * methods only.
@@ -244,7 +247,12 @@ export class RaftNode {
     const hardState = this.hardStateChanged() ? this.hardState() : null;
     const softState = this.softStateChanged() ? this.softState() : null;
     if (softState) this.reportedSoftState = softState;
-    const messages = this.outbox;
+    const messagesBeforePersist: Message[] = [];
+    const messages: Message[] = [];
+    for (const message of this.outbox) {
+      if (message.type === 'append' || message.type === 'snapshot') messagesBeforePersist.push(message);
+      else messages.push(message);
+    }
     this.outbox = [];
     const { confirmed, dropped } = this.reads.take();
     const snapshot = this.snapshotToInstall;
@@ -254,6 +262,7 @@ export class RaftNode {
       snapshot,
       hardState,
       entries: this.log.unstableEntries(),
+      messagesBeforePersist,
       messages,
       committedEntries: this.log.nextCommittedEntries(COMMITTED_BYTES_PER_READY_MAX),
       readStates: confirmed,
@@ -264,7 +273,10 @@ export class RaftNode {
   advance(ready: Ready): void {
     if (ready.hardState) this.persistedHardState = ready.hardState;
     const lastPersisted = ready.entries[ready.entries.length - 1];
-    if (lastPersisted) this.log.stableTo(lastPersisted.index, lastPersisted.term);
+    if (lastPersisted) {
+      this.log.stableTo(lastPersisted.index, lastPersisted.term);
+      if (this.role === 'leader') this.maybeCommit(); // our own copy now counts
+    }
     const lastApplied = ready.committedEntries[ready.committedEntries.length - 1];
     if (lastApplied) this.log.appliedTo(lastApplied.index);
   }
@@ -383,17 +395,15 @@ export class RaftNode {
     let index = this.log.lastIndex();
     this.log.append(entries.map((e) => ({ term: this.term, index: ++index, kind: e.kind, data: e.data })));
     this.appendsPending = true;
-    // A single-voter cluster commits on its own.
-    if (this.membership.voters.length === 1) this.maybeCommit();
   }
 
   /** Commits the highest index a majority of voters hold, if it is of the current term. */
   maybeCommit(): boolean {
     const matches: number[] = [];
     for (const voter of this.membership.voters) {
-      // The leader's own entries count as matched: they are persisted before any message or
-      // acknowledgement that depends on this commit leaves the node (same Ready, persist first).
-      matches.push(voter === this.id ? this.log.lastIndex() : (this.progress.get(voter)?.matchIndex ?? 0));
+      // The leader's own copy counts once it is durable: its appends may leave before its own
+      // disk write ends, so a crash could still take unpersisted entries away.
+      matches.push(voter === this.id ? this.log.stableIndex : (this.progress.get(voter)?.matchIndex ?? 0));
     }
     const quorumIndex = quorumValue(matches);
     if (quorumIndex <= this.log.commitIndex) return false;

@@ -180,18 +180,21 @@ export interface ReadState {
  * The work the core hands to its driver. Contract, in this order:
  *  0. if `snapshot` is set (received from the leader): store it durably, replacing the log it
  *     covers, and restore the state machine from it;
- *  1. persist `hardState` (if set) and `entries` (they replace any stored entries from
+ *  1. send `messagesBeforePersist` (the leader's appends) — at once, or in parallel with step 2;
+ *  2. persist `hardState` (if set) and `entries` (they replace any stored entries from
  *     entries[0].index on) in one durable write;
- *  2. only then send `messages`;
- *  3. apply `committedEntries` in order (they are already durable);
- *  4. serve `readStates` once applied >= their index; fail `droppedReads`;
- *  5. call advance(ready).
+ *  3. only then send `messages`;
+ *  4. apply `committedEntries` in order (they are already durable);
+ *  5. serve `readStates` once applied >= their index; fail `droppedReads`;
+ *  6. call advance(ready).
  */
 export interface Ready {
   softState: SoftState | null;
   snapshot: Snapshot | null;
   hardState: HardState | null;
   entries: Entry[];
+  /** The leader's appends and snapshot chunks: safe to send before `entries` are durable. */
+  messagesBeforePersist: Message[];
   messages: Message[];
   committedEntries: Entry[];
   readStates: ReadState[];

@@ -79,7 +79,7 @@ export class TestCluster {
             const first = rd.entries[0]!.index;
             disk.entries = disk.entries.filter((e) => e.index < first).concat(rd.entries);
           }
-          for (const m of rd.messages) if (!this.cut.has(`${m.from}>${m.to}`)) this.queue.push(m);
+          for (const m of [...rd.messagesBeforePersist, ...rd.messages]) if (!this.cut.has(`${m.from}>${m.to}`)) this.queue.push(m);
           this.applied.get(id)!.push(...rd.committedEntries);
           this.reads.get(id)!.push(...rd.readStates);
           this.droppedReads.get(id)!.push(...rd.droppedReads);

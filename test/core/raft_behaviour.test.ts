@@ -62,14 +62,31 @@ describe('leader election', () => {
   });
 });
 
+const enc = new TextEncoder();
+
 describe('log replication', () => {
+  it('the leader counts its own copy toward commit only once it is durable', () => {
+    const cluster = new TestCluster([1, 2, 3]);
+    cluster.elect(1);
+    const leader = cluster.node(1);
+    leader.propose([enc.encode('x')]);
+    const ready = leader.ready();
+    expect(ready.messagesBeforePersist.filter((m) => m.type === 'append')).toHaveLength(2);
+    // One follower acknowledges before the leader's own write has finished: not yet a majority of
+    // durable copies. Once the leader's write is done (advance), it is.
+    const index = leader.log.lastIndex();
+    leader.step({ type: 'append-response', from: 2, to: 1, term: leader.term, success: true, matchIndex: index, rejectedIndex: 0, conflictIndex: 0, conflictTerm: 0 });
+    expect(leader.log.commitIndex).toBeLessThan(index);
+    leader.advance(ready);
+    expect(leader.log.commitIndex).toBe(index);
+  });
+
   it('proposals made together travel in one append per follower', () => {
     const cluster = new TestCluster([1, 2, 3]);
     cluster.elect(1);
     const leader = cluster.node(1);
-    const enc = new TextEncoder();
     for (let i = 0; i < 50; i++) expect(leader.propose([enc.encode(`v${i}`)]).ok).toBe(true);
-    const appends = leader.ready().messages.filter((m) => m.type === 'append');
+    const appends = leader.ready().messagesBeforePersist.filter((m) => m.type === 'append');
     expect(appends).toHaveLength(2);
     expect(appends.every((m) => m.type === 'append' && m.entries.length === 50)).toBe(true);
   });
@@ -112,7 +129,7 @@ describe('ReadIndex', () => {
     const ready = leader.ready();
     expect(ready.messages.filter((m) => m.type === 'heartbeat')).toHaveLength(2);
     leader.advance(ready);
-    cluster.queue.push(...ready.messages);
+    cluster.queue.push(...ready.messagesBeforePersist, ...ready.messages);
     cluster.settle();
     expect(cluster.reads.get(1)!.map((r) => r.requestId)).toEqual([10, 11, 12]);
     expect(cluster.reads.get(1)!.every((r) => r.index === leader.log.commitIndex)).toBe(true);
