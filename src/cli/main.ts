@@ -8,6 +8,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { clusterConfigCommand } from './cluster_config_command.js';
+import { ctlCommand } from './ctl_command.js';
+import { nodeCommand } from './node_command.js';
+import { chaosCommand } from './chaos_command.js';
 import { simCommand } from './sim_command.js';
 import { upCommand } from './up_command.js';
 
@@ -23,6 +27,10 @@ export async function main(args: string[] = hideBin(process.argv)): Promise<void
     .usage('$0 <command> [options]\n\nA fault-tolerant key-value store on Raft, as a cluster emulator.')
     .command(upCommand)
     .command(simCommand)
+    .command(chaosCommand)
+    .command(nodeCommand)
+    .command(ctlCommand)
+    .command(clusterConfigCommand)
     .demandCommand(1, 'a command is needed, e.g. kv-sim up --nodes 5')
     .recommendCommands()
     .strict()

@@ -1,0 +1,81 @@
+/**
+ * `kv-sim ctl`: drive a real cluster's control planes with the emulator REPL's own words
+ * (status, partition 1,2 3, isolate N, heal, link A B delay=.., oneway A B, pause/resume N,
+ * snapshot [N], logsize). The line is parsed and run by the REPL's code, so both say the same.
+ */
+import type { ArgumentsCamelCase, Argv } from 'yargs';
+import { runReplLine, type KvRunner } from './repl_exec.js';
+import { RemoteCluster } from './remote_cluster.js';
+
+const DEFAULT_TIMEOUT_MS = 3_000;
+
+function builder(yargs: Argv<object>) {
+  return yargs
+    .positional('words', { type: 'string', array: true, describe: 'the command, e.g. status | partition 1,2 3 | isolate 3 | heal' })
+    .option('endpoints', { alias: 'e', type: 'string', demandOption: true, describe: 'control planes, comma-separated HOST:PORT or URLs' })
+    .option('token', { type: 'string', describe: 'control token (the nodes\' control-token)' })
+    .option('timeout-ms', { type: 'number', default: DEFAULT_TIMEOUT_MS, describe: 'how long to wait for each node' })
+    .check((args) => {
+      const timeout = args['timeout-ms'];
+      if (!Number.isInteger(timeout) || timeout < 1) throw new Error(`--timeout-ms must be a positive integer, got ${String(timeout)}`);
+      if (endpointList(args.endpoints).length === 0) throw new Error('--endpoints needs at least one HOST:PORT');
+      return true;
+    })
+    .example('$0 ctl -e 10.0.0.1:9001,10.0.0.2:9001,10.0.0.3:9001 status', 'role, term and indexes of every node')
+    .example('$0 ctl -e ... partition 1,2 3', 'nodes 1 and 2 cannot talk to node 3')
+    .example('$0 ctl -e ... link 1 2 delay=100 loss=0.1', 'degrade the link between 1 and 2');
+}
+
+type CtlArgs = ArgumentsCamelCase<Awaited<ReturnType<typeof builder>['argv']>>;
+
+export const ctlCommand = {
+  command: 'ctl <words..>',
+  describe: "drive a real cluster's control planes: status and link faults, as in the REPL",
+  builder,
+  handler: async (args: CtlArgs): Promise<void> => {
+    process.exitCode = await runCtl({
+      words: (args.words ?? []).map(String),
+      endpoints: endpointList(args.endpoints),
+      token: args.token ?? null,
+      timeoutMs: args['timeout-ms'],
+      write: (text) => process.stdout.write(text),
+    });
+  },
+};
+
+function endpointList(text: string): string[] {
+  return text.split(',').map((part) => part.trim()).filter((part) => part !== '');
+}
+
+const NO_KV: KvRunner = {
+  run: () => Promise.reject(new Error('ctl sends no KV commands; use redis-cli, the HTTP API or the client against a node\'s client port')),
+};
+
+export interface CtlRun {
+  words: string[];
+  endpoints: string[];
+  token: string | null;
+  timeoutMs: number;
+  write(text: string): void;
+}
+
+/** Runs one ctl command; resolves with the exit code (1 when it failed anywhere). */
+export async function runCtl(run: CtlRun): Promise<number> {
+  const line = run.words.join(' ');
+  const verb = (run.words[0] ?? '').toLowerCase();
+  if (verb === 'help' || verb === 'exit' || verb === 'quit') {
+    run.write('ctl commands: status, logsize, partition 1,2 3, oneway A B, isolate N, heal, link A B delay=.. jitter=.. loss=.. dup=.. reorder=on|off, link A B reset, pause N, resume N, snapshot [N]\n');
+    return 0;
+  }
+  const cluster = new RemoteCluster({ endpoints: run.endpoints, token: run.token, timeoutMs: run.timeoutMs });
+  const outcome = await runReplLine(line, { cluster, kv: NO_KV });
+  if (outcome.kind === 'exit') return 0;
+  run.write(`${outcome.text}\n`);
+  if ((verb === 'status' || verb === 'logsize') && !outcome.error) {
+    for (const { endpoint, error } of cluster.unreachable) run.write(`${endpoint}: ${error}\n`);
+    const uneven = new Set(cluster.rules.map((rule) => `${rule.cuts}/${rule.degradedLinks}`)).size > 1;
+    const rules = cluster.rules.map((rule) => `node ${rule.id}: ${rule.cuts} cut(s), ${rule.degradedLinks} degraded link(s)`).join('; ');
+    if (rules !== '') run.write(`link rules: ${rules}${uneven ? ' (nodes differ: a restarted node starts healthy; heal resets all)' : ''}\n`);
+  }
+  return outcome.error ? 1 : 0;
+}

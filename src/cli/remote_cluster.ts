@@ -1,0 +1,148 @@
+/**
+ * The REPL's cluster surface over the control planes of real `kv-sim node` processes. A link
+ * fault goes to EVERY node, which applies it to its own transport; a node verb (pause, snapshot)
+ * goes to the node with that id. Crash and restart belong to the process manager, not to us.
+ */
+import type { NodeId } from '../core/types.js';
+import type { LinkSettings } from '../ports/transport.js';
+import type { ControlStatus } from '../runtime/control_http.js';
+import type { LogSizeRow } from './repl_logsize.js';
+import type { ReplCluster } from './repl_exec.js';
+import type { StatusRow } from './status_table.js';
+
+export interface RemoteClusterOptions {
+  /** Control-plane base URLs, e.g. http://10.0.0.1:9001. */
+  endpoints: string[];
+  token: string | null;
+  timeoutMs: number;
+}
+
+type Reply = { ok: true; body: Record<string, unknown> } | { ok: false; error: string };
+
+/** `host:port` or a URL; the control plane speaks plain HTTP. */
+export function controlUrl(endpoint: string): string {
+  const trimmed = endpoint.trim().replace(/\/+$/, '');
+  return /^https?:\/\//.test(trimmed) ? trimmed : `http://${trimmed}`;
+}
+
+export class RemoteCluster implements ReplCluster {
+  private readonly options: RemoteClusterOptions;
+  /** Endpoints that did not answer the last status request, with why. */
+  unreachable: Array<{ endpoint: string; error: string }> = [];
+  /** Each answering node's link rules from the last status request. */
+  rules: Array<{ id: NodeId; cuts: number; degradedLinks: number }> = [];
+
+  constructor(options: RemoteClusterOptions) {
+    this.options = options;
+  }
+
+  async status(): Promise<Array<StatusRow & Partial<LogSizeRow>>> {
+    const answers = await this.statuses();
+    this.unreachable = answers.flatMap((answer) => (answer.status === null ? [{ endpoint: answer.endpoint, error: answer.error }] : []));
+    const live = answers.flatMap((answer) => (answer.status === null ? [] : [answer.status]));
+    if (live.length === 0) throw new Error(`no control endpoint answered: ${this.unreachable.map((u) => `${u.endpoint} (${u.error})`).join(', ')}`);
+    this.rules = live.map((s) => ({ id: s.id, cuts: s.linkRules.cuts.length, degradedLinks: s.linkRules.links.length }));
+    return live.map(({ status }) => ({ ...status, up: true }));
+  }
+
+  partition(groups: NodeId[][]): Promise<void> {
+    return this.everyNode('partition', { groups });
+  }
+
+  partitionOneWay(from: NodeId, to: NodeId): Promise<void> {
+    return this.everyNode('oneway', { from, to });
+  }
+
+  isolate(node: NodeId): Promise<void> {
+    return this.everyNode('isolate', { node });
+  }
+
+  heal(): Promise<void> {
+    return this.everyNode('heal', {});
+  }
+
+  link(a: NodeId, b: NodeId): { set(settings: Partial<LinkSettings>): Promise<void> } {
+    return { set: (settings) => this.everyNode('link', { a, b, settings }) };
+  }
+
+  async pause(node: NodeId): Promise<void> {
+    await this.oneNode(node, 'pause');
+  }
+
+  async resume(node: NodeId): Promise<void> {
+    await this.oneNode(node, 'resume');
+  }
+
+  async snapshot(node?: NodeId): Promise<number> {
+    const target = node ?? (await this.leader());
+    const body = await this.oneNode(target, 'snapshot');
+    return Number(body['index']);
+  }
+
+  crash(node: NodeId): Promise<void> {
+    return Promise.reject(new Error(`ctl cannot crash node ${node}: stop or kill its kv-sim node process (e.g. kill -9), or isolate it`));
+  }
+
+  restart(node: NodeId): Promise<void> {
+    return Promise.reject(new Error(`ctl cannot restart node ${node}: start its kv-sim node process again with the same config`));
+  }
+
+  private async leader(): Promise<NodeId> {
+    const rows = await this.status();
+    const leader = rows.find((row) => row.role === 'leader');
+    if (leader === undefined) throw new Error('no leader to snapshot; name a node');
+    return leader.id;
+  }
+
+  /** Sends one verb to every node; any node that did not apply it makes the whole call fail, by name. */
+  private async everyNode(verb: string, body: unknown): Promise<void> {
+    const replies = await Promise.all(this.options.endpoints.map(async (endpoint) => ({ endpoint, reply: await this.request('POST', endpoint, verb, body) })));
+    const failed = replies.filter(({ reply }) => !reply.ok);
+    if (failed.length === 0) return;
+    const details = failed.map(({ endpoint, reply }) => `${endpoint}: ${reply.ok ? '' : reply.error}`).join('; ');
+    const applied = replies.length - failed.length;
+    throw new Error(`${verb} applied on ${applied} of ${replies.length} nodes; not on ${details}`);
+  }
+
+  private async oneNode(node: NodeId, verb: string): Promise<Record<string, unknown>> {
+    const answers = await this.statuses();
+    const target = answers.find((answer) => answer.status?.id === node);
+    if (target === undefined) throw new Error(`no control endpoint answered as node ${node}`);
+    const reply = await this.request('POST', target.endpoint, verb, {});
+    if (!reply.ok) throw new Error(`${target.endpoint}: ${reply.error}`);
+    return reply.body;
+  }
+
+  private statuses(): Promise<Array<{ endpoint: string; status: ControlStatus; error: '' } | { endpoint: string; status: null; error: string }>> {
+    return Promise.all(
+      this.options.endpoints.map(async (endpoint) => {
+        const reply = await this.request('GET', endpoint, 'status', undefined);
+        return reply.ok ? { endpoint, status: reply.body as unknown as ControlStatus, error: '' as const } : { endpoint, status: null, error: reply.error };
+      }),
+    );
+  }
+
+  private async request(method: 'GET' | 'POST', endpoint: string, verb: string, body: unknown): Promise<Reply> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (this.options.token !== null) headers['authorization'] = `Bearer ${this.options.token}`;
+    try {
+      const response = await fetch(`${controlUrl(endpoint)}/control/${verb}`, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      const parsed = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+      if (!response.ok) return { ok: false, error: typeof parsed['error'] === 'string' ? parsed['error'] : `HTTP ${response.status}` };
+      return { ok: true, body: parsed };
+    } catch (error) {
+      return { ok: false, error: describeFetchError(error, this.options.timeoutMs) };
+    }
+  }
+}
+
+function describeFetchError(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return `no answer within ${timeoutMs} ms`;
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return `unreachable (${cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error))})`;
+}
