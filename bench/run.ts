@@ -1,46 +1,111 @@
 /**
- * `npm run bench` (quick profile) and `npm run bench -- --full`. Runs every benchmark in one
- * process run, so the ratios between rows hold on a noisy machine; each figure is the median of
- * several runs. Writes bench/results/<date>.json and prints a markdown table for the README.
+ * `npm run bench` (quick profile, a few minutes) and `npm run bench -- --full`. Everything runs in
+ * one process run, so the ratios between rows hold on a noisy machine: the reference systems
+ * (Redis, etcd) first, then kv-sim clusters, failover, and the layers. Writes
+ * bench/results/<date>.json and bench/results/latest.md (the table the README shows).
+ * `--only redis-benchmark,resp-load,http,failover,layers` runs a subset (for profiling sessions).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchCore } from './core_bench.js';
-import { formatRate, median } from './stats.js';
+import { benchClusterSetup, setupName, type ClusterSetup, type LoadProfile } from './cluster_bench.js';
+import { benchFailover } from './failover_bench.js';
+import { benchLayers } from './layers.js';
+import { describeMachine } from './machine.js';
+import { toolInventory } from './proc.js';
+import { benchReferences, type ReferenceProfile } from './references.js';
+import { renderMarkdown, type BenchReport, type BenchRow } from './report.js';
+import { median } from './stats.js';
 
-interface Row {
-  layer: string;
-  case: string;
-  value: number;
-  unit: string;
+const args = process.argv.slice(2);
+const full = args.includes('--full');
+const onlyAt = args.indexOf('--only');
+const only = onlyAt >= 0 ? new Set((args[onlyAt + 1] ?? '').split(',')) : null;
+const wants = (section: string): boolean => only === null || only.has(section);
+
+const loadProfile: LoadProfile = full
+  ? { repeats: 3, requestsPipelined1: 50_000, requestsPipelined16: 300_000, loadDurationMs: 3000, loadClients: [1, 16, 64, 256], wrkDurationS: 5, follower: true }
+  : { repeats: 1, requestsPipelined1: 10_000, requestsPipelined16: 60_000, loadDurationMs: 2000, loadClients: [1, 16, 64, 256], wrkDurationS: 3, follower: true };
+const referenceProfile: ReferenceProfile = full
+  ? { redisRequestsPipelined1: 300_000, redisRequestsPipelined16: 2_000_000, wrkDurationS: 5 }
+  : { redisRequestsPipelined1: 100_000, redisRequestsPipelined16: 500_000, wrkDurationS: 3 };
+const failoverKills = 20;
+
+function setups(): ClusterSetup[] {
+  const main: ClusterSetup = { nodes: 3, transport: 'channel', fsync: 'always', allRows: true };
+  if (!full) {
+    return [main, { nodes: 3, transport: 'tcp', fsync: 'always', allRows: false }, { nodes: 5, transport: 'channel', fsync: 'always', allRows: false }, { nodes: 3, transport: 'channel', fsync: 'never', allRows: false }];
+  }
+  const all: ClusterSetup[] = [];
+  for (const fsync of ['always', 'never'] as const) {
+    for (const nodes of [3, 5]) for (const transport of ['channel', 'tcp'] as const) all.push({ nodes, transport, fsync, allRows: fsync === 'always' });
+  }
+  return all;
 }
 
-const full = process.argv.includes('--full');
-const repeats = full ? 5 : 3;
-const durationMs = full ? 2000 : 500;
+const startedMs = performance.now();
+const log = (line: string): void => console.error(`[bench ${((performance.now() - startedMs) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+const failures: string[] = [];
+const fail = (what: string, error: unknown): void => {
+  const message = `${what}: ${error instanceof Error ? error.message : String(error)}`.split('\n')[0] ?? what;
+  failures.push(message);
+  log(`FAILED ${message}`);
+};
 
-function measure(run: () => number): number {
-  return median(Array.from({ length: repeats }, run));
+const machine = describeMachine();
+const tools = toolInventory();
+const missingTools = Object.entries(tools).filter(([, path]) => path === null).map(([name]) => name);
+log(`${full ? 'full' : 'quick'} profile on ${machine.cores} cores (${machine.cpu}); missing tools: ${missingTools.join(', ') || 'none'}`);
+const rows: BenchRow[] = [];
+
+const loadWanted = wants('redis-benchmark') || wants('resp-load') || wants('http');
+const noTools = { 'redis-server': null, 'redis-benchmark': null, wrk: null, etcd: null };
+const { references, rows: referenceRows } = await benchReferences(loadWanted ? tools : noTools, referenceProfile, log, fail);
+rows.push(...referenceRows);
+if (loadWanted) {
+  for (const setup of setups()) {
+    try {
+      rows.push(...(await benchClusterSetup(setup, loadProfile, { redisBenchmark: tools['redis-benchmark'], wrk: tools.wrk }, references, log)));
+    } catch (error) {
+      fail(`kv-sim ${setupName(setup)}`, error);
+    }
+  }
+}
+if (wants('failover')) {
+  for (const timing of ['fast', 'standard'] as const) {
+    try {
+      const { samplesMs } = await benchFailover(timing, failoverKills, log);
+      rows.push({ section: 'failover', setup: `${timing} timing`, case: `median of ${samplesMs.length} kills`, value: median(samplesMs), unit: 'ms' });
+      rows.push({ section: 'failover', setup: `${timing} timing`, case: `max of ${samplesMs.length} kills`, value: Math.max(...samplesMs), unit: 'ms' });
+    } catch (error) {
+      fail(`failover, ${timing} timing`, error);
+    }
+  }
+}
+if (wants('layers')) {
+  try {
+    rows.push(...(await benchLayers(full, log)));
+  } catch (error) {
+    fail('layers', error);
+  }
 }
 
-const rows: Row[] = [];
-for (const batchSize of [1, 16, 256]) {
-  const value = measure(() => benchCore(batchSize, durationMs).entriesPerSecond);
-  rows.push({ layer: 'core', case: `3 nodes in memory, ${batchSize} entries per proposal`, value, unit: 'entries/s' });
-}
-
-const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version };
+const report: BenchReport = {
+  date: new Date().toISOString(),
+  profile: full ? 'full' : 'quick',
+  machine,
+  missingTools,
+  elapsedS: (performance.now() - startedMs) / 1000,
+  rows: only === null ? rows : rows.filter((r) => wants(r.section)),
+  failures,
+};
+// Compiled to dist/bench/run.js or run from source as bench/run.ts: results go to <repo>/bench/results.
 const here = dirname(fileURLToPath(import.meta.url));
-const resultsDir = join(here, '..', '..', 'bench', 'results');
+const resultsDir = here.endsWith(join('dist', 'bench')) ? join(here, '..', '..', 'bench', 'results') : join(here, 'results');
 mkdirSync(resultsDir, { recursive: true });
-const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-const file = join(resultsDir, `${stamp}.json`);
-writeFileSync(file, JSON.stringify({ machine, profile: full ? 'full' : 'quick', repeats, rows }, null, 2) + '\n');
-
-console.log(`Machine: ${machine.cores} cores, ${machine.cpu}, Node ${machine.node}; median of ${repeats} runs\n`);
-console.log('| layer | case | median |');
-console.log('| --- | --- | --- |');
-for (const row of rows) console.log(`| ${row.layer} | ${row.case} | ${formatRate(row.value)} ${row.unit.replace(/\/s$/, '')} |`);
-console.log(`\nWritten to ${file}`);
+const file = join(resultsDir, `${report.date.replace(/[:.]/g, '-')}.json`);
+writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+const markdown = renderMarkdown(report);
+if (only === null) writeFileSync(join(resultsDir, 'latest.md'), markdown);
+console.log(markdown);
+log(`written to ${file}${only === null ? ' and latest.md' : ''}`);
