@@ -56,11 +56,12 @@ export function readConfigFile(path: string): RawSettings {
   }
   let document: unknown;
   try {
-    document = parse(text, { uniqueKeys: true, prettyErrors: false });
+    document = parse(text, { uniqueKeys: true, prettyErrors: true });
   } catch (error) {
     if (error instanceof YAMLParseError) {
       const line = error.linePos?.[0]?.line;
-      const what = error.message.split('\n')[0] ?? error.code;
+      // The message's first line, without its own position (given once, up front).
+      const what = (error.message.split('\n')[0] ?? error.code).replace(/ at line \d+, column \d+:?$/, '');
       throw new ConfigError(`config file ${path} is not valid YAML${line === undefined ? '' : ` (line ${line})`}: ${what}`);
     }
     throw new ConfigError(`config file ${path} is not valid YAML: ${String(error)}`);
