@@ -93,7 +93,7 @@ function facts(summary: ChaosSummary): string {
     ['operations', `${o.total}: ok ${o.ok}, failed ${o.fail}, unknown ${o.unknown}`],
     ['faults injected', `${summary.faults.total} (${Object.entries(summary.faults.byKind).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'})`],
     ['time without a leader', `${(summary.leaderlessMs / 1000).toFixed(2)} s`],
-    ['settled after healing', summary.settled ? `yes, in ${summary.settleMs} ms` : 'no'],
+    ['settled after healing', !summary.settled ? 'no' : summary.settleMs === null ? 'not measured' : `yes, in ${summary.settleMs} ms`],
     ['checker', summary.check === null ? 'did not run' : `${summary.check.verdict}: ${summary.check.keys} keys, ${summary.check.statesExplored} states, ${summary.check.elapsedMs} ms`],
   ];
   if (summary.problem !== null) rows.push(['problem', summary.problem]);

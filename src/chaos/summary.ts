@@ -43,7 +43,8 @@ export interface SummaryInputs {
   history: History;
   faults: readonly FaultRecord[];
   leaderlessMs: number;
-  settleMs: number | null;
+  /** Null: never settled; undefined: not measured (the simulation). */
+  settleMs: number | null | undefined;
   check: CheckResult | null;
   problem: string | null;
   runMs: number;
@@ -62,7 +63,8 @@ export function summarize(inputs: SummaryInputs): ChaosSummary {
   const injected = inputs.faults.filter((fault) => fault.kind !== 'heal-all');
   for (const fault of injected) faultsByKind[fault.kind] = (faultsByKind[fault.kind] ?? 0) + 1;
   const settled = inputs.settleMs !== null;
-  const verdict: ChaosVerdict = check === null ? 'error' : check.verdict === 'not-linearizable' ? 'not-linearizable' : !settled ? 'error' : check.verdict;
+  const verdict: ChaosVerdict =
+    check === null ? 'error' : check.verdict === 'not-linearizable' ? 'not-linearizable' : !settled || inputs.problem !== null ? 'error' : check.verdict;
   const problem = inputs.problem ?? (!settled ? `the cluster did not settle within ${options.settleTimeoutMs} ms after healing` : null);
   return {
     seed: options.seed,
@@ -71,7 +73,7 @@ export function summarize(inputs: SummaryInputs): ChaosSummary {
     faults: { total: injected.length, byKind: faultsByKind },
     leaderlessMs: Math.round(inputs.leaderlessMs),
     settled,
-    settleMs: inputs.settleMs === null ? null : Math.round(inputs.settleMs),
+    settleMs: inputs.settleMs === null || inputs.settleMs === undefined ? null : Math.round(inputs.settleMs),
     check: check === null ? null : {
       verdict: check.verdict,
       elapsedMs: Math.round(check.elapsedMs),
@@ -111,7 +113,7 @@ export function formatSummary(summary: ChaosSummary): string {
     `chaos: seed ${summary.seed}, ${s.nodes} nodes (${s.transport}), ${s.clients} clients on ${s.keys} keys, ${(s.durationMs / 1000).toFixed(0)} s, nemesis ${s.nemesis.join(',') || 'none'}`,
     `operations: ${ops.total} (ok ${ops.ok}, failed ${ops.fail}, unknown ${ops.unknown}); by kind ok/failed/unknown: ${kinds || 'none'}`,
     `faults injected: ${summary.faults.total}${faults ? ` (${faults})` : ''}`,
-    `time without a leader: ${(summary.leaderlessMs / 1000).toFixed(2)} s; settled after healing: ${summary.settled ? `yes, in ${summary.settleMs} ms` : 'NO'}`,
+    `time without a leader: ${(summary.leaderlessMs / 1000).toFixed(2)} s; settled after healing: ${!summary.settled ? 'NO' : summary.settleMs === null ? 'not measured' : `yes, in ${summary.settleMs} ms`}`,
   ];
   if (summary.check !== null) {
     const c = summary.check;

@@ -9,12 +9,14 @@ import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { DEFAULT_CHAOS_OPTIONS, resolveChaosOptions, type ChaosOptions } from '../chaos/chaos_options.js';
 import { NEMESIS_GROUPS, parseNemesis } from '../chaos/nemesis_plan.js';
 import { writeReport } from '../chaos/report.js';
+import { leaderlessMs } from '../chaos/leader_monitor.js';
 import { runChaos } from '../chaos/run_chaos.js';
-import { formatSummary } from '../chaos/summary.js';
+import { formatSummary, summarize } from '../chaos/summary.js';
+import { runChaosSimulation } from '../sim/chaos_simulation.js';
 
 const KNOWN_FLAGS = new Set([
   'nodes', 'n', 'time', 'clients', 'keys', 'nemesis', 'seed', 'transport', 'out', 'operation-timeout-ms', 'check-budget-ms',
-  'settle-timeout-ms', 'think-max-ms', 'quiet', 'help', 'h', 'version', '_', '$0',
+  'settle-timeout-ms', 'think-max-ms', 'quiet', 'simulate', 'help', 'h', 'version', '_', '$0',
 ]);
 
 function builder(yargs: Argv<object>) {
@@ -34,7 +36,9 @@ function builder(yargs: Argv<object>) {
     .option('settle-timeout-ms', { type: 'string', default: String(d.settleTimeoutMs), describe: 'how long the healed cluster may take to settle' })
     .option('think-max-ms', { type: 'string', default: String(d.thinkMaxMs), describe: 'each client pauses 0..this between operations' })
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress lines on stderr' })
-    .example('$0 chaos --nodes 5 --time 60 --clients 10 --nemesis partition,crash,loss --seed 7 --out report/', 'a one-minute run; open report/index.html');
+    .option('simulate', { type: 'boolean', default: false, describe: 'run in the deterministic simulator instead (virtual time: --time is virtual seconds; replays exactly from --seed)' })
+    .example('$0 chaos --nodes 5 --time 60 --clients 10 --nemesis partition,crash,loss --seed 7 --out report/', 'a one-minute run; open report/index.html')
+    .example('$0 chaos --simulate --seed 7 --time 10 --out report/', 'the same nemesis and check in the simulator (10 virtual seconds)');
 }
 
 type ChaosArgs = ArgumentsCamelCase<Awaited<ReturnType<typeof builder>['argv']>>;
@@ -45,7 +49,7 @@ export const chaosCommand = {
   builder,
   handler: async (args: ChaosArgs): Promise<void> => {
     const err = (line: string): void => void process.stderr.write(`${line}\n`);
-    let settings: { options: ChaosOptions; out: string; quiet: boolean };
+    let settings: ChaosSettings;
     try {
       settings = toChaosSettings(args as unknown as Record<string, unknown>);
     } catch (error) {
@@ -53,9 +57,46 @@ export const chaosCommand = {
       process.exitCode = 2;
       return;
     }
-    process.exitCode = await runChaosCommand(settings, (line) => void process.stdout.write(`${line}\n`), settings.quiet ? () => {} : err);
+    const print = (line: string): void => void process.stdout.write(`${line}\n`);
+    process.exitCode = settings.simulate ? await runChaosSimulationCommand(settings, print) : await runChaosCommand(settings, print, settings.quiet ? () => {} : err);
   },
 };
+
+export interface ChaosSettings {
+  options: ChaosOptions;
+  out: string;
+  quiet: boolean;
+  simulate: boolean;
+}
+
+/** The simulator variant: same nemesis plans and checker, virtual time; prints the trace hash. */
+export async function runChaosSimulationCommand(settings: { options: ChaosOptions; out: string }, print: (line: string) => void): Promise<number> {
+  const { options, out } = settings;
+  try {
+    const started = performance.now();
+    const result = runChaosSimulation({
+      seed: options.seed, nodes: options.nodes, clients: options.clients, keys: options.keys, durationMs: options.durationMs, nemesis: options.nemesis,
+    });
+    const summary = summarize({
+      options: { ...options, transport: 'channel' },
+      history: result.history,
+      faults: result.faults,
+      leaderlessMs: leaderlessMs(result.leaderSamples, result.virtualMs),
+      settleMs: undefined,
+      check: result.check,
+      problem: result.safetyViolation,
+      runMs: performance.now() - started,
+    });
+    const paths = await writeReport(out, { summary, history: result.history, faults: result.faults, leaderSamples: result.leaderSamples, title: 'kv-sim chaos (simulated)' });
+    print(formatSummary(summary).replace(/\(channel\)/, '(simulated, virtual time)'));
+    print(`trace hash ${result.traceHash}; replay: kv-sim chaos --simulate --seed ${options.seed} --nodes ${options.nodes} --clients ${options.clients} --keys ${options.keys} --time ${options.durationMs / 1000} --nemesis ${options.nemesis.join(',') || 'none'}`);
+    print(`report: ${paths.join(', ')}`);
+    return summary.exitCode;
+  } catch (error) {
+    print(`kv-sim chaos: error: ${(error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ')}`);
+    return 2;
+  }
+}
 
 /** Runs, prints the summary, writes the report; returns the exit code. */
 export async function runChaosCommand(settings: { options: ChaosOptions; out: string }, print: (line: string) => void, progress: (line: string) => void): Promise<number> {
@@ -74,7 +115,7 @@ export async function runChaosCommand(settings: { options: ChaosOptions; out: st
 }
 
 /** Flags to options, every check with a one-line message. Exported for tests. */
-export function toChaosSettings(args: Record<string, unknown>): { options: ChaosOptions; out: string; quiet: boolean } {
+export function toChaosSettings(args: Record<string, unknown>): ChaosSettings {
   const unknown = Object.keys(args).filter((name) => !KNOWN_FLAGS.has(name) && !/[A-Z]/.test(name));
   if (unknown.length > 0) throw new Error(`unknown flag${unknown.length > 1 ? 's' : ''}: ${unknown.map((n) => `--${n}`).join(', ')}`);
   const extra = (args._ as unknown[] | undefined)?.slice(1) ?? [];
@@ -112,5 +153,5 @@ export function toChaosSettings(args: Record<string, unknown>): { options: Chaos
     settleTimeoutMs: number('settle-timeout-ms', 1),
     thinkMaxMs: number('think-max-ms', 0),
   });
-  return { options, out: resolve(out), quiet: args.quiet === true };
+  return { options, out: resolve(out), quiet: args.quiet === true, simulate: args.simulate === true };
 }

@@ -8,6 +8,7 @@
 import type { Message, NodeId, Role } from '../core/types.js';
 import { Prng } from '../lib/prng.js';
 import { SILENT_LOGGER } from '../ports/logger.js';
+import type { StateMachine } from '../ports/state_machine.js';
 import type { LinkSettings, Transport } from '../ports/transport.js';
 import { NodeDriver } from '../node/node_driver.js';
 import type { NodeEvent, ProposalOutcome, ReadOutcome } from '../node/types.js';
@@ -54,6 +55,12 @@ export interface SimNode {
   term: number;
 }
 
+/** Optional hooks for runs that need another state machine (the chaos simulation uses the real KV one). */
+export interface SimulatorHooks {
+  /** A fresh state machine for every node incarnation; default: the register machine. */
+  stateMachine?: () => StateMachine;
+}
+
 export interface SimStats {
   messagesSent: number;
   messagesDelivered: number;
@@ -75,9 +82,11 @@ export class Simulator {
   readonly nodeIds: NodeId[];
   readonly stats: SimStats = { messagesSent: 0, messagesDelivered: 0, crashes: 0, restarts: 0, pauses: 0, snapshots: 0, snapshotsInstalled: 0 };
   private readonly nodeRandom: Prng;
+  private readonly hooks: SimulatorHooks;
 
-  constructor(options: SimulationOptions) {
+  constructor(options: SimulationOptions, hooks: SimulatorHooks = {}) {
     this.options = options;
+    this.hooks = hooks;
     const root = new Prng(options.seed);
     this.random = root.fork();
     this.nodeRandom = root.fork();
@@ -182,10 +191,15 @@ export class Simulator {
     this.toNode(target, (driver) => driver.propose(command, (outcome) => this.queue.after(CLIENT_LATENCY_MS, () => reply(outcome))));
   }
 
-  submitRead(target: NodeId, query: Uint8Array, reply: (outcome: ReadOutcome) => void): void {
-    this.toNode(target, (driver) =>
-      driver.read(query, 'linearizable', (outcome) => this.queue.after(CLIENT_LATENCY_MS, () => reply(outcome))),
-    );
+  /**
+   * A linearizable read. `unsafeReadsFromFollowers` is a test hook that breaks linearizability: a
+   * node that is not the leader answers from its own state (what the emulator's option of that name does).
+   */
+  submitRead(target: NodeId, query: Uint8Array, reply: (outcome: ReadOutcome) => void, options: { unsafeReadsFromFollowers?: boolean } = {}): void {
+    this.toNode(target, (driver) => {
+      const local = options.unsafeReadsFromFollowers === true && driver.status().role !== 'leader';
+      driver.read(query, local ? 'stale' : 'linearizable', (outcome) => this.queue.after(CLIENT_LATENCY_MS, () => reply(outcome)));
+    });
   }
 
   /** A request reaches a node after the client latency; a down node never answers. */
@@ -256,7 +270,7 @@ export class Simulator {
       initialMembership: { voters: [...this.nodeIds], learners: [] },
       storage: new ObservedStorage(node.storage, node.id, this.checkers),
       transport,
-      stateMachine: new RegisterMachine(),
+      stateMachine: this.hooks.stateMachine?.() ?? new RegisterMachine(),
       logger: SILENT_LOGGER,
       requestFlush: () => this.queue.after(0, flushNow),
       requestTimeoutTicks: REQUEST_TIMEOUT_TICKS,
