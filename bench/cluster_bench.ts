@@ -59,8 +59,11 @@ async function medianRun<T>(repeats: number, run: () => Promise<T>, rate: (t: T)
 export async function benchClusterSetup(setup: ClusterSetup, profile: LoadProfile, tools: Tools, references: References, log: (line: string) => void): Promise<BenchRow[]> {
   const cluster = await startCluster({ nodes: setup.nodes, transport: setup.transport, fsync: setup.fsync, seed: 1, logLevel: 'error' });
   const rows: BenchRow[] = [];
-  let leaderChanges = -1; // the first election is not a change
-  const unsubscribe = cluster.on('leader-changed', () => leaderChanges++);
+  // Every node reports the leader it learns: count terms, not events (the first election is no change).
+  const leaderTerms = new Set<number>();
+  const unsubscribe = cluster.on('leader-changed', (e) => {
+    if (e.leader !== 0) leaderTerms.add(e.term);
+  });
   try {
     const leader = await cluster.waitForLeader({ timeoutMs: 30_000 });
     const follower = cluster.nodeIds.find((id) => id !== leader) as NodeId;
@@ -93,6 +96,7 @@ export async function benchClusterSetup(setup: ClusterSetup, profile: LoadProfil
     unsubscribe();
     await cluster.stop();
   }
+  const leaderChanges = leaderTerms.size - 1;
   if (leaderChanges > 0) for (const row of rows) row.note = [row.note, `${leaderChanges} leader change(s) during this setup's runs`].filter(Boolean).join('; ');
   return rows;
 }
