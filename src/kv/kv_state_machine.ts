@@ -11,7 +11,7 @@ import { isWrite, KV_ERRORS, type KvItem, type KvResult } from './commands.js';
 import { executeRead, executeWrite } from './execute.js';
 import { KeySpace } from './key_space.js';
 import { DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_WINDOW, SessionTable } from './session_table.js';
-import { decodeSnapshot, encodeSessions, encodeSnapshot, IncrementalSnapshotEncoder, type TailCommand } from './snapshot_codec.js';
+import { captureState, decodeSnapshot, encodeSessions, encodeSnapshot, IncrementalSnapshotEncoder, type TailCommand } from './snapshot_codec.js';
 
 export interface KvStateMachineOptions {
   /** Most client sessions remembered; the least recently used is evicted beyond it. */
@@ -103,11 +103,8 @@ export class KvStateMachine implements StateMachine {
    */
   beginSnapshot(): SnapshotJob {
     this.cancelJob();
-    const encoder = new IncrementalSnapshotEncoder({
-      appliedIndex: this.appliedIndexValue,
-      entries: Array.from(this.space.entries()),
-      sessionBytes: encodeSessions(this.sessions.entries()),
-    });
+    const capture = captureState(this.appliedIndexValue, this.space.entries(), encodeSessions(this.sessions.entries()), this.space.size);
+    const encoder = new IncrementalSnapshotEncoder(capture);
     this.job = new KvSnapshotJob(this.appliedIndexValue, encoder);
     return this.job;
   }

@@ -41,16 +41,25 @@ export interface DecodedSnapshot {
 }
 
 export function encodeSnapshot(state: SnapshotState): Uint8Array {
-  const encoder = new IncrementalSnapshotEncoder({
-    appliedIndex: state.appliedIndex,
-    entries: Array.from(state.entries),
-    sessionBytes: encodeSessions(state.sessions),
-  });
+  const encoder = new IncrementalSnapshotEncoder(captureState(state.appliedIndex, state.entries, encodeSessions(state.sessions)));
   while (!encoder.step(Number.MAX_SAFE_INTEGER));
   return encoder.finish([]);
 }
 
-/** The session section (count and sessions), encoded at capture time: sessions are small and mutable. */
+/** Copies the entry references (not the bytes) into two arrays: the one O(n) part that is not stepped. */
+export function captureState(appliedIndex: number, entries: Iterable<[string, Bytes]>, sessionBytes: Uint8Array, size = 0): SnapshotCapture {
+  const keys = new Array<string>(size);
+  const values = new Array<Bytes>(size);
+  let i = 0;
+  for (const [key, value] of entries) {
+    keys[i] = key;
+    values[i++] = value;
+  }
+  keys.length = i;
+  values.length = i;
+  return { appliedIndex, keys, values, sessionBytes };
+}
+
 export function encodeSessions(sessions: Iterable<[string, Session]>): Uint8Array {
   const all = [...sessions];
   const w = new BinaryWriter(256).varint(all.length);
@@ -61,10 +70,11 @@ export function encodeSessions(sessions: Iterable<[string, Session]>): Uint8Arra
   return w.finish();
 }
 
-/** A point-in-time copy of the state: entries are an array of references (values are immutable). */
+/** A point-in-time copy of the state: references to keys and values (values are immutable). */
 export interface SnapshotCapture {
   appliedIndex: number;
-  entries: Array<[string, Bytes]>;
+  keys: string[];
+  values: Bytes[];
   sessionBytes: Uint8Array;
 }
 
@@ -72,38 +82,45 @@ export interface SnapshotCapture {
 export const TAIL_SLACK_BYTES_MIN = 1 << 20;
 
 /**
- * Encodes a capture into one buffer, a bounded number of entries per step(); finish() appends the
- * tail. The buffer is sized up front (a pass over lengths), so no step ever grows and copies it.
+ * Encodes a capture into one buffer, a bounded number of entries per step(): first steps measure
+ * the size, so the buffer is allocated once and never grown; later steps write into it.
+ * finish() appends the sessions and the tail.
  */
 export class IncrementalSnapshotEncoder {
   private readonly capture: SnapshotCapture;
-  private data: Uint8Array;
+  private data: Uint8Array = new Uint8Array(0);
+  private sizedBytes = 0;
+  private sized = 0;
   private offset = 0;
   private next = 0;
 
   constructor(capture: SnapshotCapture) {
     this.capture = capture;
-    let baseBytes = MAGIC.length + 1 + 9 + 9 + capture.sessionBytes.length;
-    for (const [key, value] of capture.entries) baseBytes += key.length + value.length + varintLength(key.length) + varintLength(value.length);
-    this.data = new Uint8Array(baseBytes + Math.max(TAIL_SLACK_BYTES_MIN, baseBytes >>> 6));
-    this.data.set(MAGIC, 0);
-    this.data[MAGIC.length] = KV_SNAPSHOT_VERSION;
-    this.offset = writeVarint(this.data, MAGIC.length + 1, capture.appliedIndex);
-    this.offset = writeVarint(this.data, this.offset, capture.entries.length);
   }
 
-  get entriesLeft(): number {
-    return this.capture.entries.length - this.next;
-  }
-
-  /** Encodes up to `maxEntries` entries; true once every entry is written. */
+  /** Measures, then encodes, up to `maxEntries` entries; true once every entry is written. */
   step(maxEntries: number): boolean {
-    const { entries } = this.capture;
-    const end = Math.min(entries.length, this.next + maxEntries);
+    const { keys, values } = this.capture;
+    if (this.sized < keys.length) {
+      // Measuring is much cheaper than copying: take more entries per step.
+      const end = Math.min(keys.length, this.sized + maxEntries * 8);
+      let bytes = this.sizedBytes;
+      for (let i = this.sized; i < end; i++) {
+        const keyLength = (keys[i] as string).length;
+        const valueLength = (values[i] as Bytes).length;
+        bytes += keyLength + valueLength + varintLength(keyLength) + varintLength(valueLength);
+      }
+      this.sizedBytes = bytes;
+      this.sized = end;
+      return false;
+    }
+    if (this.data.length === 0) this.allocate();
+    const end = Math.min(keys.length, this.next + maxEntries);
     const data = this.data;
     let offset = this.offset;
     for (let i = this.next; i < end; i++) {
-      const [key, value] = entries[i] as [string, Bytes];
+      const key = keys[i] as string;
+      const value = values[i] as Bytes;
       offset = writeVarint(data, offset, key.length);
       for (let c = 0; c < key.length; c++) data[offset + c] = key.charCodeAt(c);
       offset += key.length;
@@ -113,12 +130,23 @@ export class IncrementalSnapshotEncoder {
     }
     this.offset = offset;
     this.next = end;
-    return end === entries.length;
+    return end === keys.length;
+  }
+
+  private allocate(): void {
+    const { capture } = this;
+    const baseBytes = MAGIC.length + 1 + 9 + 9 + this.sizedBytes + capture.sessionBytes.length;
+    this.data = new Uint8Array(baseBytes + Math.max(TAIL_SLACK_BYTES_MIN, baseBytes >>> 6));
+    this.data.set(MAGIC, 0);
+    this.data[MAGIC.length] = KV_SNAPSHOT_VERSION;
+    this.offset = writeVarint(this.data, MAGIC.length + 1, capture.appliedIndex);
+    this.offset = writeVarint(this.data, this.offset, capture.keys.length);
   }
 
   /** The snapshot bytes: base, sessions, then the tail. Call once, after step() returned true. */
   finish(tail: readonly TailCommand[]): Uint8Array {
-    if (this.next !== this.capture.entries.length) throw new Error('IncrementalSnapshotEncoder.finish before every entry was encoded');
+    if (this.data.length === 0) this.allocate(); // an empty key space needs no step
+    if (this.next !== this.capture.keys.length) throw new Error('IncrementalSnapshotEncoder.finish before every entry was encoded');
     let tailBytes = 9;
     for (const { index, command } of tail) tailBytes += varintLength(index) + varintLength(command.length) + command.length;
     const needed = this.offset + this.capture.sessionBytes.length + tailBytes;

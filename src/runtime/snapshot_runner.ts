@@ -21,7 +21,9 @@ import type { SnapshotStorage } from './snapshot_storage.js';
 /** Longest stretch a snapshot step may hold the event loop before yielding. */
 export const SNAPSHOT_STEP_BUDGET_MS = 4;
 const ENCODE_BATCH_ENTRIES = 500;
-const GARBAGE_BATCH_ROWS = 200;
+const GARBAGE_BATCH_ENTRIES = 200;
+/** Chunks are SNAPSHOT_CHUNK_BYTES each: freeing their pages is the slow part of garbage. */
+const GARBAGE_BATCH_CHUNKS = 4;
 
 type Phase =
   | { kind: 'idle' }
@@ -161,7 +163,7 @@ export class SnapshotRunner {
         this.phase = { kind: 'collecting', index: phase.index };
         return;
       }
-      if (storage.inner.collectGarbage(GARBAGE_BATCH_ROWS) === 0) return this.finish(phase.index);
+      if (storage.inner.collectGarbage(GARBAGE_BATCH_ENTRIES, GARBAGE_BATCH_CHUNKS) === 0) return this.finish(phase.index);
     }
   }
 

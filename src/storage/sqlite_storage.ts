@@ -6,7 +6,7 @@ import type { Entry, Membership, NodeId, Snapshot } from '../core/types.js';
 import { assert } from '../lib/assert.js';
 import { StorageCorruption } from '../ports/storage.js';
 import type { PersistedState, SaveBatch, Storage } from '../ports/storage.js';
-import { entryChecksum, hardStateChecksum, snapshotChecksum } from './checksum.js';
+import { entryChecksum, hardStateChecksum } from './checksum.js';
 import { StorageInUse, StorageUnavailable } from './errors.js';
 import { checkAppend } from './log_rules.js';
 import * as recovery from './sqlite_recovery.js';
@@ -167,22 +167,28 @@ export class SqliteStorage implements Storage {
 
   /**
    * Same rules as MemoryStorage.saveSnapshot: keeps a matching suffix, else drops the log. One
-   * transaction with the data inline; a staged write of an older snapshot in progress is void.
+   * transaction; the data goes in chunks of a new generation like a staged write's (so a later
+   * swap never has to free one huge row). A staged write in progress is void after this.
    */
   saveSnapshot(snapshot: Snapshot): void {
     this.checkOpen('saveSnapshot');
-    const { index, term, membership } = snapshot.meta;
+    const { index, term } = snapshot.meta;
     if (index <= this.snapshotIndex) return;
-    const json = JSON.stringify({ voters: membership.voters, learners: membership.learners });
+    const write = new StagedSnapshotWrite(this.db, snapshot, this.nextGeneration());
     this.transaction('saveSnapshot', () => {
       const row = this.db.get(SQL.entryTerm, [index]) as Row | null;
       const keepSuffix = row !== null && row['term'] === term;
       // Entries up to the snapshot are left for collectGarbage (load ignores them); a conflicting log goes now.
       if (!keepSuffix) this.db.run(SQL.deleteAllEntries);
-      const checksum = snapshotChecksum(index, term, json, snapshot.data);
-      this.db.run(SQL.upsertSnapshot, [index, term, json, snapshot.data, checksum, 0]);
+      while (!write.step());
+      this.db.run(SQL.upsertSnapshot, write.rowValues());
     });
     this.refreshBounds();
+  }
+
+  private nextGeneration(): number {
+    const row = this.db.get(SQL.selectMaxGeneration) as Row | null;
+    return (typeof row?.['g'] === 'number' ? row['g'] : 0) + 1;
   }
 
   /**
@@ -192,9 +198,7 @@ export class SqliteStorage implements Storage {
   beginSnapshotWrite(snapshot: Snapshot): StagedSnapshotWrite | null {
     this.checkOpen('beginSnapshotWrite');
     if (snapshot.meta.index <= this.snapshotIndex) return null;
-    const row = this.db.get(SQL.selectMaxGeneration) as Row | null;
-    const generation = (typeof row?.['g'] === 'number' ? row['g'] : 0) + 1;
-    return new StagedSnapshotWrite(this.db, snapshot, generation);
+    return new StagedSnapshotWrite(this.db, snapshot, this.nextGeneration());
   }
 
   /**
@@ -218,17 +222,17 @@ export class SqliteStorage implements Storage {
   }
 
   /**
-   * Deletes up to `maxRows` garbage rows of each kind (chunks of other generations, entries at or
-   * below the snapshot); returns how many went. Call until it returns 0.
+   * Deletes up to `maxChunks` chunks of other generations and `maxEntries` entries at or below the
+   * snapshot (garbage); returns how many rows went. Call until it returns 0.
    */
-  collectGarbage(maxRows: number): number {
+  collectGarbage(maxEntries: number, maxChunks = Math.max(1, maxEntries >>> 6)): number {
     this.checkOpen('collectGarbage');
     let deleted = 0;
     this.transaction('collectGarbage', () => {
       const current = this.db.get(SQL.selectSnapshotIndex) as Row | null;
       const generation = typeof current?.['generation'] === 'number' ? current['generation'] : 0;
-      deleted += this.changes(SQL.deleteChunkGarbage, [generation, maxRows]);
-      deleted += this.changes(SQL.deleteEntryGarbage, [this.snapshotIndex, maxRows]);
+      deleted += this.changes(SQL.deleteChunkGarbage, [generation, maxChunks]);
+      deleted += this.changes(SQL.deleteEntryGarbage, [this.snapshotIndex, maxEntries]);
     });
     return deleted;
   }

@@ -151,7 +151,7 @@ describe('SQLite snapshot written in chunks', () => {
     storage.saveSnapshot({ ...snapshotAt(280, 5_000) });
     expect(storage.commitSnapshotWrite(write)).toBe(false);
     while (storage.collectGarbage(50) > 0);
-    expect(storage.rowCounts()).toEqual({ entries: 20, chunks: 0 });
+    expect(storage.rowCounts()).toEqual({ entries: 20, chunks: 1 }); // only the installed snapshot's chunk
     storage.close();
     const reopened = open(dir);
     expect(reopened.load().snapshot?.meta.index).toBe(280);
