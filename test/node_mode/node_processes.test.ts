@@ -130,10 +130,40 @@ describe('kv-sim node processes', () => {
     const healed = await ctl('heal');
     expect(healed.code).toBe(0);
     await nodeHolds(cluster, cut, written, 15_000);
+    // The rest of the vocabulary reaches every node's rules the same way.
+    expect((await ctl('link', '1', '2', 'delay=5', 'loss=0.01')).out.trim()).toBe('link 1-2: delayMs=5 lossRate=0.01');
+    expect((await ctl('oneway', '1', '3')).out.trim()).toBe('messages from 1 to 3 are dropped');
+    for (const id of IDS) {
+      const rules = (await controlStatus(cluster, id)).linkRules;
+      expect(rules.cuts).toEqual([[1, 3]]);
+      expect(rules.links.map((link) => [link.from, link.to, link.settings.delayMs])).toEqual([[1, 2, 5], [2, 1, 5]]);
+    }
+    expect((await ctl('heal')).code).toBe(0);
+    expect((await ctl('link', '1', '2', 'reset')).code).toBe(0);
+    for (const id of IDS) expect((await controlStatus(cluster, id)).linkRules).toEqual({ cuts: [], links: [] });
     const refused = await ctl('crash', '1');
     expect(refused.code).toBe(1);
     expect(refused.out).toMatch(/ctl cannot crash node 1/);
   }, 60_000);
+
+  it('the control plane refuses a wrong token, unknown nodes and bad bodies with clear errors', async () => {
+    const base = `http://127.0.0.1:${at(cluster, 2).control}/control`;
+    const auth = { authorization: `Bearer ${cluster.token}`, 'content-type': 'application/json' };
+    const post = async (verb: string, body: string, headers: Record<string, string> = auth) => {
+      const response = await fetch(`${base}/${verb}`, { method: 'POST', headers, body });
+      return { status: response.status, body: (await response.json()) as { error?: string } };
+    };
+    expect((await post('heal', '{}', { authorization: 'Bearer wrong' })).status).toBe(401);
+    expect(await post('isolate', '{"node": 9}')).toEqual({ status: 400, body: { error: '9 is not a member (members: 1, 2, 3)' } });
+    expect((await post('partition', 'not json')).body.error).toBe('body must be JSON');
+    expect((await post('link', '{"a": 1, "b": 2, "settings": {"lossRate": 2}}')).body.error).toMatch(/lossRate must be a number in \[0, 1\]/);
+    expect((await post('frobnicate', '{}')).status).toBe(404);
+    const wrongToken = await runCliAsync(['ctl', '--endpoints', `127.0.0.1:${at(cluster, 2).control}`, '--token', 'wrong', 'heal']);
+    expect(wrongToken.code).toBe(1);
+    expect(wrongToken.out).toMatch(/heal applied on 0 of 1 nodes; not on 127\.0\.0\.1:\d+: missing or wrong control token/);
+    // Nothing changed anywhere.
+    expect((await controlStatus(cluster, 2)).linkRules).toEqual({ cuts: [], links: [] });
+  }, 30_000);
 
   it('stops cleanly on SIGTERM (exit 0) and releases its data dir', async () => {
     for (const id of IDS) {
