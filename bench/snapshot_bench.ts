@@ -157,7 +157,7 @@ export interface CatchUpFigures {
 }
 
 /** A follower down while `writes` writes happen catches up by InstallSnapshot; the cluster keeps serving. */
-export async function benchCatchUp(writes = 100_000, valueBytes = 500): Promise<CatchUpFigures> {
+export async function benchCatchUp(writes = Number(process.env["SNAPSHOT_BENCH_WRITES"] ?? 100_000), valueBytes = 500): Promise<CatchUpFigures> {
   const cluster = await startCluster({
     nodes: 3,
     timing: 'fast',
