@@ -3,7 +3,7 @@
  *
  *   KV_SIM_PROBE_DIR=/tmp/kvp node --cpu-prof --cpu-prof-dir=/tmp/kvp \
  *     --import ./dist/bench/hot_path_probe.js dist/bench/profile_hot_path.js [--nodes 3]
- *     [--transport channel|tcp] [--fsync always|never] [--requests 100000] [--pipeline 1]
+ *     [--transport channel|tcp] [--fsync always|never] [--requests 100000] [--pipeline 1] [--test set|get]
  *
  * Workers inherit both flags, so every node thread writes its own .cpuprofile and probe counts.
  * Prints entries per proposal batch and per SQLite transaction, flushes per commit, and the
@@ -53,7 +53,7 @@ const before = readCounts(dir);
 const startStatus = (await cluster.status()).find((s) => s.id === leader);
 const url = new URL(cluster.endpoints(leader).redis);
 const startMs = performance.now();
-const csv = await runTool(tool, ['-h', url.hostname, '-p', url.port, '-t', 'set', '-d', '100', '-r', '1000', '-c', '64', '-P', pipeline, '-n', requests, '--csv'], 600_000);
+const csv = await runTool(tool, ['-h', url.hostname, '-p', url.port, '-t', flag('--test', 'set'), '-d', '100', '-r', '1000', '-c', '64', '-P', pipeline, '-n', requests, '--csv'], 600_000);
 const elapsedS = (performance.now() - startMs) / 1000;
 await new Promise((resolve) => setTimeout(resolve, 600));
 const endStatus = (await cluster.status()).find((s) => s.id === leader);
@@ -69,7 +69,8 @@ for (const [node, counts] of [...after].sort((a, b) => a[0] - b[0])) {
   console.log(
     `node ${node}${node === leader ? ' (leader)' : ''}: entries per proposal batch ${per(c.proposedEntries, c.proposeCalls)}, ` +
       `entries per SQLite transaction ${per(c.savedEntries, c.saveCalls)} (${c.saveCalls} transactions, ${per(c.saveMs * 1000, c.saveCalls)} µs each, ${(c.saveMs / 10 / elapsedS).toFixed(0)}% of the run), ` +
-      `flushes ${c.flushCalls} (${per(c.flushCalls, commits / 1)} per entry, ${(c.flushMs / 10 / elapsedS).toFixed(0)}% of the run), messages per send ${per(c.sentMessages, c.sendCalls)}`,
+      `flushes ${c.flushCalls} (${per(commits, c.flushCalls)} entries per flush, ${(c.flushMs / 10 / elapsedS).toFixed(0)}% of the run), ` +
+      `sends ${c.sendCalls} (${per(c.sendCalls, c.flushCalls)} per flush, ${per(c.sentMessages, c.sendCalls)} messages each)`,
   );
 }
 // Profiles are written when each thread exits: give the terminated workers a moment.
