@@ -30,7 +30,7 @@ export function claimDataDir(dataDir: string): DataDirClaim {
   const file = join(dataDir, OWNER_FILE);
   const previous = readOwner(file);
   if (previous !== null && previous !== process.pid && isAlive(previous)) {
-    throw new ConfigError(`data-dir ${dataDir} is in use by process ${previous} (another kv-sim node?)`);
+    throw new ConfigError(`data-dir ${dataDir} is in use by process ${previous} (another kv-sim node? if that process is something else, remove ${file})`);
   }
   try {
     writeFileSync(file, `${process.pid}\n`);

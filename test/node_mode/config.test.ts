@@ -3,11 +3,13 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { walkThrough } from '../../src/cli/cluster_config_command.js';
 import { planCluster } from '../../src/config/cluster_files.js';
 import { parseHostPort, parseMembers } from '../../src/config/config_values.js';
 import { ConfigError, loadNodeSettings, readConfigFile } from '../../src/config/load_node_settings.js';
 import { toNodeConfig } from '../../src/config/to_node_config.js';
 import { checkNodeConfig } from '../../src/runtime/check_node_config.js';
+import { runCli } from './node_proc.js';
 
 let dir: string;
 
@@ -131,4 +133,19 @@ describe('cluster-config files', () => {
       expect(settings.dataDir).toBe(join(dir, `data/node${node.id}`));
     }
   });
+
+  it('come with a walk-through for those very files, and are never overwritten by accident', () => {
+    const nodes = planCluster({ nodes: 3, hostIps: ['10.0.0.1', '10.0.0.2', '10.0.0.3'], peerPort: 7001, redisPort: 6379, httpPort: 8080, controlPort: 9001, controlToken: 't', dataDir: 'data', timing: 'standard', fsync: 'always' });
+    const text = walkThrough('cluster/', nodes, true);
+    expect(text).toContain('on 10.0.0.2:  npx kv-sim node --config cluster/node2.yaml');
+    expect(text).toContain('npx kv-sim ctl --endpoints 10.0.0.1:9001,10.0.0.2:9001,10.0.0.3:9001 --token "$(cat cluster/control-token)" status');
+    expect(text).toContain('redis-cli -h 10.0.0.1 -p 6379 SET greeting hello');
+    const out = join(dir, 'generated');
+    expect(runCli(['cluster-config', '--nodes', '3', '--host-ips', '10.0.0.1,10.0.0.2,10.0.0.3', '--out', out]).code).toBe(0);
+    const again = runCli(['cluster-config', '--nodes', '3', '--host-ips', '10.0.0.1,10.0.0.2,10.0.0.3', '--out', out]);
+    expect(again.code).toBe(1);
+    expect(again.err.trim()).toMatch(/^kv-sim: .*node1\.yaml exists; use --force to overwrite$/);
+    const badIps = runCli(['cluster-config', '--nodes', '3', '--host-ips', '10.0.0.1,10.0.0.2', '--out', out]);
+    expect(badIps.err.trim()).toBe('kv-sim: --host-ips needs 1 or 3 addresses, got 2 (see kv-sim --help)');
+  }, 30_000);
 });
