@@ -70,5 +70,6 @@ if (op === undefined) {
   process.stdout.write(`${JSON.stringify({ error: `unknown op ${request.op}` })}\n`);
   process.exitCode = 2;
 } else {
-  process.stdout.write(`${JSON.stringify(await op())}\n`);
+  // Exit once written: a connect still pending towards a cut host must not keep us alive.
+  process.stdout.write(`${JSON.stringify(await op())}\n`, () => process.exit(0));
 }
