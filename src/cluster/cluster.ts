@@ -237,7 +237,7 @@ export class ClusterSupervisor implements Cluster {
     } catch (error) {
       if (error instanceof ClusterError) throw error;
       const message = error instanceof Error ? error.message : String(error);
-      throw new ClusterError(`node ${target} could not snapshot: ${/not a function/.test(message) ? 'its worker entry has no snapshot control call' : message}`);
+      throw new ClusterError(`node ${target} could not snapshot: ${/not a function|reading 'apply'/.test(message) ? 'its worker entry has no snapshot control call' : message}`);
     }
   }
 
