@@ -27,7 +27,7 @@ function builder(yargs: Argv<object>) {
     .option('time', { type: 'string', default: String(d.durationMs / 1000), describe: 'seconds of faults and load' })
     .option('clients', { type: 'string', default: String(d.clients), describe: 'concurrent clients, each with its own connection' })
     .option('keys', { type: 'string', default: String(d.keys), describe: 'keys the clients share' })
-    .option('nemesis', { type: 'string', default: 'partition,crash,loss', describe: `faults: ${Object.keys(NEMESIS_GROUPS).join(', ')}, none, or single kinds (see README)` })
+    .option('nemesis', { type: 'string', default: 'partition,crash,loss', describe: `faults: ${Object.keys(NEMESIS_GROUPS).join(', ')}, none, or single kinds (see src/chaos/README.md)` })
     .option('seed', { type: 'string', describe: 'seed of the schedule, the workload and the cluster (default: random, printed)' })
     .option('transport', { type: 'string', default: 'channel', describe: 'channel (MessagePorts) or tcp (sockets)' })
     .option('out', { type: 'string', default: 'chaos-report', describe: 'directory for history.jsonl, summary.json and index.html' })
