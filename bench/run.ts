@@ -3,7 +3,7 @@
  * one process run, so the ratios between rows hold on a noisy machine: the reference systems
  * (Redis, etcd) first, then kv-sim clusters, failover, and the layers. Writes
  * bench/results/<date>.json and bench/results/latest.md (the table the README shows).
- * `--only redis-benchmark,resp-load,http,failover,layers` runs a subset (for profiling sessions).
+ * `--only redis-benchmark,resp-load,http,failover,layers,snapshots` runs a subset.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { benchClusterSetup, setupName, type ClusterSetup, type LoadProfile } from './cluster_bench.js';
 import { benchFailover } from './failover_bench.js';
 import { benchLayers } from './layers.js';
+import { benchSnapshots } from './snapshot_rows.js';
 import { describeMachine } from './machine.js';
 import { toolInventory } from './proc.js';
 import { benchReferences, type ReferenceProfile } from './references.js';
@@ -87,6 +88,14 @@ if (wants('layers')) {
     rows.push(...(await benchLayers(full, log)));
   } catch (error) {
     fail('layers', error);
+  }
+}
+
+if (wants('snapshots')) {
+  try {
+    rows.push(...(await benchSnapshots(full, log)));
+  } catch (error) {
+    fail('snapshots', error);
   }
 }
 
