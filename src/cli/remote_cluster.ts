@@ -3,6 +3,7 @@
  * fault goes to EVERY node, which applies it to its own transport; a node verb (pause, snapshot)
  * goes to the node with that id. Crash and restart belong to the process manager, not to us.
  */
+import * as http from 'node:http';
 import type { NodeId } from '../core/types.js';
 import type { LinkSettings } from '../ports/transport.js';
 import type { ControlStatus } from '../runtime/control_http.js';
@@ -125,24 +126,50 @@ export class RemoteCluster implements ReplCluster {
   private async request(method: 'GET' | 'POST', endpoint: string, verb: string, body: unknown): Promise<Reply> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (this.options.token !== null) headers['authorization'] = `Bearer ${this.options.token}`;
+    let answer: { status: number; text: string };
     try {
-      const response = await fetch(`${controlUrl(endpoint)}/control/${verb}`, {
-        method,
-        headers,
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
-      const parsed = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-      if (!response.ok) return { ok: false, error: typeof parsed['error'] === 'string' ? parsed['error'] : `HTTP ${response.status}` };
-      return { ok: true, body: parsed };
+      answer = await httpRequest(`${controlUrl(endpoint)}/control/${verb}`, method, headers, body === undefined ? '' : JSON.stringify(body), this.options.timeoutMs);
     } catch (error) {
-      return { ok: false, error: describeFetchError(error, this.options.timeoutMs) };
+      return { ok: false, error: describeRequestError(error, this.options.timeoutMs) };
     }
+    let parsed: Record<string, unknown> = {};
+    try {
+      parsed = JSON.parse(answer.text) as Record<string, unknown>;
+    } catch {
+      // not JSON: the status line says enough
+    }
+    if (answer.status < 200 || answer.status >= 300) return { ok: false, error: typeof parsed['error'] === 'string' ? parsed['error'] : `HTTP ${answer.status}` };
+    return { ok: true, body: parsed };
   }
 }
 
-function describeFetchError(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return `no answer within ${timeoutMs} ms`;
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return `unreachable (${cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error))})`;
+class RequestTimeout extends Error {}
+
+/**
+ * One plain HTTP request. node:http rather than fetch: at the deadline the socket is destroyed,
+ * a connect still pending towards a cut-off host included, so ctl exits as soon as it is done.
+ */
+function httpRequest(url: string, method: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+      });
+      response.on('error', reject);
+    });
+    const timer = setTimeout(() => request.destroy(new RequestTimeout()), timeoutMs);
+    request.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    request.end(body);
+  });
+}
+
+function describeRequestError(error: unknown, timeoutMs: number): string {
+  if (error instanceof RequestTimeout) return `no answer within ${timeoutMs} ms`;
+  return `unreachable (${(error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error))})`;
 }
