@@ -5,7 +5,7 @@
  */
 import { startCluster, type Cluster, type FsyncPolicy, type NodeId } from '../src/index.js';
 import type { BenchRow } from './report.js';
-import { runRedisBenchmark, type RedisBenchmarkResult } from './redis_benchmark.js';
+import { ownCpuUs, runRedisBenchmark, type RedisBenchmarkResult } from './redis_benchmark.js';
 import { runRespLoad, type LoadResult } from './resp_load.js';
 import { median } from './stats.js';
 import { preload, requestsFor, runWrk, type WrkResult } from './wrk_bench.js';
@@ -35,6 +35,8 @@ export interface LoadProfile {
   wrkDurationS: number;
   /** Also run the redis-benchmark rows against a follower (it forwards to the leader). */
   follower: boolean;
+  /** Run our own RESP load generator rows. */
+  respLoad: boolean;
 }
 
 export interface Tools {
@@ -82,6 +84,7 @@ export async function benchClusterSetup(setup: ClusterSetup, profile: LoadProfil
             rows.push({
               section: 'redis-benchmark', setup: name, case: `${command.toUpperCase()} -c 64${pipeline > 1 ? ` -P ${pipeline}` : ''}, ${role}`,
               value: figures.requestsPerSecond, unit: 'req/s', p50Ms: figures.p50Ms, p99Ms: figures.p99Ms,
+              ...(figures.cpuUsPerRequest === undefined ? {} : { cpuUsPerRequest: figures.cpuUsPerRequest }),
               ...(ref === undefined ? {} : { reference: { name: 'Redis', value: ref } }),
             });
           }
@@ -89,7 +92,7 @@ export async function benchClusterSetup(setup: ClusterSetup, profile: LoadProfil
       }
     }
     if (setup.allRows) {
-      rows.push(...(await respLoadRows(cluster, leader, name, profile, log)));
+      if (profile.respLoad) rows.push(...(await respLoadRows(cluster, leader, name, profile, log)));
       if (tools.wrk !== null) rows.push(...(await wrkRows(cluster, leader, name, profile, tools.wrk, references, log)));
     }
   } finally {
@@ -104,7 +107,7 @@ export async function benchClusterSetup(setup: ClusterSetup, profile: LoadProfil
 function redisBenchmark(cluster: Cluster, node: NodeId, tool: string, pipeline: number, profile: LoadProfile): Promise<RedisBenchmarkResult> {
   const url = new URL(cluster.endpoints(node).redis);
   const requests = pipeline > 1 ? profile.requestsPipelined16 : profile.requestsPipelined1;
-  return runRedisBenchmark(tool, { host: url.hostname, port: Number(url.port), clients: 64, pipeline, requests, timeoutMs: TOOL_TIMEOUT_MS });
+  return runRedisBenchmark(tool, { host: url.hostname, port: Number(url.port), clients: 64, pipeline, requests, timeoutMs: TOOL_TIMEOUT_MS, cpuUs: ownCpuUs });
 }
 
 async function respLoadRows(cluster: Cluster, leader: NodeId, name: string, profile: LoadProfile, log: (line: string) => void): Promise<BenchRow[]> {

@@ -11,6 +11,8 @@ import { freePort, startServer, waitUntil } from './proc.js';
 export interface RunningReference {
   host: string;
   port: number;
+  /** The server's process id (for its CPU time). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -33,7 +35,7 @@ export async function startRedisReference(redisServer: string): Promise<RunningR
     await stop();
     throw new Error(`${String(error)}; redis-server said: ${server.output()}`);
   }
-  return { host: '127.0.0.1', port, stop };
+  return { host: '127.0.0.1', port, pid: server.child.pid ?? 0, stop };
 }
 
 /** True when the server at host:port answers PING with +PONG. */

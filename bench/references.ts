@@ -6,7 +6,7 @@ import type { BenchRow } from './report.js';
 import type { References } from './cluster_bench.js';
 import { startEtcdReference } from './etcd_reference.js';
 import type { ToolName } from './proc.js';
-import { runRedisBenchmark } from './redis_benchmark.js';
+import { processCpuUs, runRedisBenchmark } from './redis_benchmark.js';
 import { startRedisReference } from './redis_reference.js';
 import { preload, requestsFor, runWrk } from './wrk_bench.js';
 
@@ -18,6 +18,8 @@ export interface ReferenceProfile {
 }
 
 const TOOL_TIMEOUT_MS = 180_000;
+
+const cpu = (us: number | undefined): { cpuUsPerRequest?: number } => (us === undefined || Number.isNaN(us) ? {} : { cpuUsPerRequest: us });
 
 export async function benchReferences(
   tools: Record<ToolName, string | null>,
@@ -34,11 +36,11 @@ export async function benchReferences(
         for (const pipeline of [1, 16]) {
           log(`Redis: redis-benchmark -P ${pipeline}`);
           const requests = pipeline > 1 ? profile.redisRequestsPipelined16 : profile.redisRequestsPipelined1;
-          const result = await runRedisBenchmark(tools['redis-benchmark'], { host: redis.host, port: redis.port, clients: 64, pipeline, requests, timeoutMs: TOOL_TIMEOUT_MS });
+          const result = await runRedisBenchmark(tools['redis-benchmark'], { host: redis.host, port: redis.port, clients: 64, pipeline, requests, timeoutMs: TOOL_TIMEOUT_MS, cpuUs: () => processCpuUs(redis.pid) });
           references.redis.set(pipeline, result);
           for (const command of ['set', 'get'] as const) {
             const f = result[command];
-            rows.push({ section: 'redis-benchmark', setup: 'Redis 7, appendonly, appendfsync always', case: `${command.toUpperCase()} -c 64${pipeline > 1 ? ` -P ${pipeline}` : ''}`, value: f.requestsPerSecond, unit: 'req/s', p50Ms: f.p50Ms, p99Ms: f.p99Ms });
+            rows.push({ section: 'redis-benchmark', setup: 'Redis 7, appendonly, appendfsync always', case: `${command.toUpperCase()} -c 64${pipeline > 1 ? ` -P ${pipeline}` : ''}`, value: f.requestsPerSecond, unit: 'req/s', p50Ms: f.p50Ms, p99Ms: f.p99Ms, ...cpu(f.cpuUsPerRequest) });
           }
         }
       } finally {

@@ -12,6 +12,8 @@ export interface BenchRow {
   p50Ms?: number;
   p99Ms?: number;
   p999Ms?: number;
+  /** Server CPU time per request (all of kv-sim's threads, or redis-server's), µs: steadier than rates on a busy machine. */
+  cpuUsPerRequest?: number;
   /** The same case on the reference system in this run; ratio = value / reference.value. */
   reference?: { name: string; value: number };
   note?: string;
@@ -68,12 +70,15 @@ export function renderMarkdown(report: BenchReport): string {
     const withReference = rows.some((r) => r.reference !== undefined);
     const header = ['setup', 'case', 'kv-sim'];
     if (withLatency) header.push('p50 ms', 'p99 ms', 'p999 ms');
+    const withCpu = rows.some((r) => r.cpuUsPerRequest !== undefined);
+    if (withCpu) header.push('CPU µs/req');
     if (withReference) header.push('reference', 'ratio');
     header.push('note');
     lines.push(`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`);
     for (const r of rows) {
       const cells = [r.setup, r.case, formatValue(r.value, r.unit)];
       if (withLatency) cells.push(ms(r.p50Ms), ms(r.p99Ms), ms(r.p999Ms));
+      if (withCpu) cells.push(r.cpuUsPerRequest === undefined ? '' : r.cpuUsPerRequest.toFixed(0));
       if (withReference) {
         cells.push(r.reference === undefined ? '' : `${r.reference.name}: ${formatValue(r.reference.value, r.unit)}`);
         cells.push(r.reference === undefined ? '' : `${(r.value / r.reference.value).toFixed(2)}x`);

@@ -25,8 +25,8 @@ const only = onlyAt >= 0 ? new Set((args[onlyAt + 1] ?? '').split(',')) : null;
 const wants = (section: string): boolean => only === null || only.has(section);
 
 const loadProfile: LoadProfile = full
-  ? { repeats: 3, requestsPipelined1: 50_000, requestsPipelined16: 300_000, loadDurationMs: 3000, loadClients: [1, 16, 64, 256], wrkDurationS: 5, follower: true }
-  : { repeats: 1, requestsPipelined1: 10_000, requestsPipelined16: 60_000, loadDurationMs: 2000, loadClients: [1, 16, 64, 256], wrkDurationS: 3, follower: true };
+  ? { repeats: 3, requestsPipelined1: 50_000, requestsPipelined16: 300_000, loadDurationMs: 3000, loadClients: [1, 16, 64, 256], wrkDurationS: 5, follower: true, respLoad: wants('resp-load') }
+  : { repeats: 1, requestsPipelined1: 10_000, requestsPipelined16: 60_000, loadDurationMs: 2000, loadClients: [1, 16, 64, 256], wrkDurationS: 3, follower: true, respLoad: wants('resp-load') };
 const referenceProfile: ReferenceProfile = full
   ? { redisRequestsPipelined1: 300_000, redisRequestsPipelined16: 2_000_000, wrkDurationS: 5 }
   : { redisRequestsPipelined1: 100_000, redisRequestsPipelined16: 500_000, wrkDurationS: 3 };
@@ -60,13 +60,16 @@ log(`${full ? 'full' : 'quick'} profile on ${machine.cores} cores (${machine.cpu
 const rows: BenchRow[] = [];
 
 const loadWanted = wants('redis-benchmark') || wants('resp-load') || wants('http');
-const noTools = { 'redis-server': null, 'redis-benchmark': null, wrk: null, etcd: null };
-const { references, rows: referenceRows } = await benchReferences(loadWanted ? tools : noTools, referenceProfile, log, fail);
+// A section not asked for runs without its tools (so without its rows).
+const redisBenchmark = wants('redis-benchmark') ? tools['redis-benchmark'] : null;
+const wrk = wants('http') ? tools.wrk : null;
+const referenceTools = { ...tools, 'redis-benchmark': redisBenchmark, wrk };
+const { references, rows: referenceRows } = await benchReferences(referenceTools, referenceProfile, log, fail);
 rows.push(...referenceRows);
 if (loadWanted) {
   for (const setup of setups()) {
     try {
-      rows.push(...(await benchClusterSetup(setup, loadProfile, { redisBenchmark: tools['redis-benchmark'], wrk: tools.wrk }, references, log)));
+      rows.push(...(await benchClusterSetup(setup, loadProfile, { redisBenchmark, wrk }, references, log)));
     } catch (error) {
       fail(`kv-sim ${setupName(setup)}`, error);
     }
