@@ -53,8 +53,10 @@ const before = readCounts(dir);
 const startStatus = (await cluster.status()).find((s) => s.id === leader);
 const url = new URL(cluster.endpoints(leader).redis);
 const startMs = performance.now();
+const loadFromUs = Number(process.hrtime.bigint() / 1000n);
 const csv = await runTool(tool, ['-h', url.hostname, '-p', url.port, '-t', flag('--test', 'set'), '-d', '100', '-r', '1000', '-c', '64', '-P', pipeline, '-n', requests, '--csv'], 600_000);
 const elapsedS = (performance.now() - startMs) / 1000;
+const loadToUs = Number(process.hrtime.bigint() / 1000n);
 await new Promise((resolve) => setTimeout(resolve, 600));
 const endStatus = (await cluster.status()).find((s) => s.id === leader);
 const after = readCounts(dir);
@@ -76,6 +78,6 @@ for (const [node, counts] of [...after].sort((a, b) => a[0] - b[0])) {
 // Profiles are written when each thread exits: give the terminated workers a moment.
 await new Promise((resolve) => setTimeout(resolve, 1000));
 for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort()) {
-  console.log(`\n${file}`);
-  console.log(summarizeProfile(JSON.parse(readFileSync(join(dir, file), 'utf8'))));
+  console.log(`\n${file} (samples taken during the redis-benchmark run only)`);
+  console.log(summarizeProfile(JSON.parse(readFileSync(join(dir, file), 'utf8')), 12, { fromUs: loadFromUs, toUs: loadToUs }));
 }
