@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     setPeerAddresses: (peers) => node.setPeerAddresses(peers),
     setClientAddresses: (addresses) => node.setClientAddresses(addresses),
     resetStallStats: () => node.resetStallStats(),
+    snapshot: () => node.snapshot(),
     stop: async () => {
       await node.stop();
       eventPort.close();

@@ -15,7 +15,7 @@ Faults (same vocabulary as the library API):
   link A B reset           make the link between A and B healthy again
   pause N / resume N       freeze node N (no ticks, no messages) and wake it again
 Other:
-  status                   a table of every node: role, term, commit, applied, last index, leader
+  status                   a table of every node: role, term, commit, applied, last index, snapshot index, leader
   snapshot [N]             snapshot node N (default: the leader) now and compact its log
   logsize                  per node: first and last log index, snapshot index, recovery time at start
   help                     this text

@@ -12,12 +12,14 @@ export interface StatusRow {
   commitIndex: number;
   appliedIndex: number;
   lastIndex: number;
+  /** The latest snapshot's index (0: none yet). */
+  snapshotIndex: number;
   leader: NodeId;
   up: boolean;
   paused: boolean;
 }
 
-const HEADERS = ['id', 'role', 'term', 'commit', 'applied', 'last index', 'leader', 'state'] as const;
+const HEADERS = ['id', 'role', 'term', 'commit', 'applied', 'last index', 'snapshot', 'leader', 'state'] as const;
 
 export function renderStatusTable(rows: readonly StatusRow[]): string {
   const sorted = [...rows].sort((x, y) => x.id - y.id);
@@ -36,7 +38,7 @@ export function renderStatusTable(rows: readonly StatusRow[]): string {
 
 function rowCells(row: StatusRow): string[] {
   const state = !row.up ? 'down' : row.paused ? 'paused' : 'up';
-  if (!row.up) return [String(row.id), '-', '-', '-', '-', '-', '-', state];
+  if (!row.up) return [String(row.id), '-', '-', '-', '-', '-', '-', '-', state];
   return [
     String(row.id),
     row.role,
@@ -44,6 +46,7 @@ function rowCells(row: StatusRow): string[] {
     String(row.commitIndex),
     String(row.appliedIndex),
     String(row.lastIndex),
+    String(row.snapshotIndex),
     row.leader === 0 ? '-' : String(row.leader),
     state,
   ];

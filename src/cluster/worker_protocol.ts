@@ -38,7 +38,7 @@ export interface NodeControl {
    * index. Optional only so that a worker entry built before it existed still type-checks; the
    * supervisor reports a clear error when a worker lacks it.
    */
-  snapshot?(): Promise<number>;
+  snapshot(): Promise<number>;
   /** Closes client servers, transport and storage; the supervisor terminates the worker after. */
   stop(): Promise<void>;
 }

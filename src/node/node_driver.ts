@@ -294,7 +294,7 @@ export class NodeDriver {
       appliedIndex: this.appliedIndex,
       lastIndex: core.lastIndex,
       firstIndex: core.firstIndex,
-      snapshotIndex: core.snapshotIndex,
+      snapshotIndex: this.core.snapshotIndexTaken(),
       membership: core.membership,
       pendingProposals: this.proposals.size + this.proposalQueue.length,
       pendingReads: this.reads.size + this.staleReads.length,

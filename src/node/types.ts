@@ -66,7 +66,9 @@ export interface NodeStatus {
   commitIndex: number;
   appliedIndex: number;
   lastIndex: number;
+  /** First index still in the log (a snapshot's retained tail may start before the snapshot). */
   firstIndex: number;
+  /** Index of the latest snapshot (0: none). */
   snapshotIndex: number;
   membership: Membership;
   pendingProposals: number;

@@ -30,6 +30,7 @@ export class FakeCluster implements UpCluster {
       commitIndex: this.data.size,
       appliedIndex: this.data.size,
       lastIndex: this.data.size,
+      snapshotIndex: 0,
       leader: 1,
       up: !this.down.has(id),
       paused: this.paused.has(id),

@@ -67,7 +67,7 @@ describe('kv-sim up --nodes 3 (child process)', () => {
 
     expect(await cli.command('crash 1', COMMAND_TIMEOUT_MS)).toEqual(['node 1 crashed']);
     const table = await cli.command('status', COMMAND_TIMEOUT_MS);
-    expect(table[0]).toMatch(/^id\s+role\s+term\s+commit\s+applied\s+last index\s+leader\s+state$/);
+    expect(table[0]).toMatch(/^id\s+role\s+term\s+commit\s+applied\s+last index\s+snapshot\s+leader\s+state$/);
     expect(table.find((row) => row.startsWith('1 '))).toMatch(/\sdown$/);
     expect(table.filter((row) => /\sup$/.test(row))).toHaveLength(2);
 

@@ -8,6 +8,7 @@ import sqlite3 from 'node-sqlite3-wasm';
 import { StorageCorruption } from '../../src/ports/storage.js';
 import { StorageInUse, StorageUnavailable } from '../../src/storage/errors.js';
 import { SqliteStorage, sqliteFileFor } from '../../src/storage/sqlite_storage.js';
+import { SCHEMA_VERSION } from '../../src/storage/sqlite_schema.js';
 import type { SqliteStorageOptions } from '../../src/storage/sqlite_storage.js';
 import { entries, entry, storageContract } from '../contracts/storage_contract.js';
 
@@ -102,7 +103,7 @@ describe('SqliteStorage', () => {
     const options = written();
     tamper(options, "UPDATE meta SET value = '99' WHERE key = 'schema_version'");
     expect(() => openStorage(options)).toThrow(StorageCorruption);
-    expect(() => openStorage(options)).toThrow(/schema version 99 is not the supported version 1/);
+    expect(() => openStorage(options)).toThrow(new RegExp(`schema version 99 is not the supported version ${SCHEMA_VERSION}`));
   });
 
   it("refuses another node's database and a file that is not a database", () => {
