@@ -35,6 +35,8 @@ export async function main(args: string[] = hideBin(process.argv)): Promise<void
     .recommendCommands()
     .strict()
     .env('KV_SIM')
+    // yargs passes the running command's parser as a second argument; @types/yargs declares one.
+    .middleware(ignoreOtherCommandsVariables as unknown as (argv: Record<string, unknown>) => void, true)
     .help()
     .alias('help', 'h')
     .version(packageVersion())
@@ -42,7 +44,7 @@ export async function main(args: string[] = hideBin(process.argv)): Promise<void
     .exitProcess(false)
     .fail((message: string | null, error: Error | undefined) => {
       // Throwing here (rather than only printing) keeps yargs from running the command anyway.
-      if (message !== null) throw new UsageError(explainUsage(message));
+      if (message !== null) throw new UsageError(message);
       throw error ?? new Error('failed');
     });
   try {
@@ -60,20 +62,24 @@ function oneLine(text: string): string {
   return text.trim().replace(/\s*\n\s*/g, ' ');
 }
 
-/** Unknown flags that came from KV_SIM_* variables are named as such: the user typed no --flag. */
-function explainUsage(message: string): string {
-  const match = /^Unknown arguments?: (.*)$/s.exec(message.trim());
-  if (match === null) return message;
-  const names = (match[1] ?? '').split(',').map((name) => name.trim());
-  const variables = names.map(envName).filter((variable) => process.env[variable] !== undefined);
-  if (variables.length === 0) return message;
-  return `${message} (from the environment: ${variables.join(', ')})`;
+/**
+ * KV_SIM_* variables set flags, but only those of the command being run: a shell that sets
+ * KV_SIM_ID for `kv-sim node` must not break `kv-sim up`, which has no --id. Runs before strict
+ * validation, so flags typed on the command line are still checked as usual.
+ */
+function ignoreOtherCommandsVariables(argv: Record<string, unknown>, parser: { getOptions(): { key: Record<string, unknown> } }): void {
+  const known = parser.getOptions().key;
+  for (const variable of Object.keys(process.env)) {
+    if (!variable.startsWith(ENV_PREFIX)) continue;
+    const kebab = variable.slice(ENV_PREFIX.length).toLowerCase().replace(/_/g, '-');
+    const camel = kebab.replace(/-(.)/g, (_, letter: string) => letter.toUpperCase());
+    if (kebab in known || camel in known) continue;
+    delete argv[kebab];
+    delete argv[camel];
+  }
 }
 
-/** fooBar or foo-bar -> KV_SIM_FOO_BAR, the variable yargs reads for --foo-bar. */
-function envName(flag: string): string {
-  return `KV_SIM_${flag.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/-/g, '_').toUpperCase()}`;
-}
+const ENV_PREFIX = 'KV_SIM_';
 
 /** The version from package.json, found by walking up from this file (src/ or dist/src/). */
 function packageVersion(): string {
