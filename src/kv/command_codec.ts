@@ -2,9 +2,11 @@
  * Binary encoding of proposals (apply input), queries (query input) and their results.
  *
  *   proposal: u8 version, u8 KIND_PROPOSAL, varint n, n × (session, command)
+ *   group:    u8 version, u8 KIND_GROUP,    varint n, n × bytes(proposal)
  *   query:    u8 version, u8 KIND_QUERY,    varint n, n × command
  *   session:  u8 0 | u8 1, string clientId, varint sequence
  *   results:  u8 version, varint n, n × result
+ *   group results: varint n, n × bytes(results)
  *
  * Each command and result starts with a one-byte tag. Decoding never throws: malformed input
  * comes back as an error value, because apply() must answer bad bytes the same way on every node.
@@ -15,6 +17,7 @@ import type { Bytes, KvCommand, KvItem, KvRead, KvResult, SessionTag } from './c
 export const KV_CODEC_VERSION = 1;
 const KIND_PROPOSAL = 1;
 const KIND_QUERY = 2;
+const KIND_GROUP = 3;
 
 const OP = {
   set: 1, del: 2, append: 3, incrby: 4, cas: 5, mset: 6,
@@ -49,6 +52,44 @@ export function encodeQuery(reads: readonly KvRead[]): Uint8Array {
 
 export function decodeProposal(bytes: Uint8Array): Decoded<KvItem[]> {
   return decodeList(bytes, KIND_PROPOSAL, (r) => ({ session: readSession(r), command: readCommand(r) }));
+}
+
+/**
+ * Several proposals in one log entry. The node driver packs every proposal that arrived between
+ * two flushes (from any number of connections) into one entry, so per-entry costs — a log row on
+ * every node, encoding, replication bookkeeping — are paid once per flush, not once per request.
+ * Each packed proposal keeps its own session tags: exactly-once holds per proposal.
+ */
+export function encodeProposalGroup(proposals: readonly Uint8Array[]): Uint8Array {
+  const w = scratch.u8(KV_CODEC_VERSION).u8(KIND_GROUP).varint(proposals.length);
+  for (const proposal of proposals) w.bytes(proposal);
+  return w.finish();
+}
+
+/** The proposals packed in a group entry; null when `bytes` is not a group. */
+export function decodeProposalGroup(bytes: Uint8Array): Decoded<Uint8Array[]> | null {
+  if (bytes.length < 2 || bytes[0] !== KV_CODEC_VERSION || bytes[1] !== KIND_GROUP) return null;
+  return decodeList(bytes, KIND_GROUP, (r) => r.raw(r.varint()));
+}
+
+export function encodeGroupResults(parts: readonly Uint8Array[]): Uint8Array {
+  const w = scratch.varint(parts.length);
+  for (const part of parts) w.bytes(part);
+  return w.finish();
+}
+
+/** Splits a group's results into one results message per packed proposal. */
+export function splitGroupResults(bytes: Uint8Array, count: number): Decoded<Uint8Array[]> {
+  try {
+    const r = new BinaryReader(bytes);
+    const parts: Uint8Array[] = [];
+    for (let n = r.count(); parts.length < n; ) parts.push(r.bytes());
+    if (!r.done || parts.length !== count) return { ok: false, message: `a group of ${count} proposals answered with ${parts.length} results` };
+    return { ok: true, value: parts };
+  } catch (error) {
+    if (error instanceof CodecError) return { ok: false, message: error.message };
+    throw error;
+  }
 }
 
 /** Query items are commands; whether they are reads is the state machine's check. */

@@ -6,7 +6,15 @@
  */
 import { assert } from '../lib/assert.js';
 import type { StateMachine } from '../ports/state_machine.js';
-import { decodeProposal, decodeQuery, encodeResult, encodeResults, joinEncodedResults } from './command_codec.js';
+import {
+  decodeProposal,
+  decodeProposalGroup,
+  decodeQuery,
+  encodeGroupResults,
+  encodeResult,
+  encodeResults,
+  joinEncodedResults,
+} from './command_codec.js';
 import { isWrite, KV_ERRORS, type KvItem, type KvResult } from './commands.js';
 import { executeRead, executeWrite } from './execute.js';
 import { KeySpace } from './key_space.js';
@@ -80,14 +88,21 @@ export class KvStateMachine implements StateMachine {
     this.appliedIndexValue = index;
     // Commands applied while a snapshot job encodes its capture travel in the snapshot's tail.
     if (this.job !== null) this.job.tail.push({ index, command });
-    const decoded = decodeProposal(command);
-    if (!decoded.ok) return encodeResults([{ type: 'error', message: `${KV_ERRORS.malformed}: ${decoded.message}` }]);
+    const group = decodeProposalGroup(command);
+    if (group === null) return this.applyProposal(command);
+    if (!group.ok) return malformed(group.message);
+    return encodeGroupResults(group.value.map((proposal) => this.applyProposal(proposal)));
+  }
+
+  private applyProposal(proposal: Uint8Array): Uint8Array {
+    const decoded = decodeProposal(proposal);
+    if (!decoded.ok) return malformed(decoded.message);
     return joinEncodedResults(decoded.value.map((item) => this.applyItem(item)));
   }
 
   query(query: Uint8Array): Uint8Array {
     const decoded = decodeQuery(query);
-    if (!decoded.ok) return encodeResults([{ type: 'error', message: `${KV_ERRORS.malformed}: ${decoded.message}` }]);
+    if (!decoded.ok) return malformed(decoded.message);
     return encodeResults(
       decoded.value.map((command): KvResult =>
         isWrite(command) ? { type: 'error', message: KV_ERRORS.readOnlyQuery } : executeRead(this.space, command),
@@ -159,4 +174,8 @@ export class KvStateMachine implements StateMachine {
     this.sessions.record(session.clientId, session.sequence, result);
     return result;
   }
+}
+
+function malformed(message: string): Uint8Array {
+  return encodeResults([{ type: 'error', message: `${KV_ERRORS.malformed}: ${message}` }]);
 }

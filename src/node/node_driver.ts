@@ -13,7 +13,7 @@ import type { Entry, Message, NodeId, Ready, Snapshot, SoftState } from '../core
 import { assert } from '../lib/assert.js';
 import { Prng } from '../lib/prng.js';
 import type { ReadConsistency } from './types.js';
-import type { NodeDriverOptions, NodeError, NodeStatus, ProposalOutcome, ReadOutcome } from './types.js';
+import type { NodeDriverOptions, NodeError, NodeStatus, ProposalGrouping, ProposalOutcome, ReadOutcome } from './types.js';
 import { PendingProposals } from './pending_proposals.js';
 import { PendingReads } from './pending_reads.js';
 
@@ -32,6 +32,21 @@ const EMPTY_RESULT = new Uint8Array(0);
 interface QueuedProposal {
   command: Uint8Array;
   callback: (outcome: ProposalOutcome) => void;
+}
+
+function packGroup(grouping: ProposalGrouping, members: QueuedProposal[]): QueuedProposal {
+  return {
+    command: grouping.pack(members.map((member) => member.command)),
+    callback: (outcome) => {
+      if (!outcome.ok) {
+        for (const member of members) member.callback(outcome);
+        return;
+      }
+      const results = grouping.unpack(outcome.result, members.length);
+      assert(results !== null, () => `the state machine answered a group of ${members.length} with undecodable results`);
+      members.forEach((member, i) => member.callback({ ok: true, index: outcome.index, result: results[i] as Uint8Array }));
+    },
+  };
 }
 
 export class NodeDriver {
@@ -182,7 +197,7 @@ export class NodeDriver {
   }
 
   private proposeBatch(): void {
-    const queue = this.proposalQueue;
+    const queue = this.options.proposalGrouping === undefined ? this.proposalQueue : this.group(this.proposalQueue);
     this.proposalQueue = [];
     const result = this.core.propose(queue.map((proposal) => proposal.command));
     if (!result.ok) {
@@ -192,6 +207,27 @@ export class NodeDriver {
     assert(result.lastIndex - result.firstIndex + 1 === queue.length, 'core appended a different number of entries than proposed');
     const deadlineTick = this.tickCount + this.options.requestTimeoutTicks;
     queue.forEach((proposal, i) => this.proposals.add(result.firstIndex + i, result.term, deadlineTick, proposal.callback));
+  }
+
+  /**
+   * Packs queued proposals into group entries of bounded size (see ProposalGrouping): one log
+   * entry per group, its result split back to each proposal's callback.
+   */
+  private group(queue: QueuedProposal[]): QueuedProposal[] {
+    const grouping = this.options.proposalGrouping as ProposalGrouping;
+    const groups: QueuedProposal[] = [];
+    for (let start = 0; start < queue.length; ) {
+      let end = start + 1;
+      let bytes = (queue[start] as QueuedProposal).command.length;
+      while (end < queue.length && bytes + (queue[end] as QueuedProposal).command.length <= grouping.groupBytesMax) {
+        bytes += (queue[end] as QueuedProposal).command.length;
+        end++;
+      }
+      const members = queue.slice(start, end);
+      groups.push(members.length === 1 ? (members[0] as QueuedProposal) : packGroup(grouping, members));
+      start = end;
+    }
+    return groups;
   }
 
   private handleReady(ready: Ready): void {

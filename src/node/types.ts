@@ -38,6 +38,8 @@ export interface NodeDriverOptions {
   requestTimeoutTicks: number;
   /** When to snapshot the state machine and compact the log; absent: only on request. */
   snapshotPolicy?: SnapshotPolicy;
+  /** Packs the proposals of one flush into few log entries; absent: one entry per proposal. */
+  proposalGrouping?: ProposalGrouping;
   /**
    * Optional observer of what the node does (role/leader changes, applied entries), called
    * synchronously from flush(). Keep it cheap; it must not call back into the driver.
@@ -91,3 +93,16 @@ export const DEFAULT_SNAPSHOT_POLICY: SnapshotPolicy = {
   bytesThreshold: 64 << 20,
   retainEntries: 5_000,
 };
+
+/**
+ * How the state machine packs several proposals into one log entry and splits the entry's result
+ * back. Per-entry costs (a log row on every node, encoding, replication bookkeeping) are then paid
+ * once per flush rather than once per client request. apply() must understand packed entries.
+ */
+export interface ProposalGrouping {
+  pack(commands: readonly Uint8Array[]): Uint8Array;
+  /** One result per packed command, in order; null when the result cannot be split (a bug). */
+  unpack(result: Uint8Array, count: number): Uint8Array[] | null;
+  /** Bound on the payload bytes packed into one entry (a larger proposal travels alone). */
+  groupBytesMax: number;
+}

@@ -8,6 +8,7 @@ import { DEFAULT_RAFT_TUNING } from '../core/config.js';
 import type { NodeId } from '../core/types.js';
 import { KvStateMachine } from '../kv/kv_state_machine.js';
 import { createLogger } from '../logging/logger.js';
+import { KV_PROPOSAL_GROUPING } from './kv_proposal_grouping.js';
 import { NodeDriver } from '../node/node_driver.js';
 import type { NodeEvent } from '../node/types.js';
 import type { Logger } from '../ports/logger.js';
@@ -89,6 +90,7 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger; 
       requestTimeoutTicks: timing.requestTimeoutTicks,
       // The runner applies the policy (in steps that do not stall the loop); the driver only compacts.
       snapshotPolicy: { entriesThreshold: Number.POSITIVE_INFINITY, bytesThreshold: Number.POSITIVE_INFINITY, retainEntries: policy.policy.retainEntries },
+      proposalGrouping: KV_PROPOSAL_GROUPING,
       onEvent: (event) => events.fromDriver(event),
     });
     // Recovery: storage loaded, snapshot restored, log read back; measured here, not in the pure layers.

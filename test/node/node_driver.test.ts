@@ -7,6 +7,10 @@ import { SILENT_LOGGER } from '../../src/ports/logger.js';
 import type { Transport } from '../../src/ports/transport.js';
 import { decodeGetResult, encodeGet, encodeSet, RegisterMachine } from '../../src/sim/register_machine.js';
 import { MemoryStorage } from '../../src/storage/memory_storage.js';
+import { decodeResults, encodeProposal, KvStateMachine } from '../../src/kv/index.js';
+import { KV_PROPOSAL_GROUPING } from '../../src/runtime/kv_proposal_grouping.js';
+
+const b = (text: string): Uint8Array => new TextEncoder().encode(text);
 
 interface Harness {
   driver: NodeDriver;
@@ -77,6 +81,25 @@ describe('NodeDriver on a single-voter cluster', () => {
     expect(second.index).toBe(first.index + 1);
     expect(new TextDecoder().decode(second.result)).toBe(`ok|${second.index}`);
     expect(h.driver.status().appliedIndex).toBe(second.index);
+  });
+
+  it('packs the proposals of one flush into one log entry when given a grouping, and answers each', () => {
+    const h = makeDriver({ stateMachine: new KvStateMachine(), proposalGrouping: KV_PROPOSAL_GROUPING });
+    electSelf(h);
+    const before = h.driver.status().lastIndex;
+    const outcomes: ProposalOutcome[] = [];
+    for (const suffix of ['a', 'b', 'c']) {
+      const proposal = encodeProposal([{ session: null, command: { type: 'append', key: b('k'), value: b(suffix) } }]);
+      h.driver.propose(proposal, (o) => outcomes.push(o));
+    }
+    h.driver.flush();
+    expect(h.driver.status().lastIndex).toBe(before + 1);
+    const lengths = outcomes.map((o) => {
+      if (!o.ok) throw new Error(`proposal failed: ${o.error.type}`);
+      const decoded = decodeResults(o.result);
+      return decoded.ok ? decoded.value[0] : decoded.message;
+    });
+    expect(lengths).toEqual([1n, 2n, 3n].map((value) => ({ type: 'integer', value })));
   });
 
   it('serves linearizable and stale reads from the applied state', async () => {
