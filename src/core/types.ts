@@ -152,6 +152,18 @@ export type Message =
 
 export type MessageType = Message['type'];
 
+/** A stable small number per message type: the wire codec's type byte, also mixed into trace hashes. */
+export const MESSAGE_TYPE_CODES: Readonly<Record<MessageType, number>> = {
+  vote: 1,
+  'vote-response': 2,
+  append: 3,
+  'append-response': 4,
+  heartbeat: 5,
+  'heartbeat-response': 6,
+  snapshot: 7,
+  'snapshot-response': 8,
+};
+
 // ---------------------------------------------------------------------------------------------
 // Expected failures are values.
 

@@ -5,7 +5,7 @@
  * is dropped on a crash. The same fault verbs as the emulator: partition, one-way, isolate,
  * heal, link settings, crash, restart, pause, resume.
  */
-import type { Message, NodeId, Role } from '../core/types.js';
+import { MESSAGE_TYPE_CODES, type Message, type NodeId, type Role } from '../core/types.js';
 import { Prng } from '../lib/prng.js';
 import { SILENT_LOGGER } from '../ports/logger.js';
 import type { StateMachine } from '../ports/state_machine.js';
@@ -27,17 +27,6 @@ const CLIENT_LATENCY_MS = 1;
 const REQUEST_TIMEOUT_TICKS = 50;
 /** Deliveries held for a paused node; more are dropped, like a full socket buffer. */
 const HELD_DELIVERIES_MAX = 10_000;
-
-const MESSAGE_CODES: Record<Message['type'], number> = {
-  vote: 1,
-  'vote-response': 2,
-  append: 3,
-  'append-response': 4,
-  heartbeat: 5,
-  'heartbeat-response': 6,
-  snapshot: 7,
-  'snapshot-response': 8,
-};
 
 /** Ticks a snapshot chunk may go unanswered before it is sent again. */
 const SNAPSHOT_CHUNK_TIMEOUT_TICKS = 10;
@@ -332,7 +321,7 @@ export class Simulator {
     }
     this.stats.messagesDelivered++;
     this.trace.mix(this.queue.nowMs);
-    this.trace.mix(message.from * 256 + message.to * 8 + MESSAGE_CODES[message.type]);
+    this.trace.mix(message.from * 256 + message.to * 8 + MESSAGE_TYPE_CODES[message.type]);
     target.handler(message);
   }
 

@@ -4,21 +4,11 @@
  * entry data raw bytes behind a length. Pure and allocation-light: the encoder sizes the output
  * exactly first, then writes it in one pass.
  */
-import type { Entry, EntryKind, Membership, Message, MessageType, SnapshotMeta } from '../core/types.js';
+import { MESSAGE_TYPE_CODES, type Entry, type EntryKind, type Membership, type Message, type SnapshotMeta } from '../core/types.js';
 import { unreachable } from '../lib/assert.js';
 import { assertWireNumber, varintSize, WireFailure, type WireReader, type WireWriter } from './wire.js';
 
-const TYPE_CODES: Record<MessageType, number> = {
-  vote: 1,
-  'vote-response': 2,
-  append: 3,
-  'append-response': 4,
-  heartbeat: 5,
-  'heartbeat-response': 6,
-  snapshot: 7,
-  'snapshot-response': 8,
-};
-const TYPE_CODE_MAX = 8;
+const TYPE_CODE_MAX = Math.max(...Object.values(MESSAGE_TYPE_CODES));
 
 const KIND_CODES: Record<EntryKind, number> = { normal: 1, noop: 2, config: 3 };
 const KIND_BY_CODE: readonly (EntryKind | undefined)[] = [undefined, 'normal', 'noop', 'config'];
@@ -110,7 +100,7 @@ export function messageSize(m: Message): number {
 }
 
 export function writeMessage(w: WireWriter, m: Message): void {
-  w.byte(TYPE_CODES[m.type]);
+  w.byte(MESSAGE_TYPE_CODES[m.type]);
   w.varint(m.from);
   w.varint(m.to);
   w.varint(m.term);
