@@ -1,4 +1,5 @@
 import { assert } from '../lib/assert.js';
+import type { Snapshot } from './types.js';
 
 /**
  * The leader's view of one follower's replication.
@@ -13,6 +14,7 @@ export class Progress {
   state: 'probe' | 'replicate' | 'snapshot' = 'probe';
   /** snapshot state: which snapshot is being sent, and the byte the follower wants next. */
   snapshotIndex = 0;
+  snapshotBeingSent: Snapshot | null = null;
   snapshotOffset = 0;
   snapshotChunkInFlight = false;
   snapshotChunkElapsedTicks = 0;
@@ -48,16 +50,18 @@ export class Progress {
 
   becomeProbe(): void {
     this.state = 'probe';
+    this.snapshotBeingSent = null;
     this.stalledHeartbeats = 0;
     this.probeSent = false;
     this.nextIndex = this.matchIndex + 1;
     this.clearInflight();
   }
 
-  becomeSnapshot(snapshotIndex: number): void {
+  becomeSnapshot(snapshot: Snapshot): void {
     this.state = 'snapshot';
     this.probeSent = false;
-    this.snapshotIndex = snapshotIndex;
+    this.snapshotIndex = snapshot.meta.index;
+    this.snapshotBeingSent = snapshot;
     this.snapshotOffset = 0;
     this.snapshotChunkInFlight = false;
     this.snapshotChunkElapsedTicks = 0;
@@ -71,6 +75,7 @@ export class Progress {
 
   becomeReplicate(): void {
     this.state = 'replicate';
+    this.snapshotBeingSent = null;
     this.probeSent = false;
     this.nextIndex = this.matchIndex + 1;
     this.clearInflight();

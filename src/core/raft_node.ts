@@ -320,6 +320,10 @@ export class RaftNode {
       this.vote = NO_NODE;
     }
     if (this.role === 'leader') this.reads.dropAll();
+    // A half-received snapshot from another leader or term is of no use (and may be large).
+    if (this.incomingSnapshot !== null && (this.incomingSnapshot.request.from !== leader || this.incomingSnapshot.request.term !== term)) {
+      this.incomingSnapshot = null;
+    }
     this.role = 'follower';
     this.leader = leader;
     this.progress.clear();

@@ -97,7 +97,10 @@ export function maybeSendAppends(node: RaftNode): void {
   const lastIndex = node.log.lastIndex();
   for (const [peer, pr] of node.progress) {
     // The entries this follower needs next were compacted away: it gets our snapshot instead.
-    if (pr.state !== 'snapshot' && pr.nextIndex <= node.log.snapshotIndex) pr.becomeSnapshot(node.snapshot?.meta.index ?? 0);
+    if (pr.state !== 'snapshot' && pr.nextIndex <= node.log.snapshotIndex) {
+      assert(node.snapshot !== null, () => `follower ${peer} needs compacted entries but the leader has no snapshot`);
+      pr.becomeSnapshot(node.snapshot);
+    }
     if (pr.state === 'snapshot') {
       if (!pr.snapshotChunkInFlight) sendSnapshotChunk(node, peer, pr);
       continue;
@@ -108,7 +111,7 @@ export function maybeSendAppends(node: RaftNode): void {
       sent = true;
     }
     // A follower that has everything still needs to learn the new commit index.
-    if (!sent && pr.matchIndex === lastIndex && pr.commitSentIndex < node.log.commitIndex) {
+    if (!sent && pr.matchIndex === lastIndex && pr.commitSentIndex < node.log.commitIndex && !pr.isPaused(inflightAppendsMax, inflightBytesMax)) {
       sendAppend(node, peer, pr);
     }
   }

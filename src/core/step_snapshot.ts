@@ -12,9 +12,9 @@ export interface IncomingSnapshot {
 
 /**
  * Follower side of InstallSnapshot. Chunks must arrive in order; a lost or repeated chunk is
- * answered with the offset we want next, so the leader (this one or the next, when the snapshot
- * is the same) resumes there. The snapshot is installed only once complete: a crash mid-transfer
- * leaves the old state, and the install itself is one Ready (store, then restore).
+ * answered with the offset we want next, so the leader resumes there. The snapshot is installed
+ * only once complete: a crash mid-transfer leaves the old state, and the install itself is one
+ * Ready (store, then restore).
  */
 export function handleSnapshotRequest(node: RaftNode, message: SnapshotRequest): void {
   const { meta } = message;
@@ -27,12 +27,16 @@ export function handleSnapshotRequest(node: RaftNode, message: SnapshotRequest):
   }
   if (message.totalBytes > node.config.snapshotBytesMax) return; // cannot take it; status shows the lag
   let incoming = node.incomingSnapshot;
-  if (incoming === null || incoming.request.meta.index !== meta.index || incoming.request.meta.term !== meta.term) {
+  if (incoming === null || !sameTransfer(incoming.request, message)) {
     if (message.offset !== 0) return reply(false, 0);
     incoming = { request: message, chunks: [], receivedBytes: 0 };
     node.incomingSnapshot = incoming;
   }
   if (message.offset !== incoming.receivedBytes) return reply(false, incoming.receivedBytes);
+  if (incoming.receivedBytes + message.chunk.length > message.totalBytes) {
+    node.incomingSnapshot = null;
+    return reply(false, 0);
+  }
   incoming.chunks.push(message.chunk);
   incoming.receivedBytes += message.chunk.length;
   if (!message.done) return reply(false, incoming.receivedBytes);
@@ -40,6 +44,22 @@ export function handleSnapshotRequest(node: RaftNode, message: SnapshotRequest):
   if (incoming.receivedBytes !== message.totalBytes) return reply(false, 0);
   node.installSnapshot({ meta, data: concatenate(incoming.chunks, incoming.receivedBytes) });
   reply(true, 0);
+}
+
+/**
+ * Chunks continue a transfer only when they come from the same leader, in the same term, for the
+ * same snapshot. Two nodes' snapshots at one index hold the same state but not the same bytes (they
+ * are encoded at different moments), so splicing one leader's bytes onto another's would corrupt
+ * the follower: after a leader change the transfer starts over.
+ */
+function sameTransfer(first: SnapshotRequest, next: SnapshotRequest): boolean {
+  return (
+    first.from === next.from &&
+    first.term === next.term &&
+    first.meta.index === next.meta.index &&
+    first.meta.term === next.meta.term &&
+    first.totalBytes === next.totalBytes
+  );
 }
 
 function snapshotResponse(node: RaftNode, request: SnapshotRequest, installed: boolean, nextOffset: number): SnapshotResponse {
@@ -74,10 +94,10 @@ export function handleSnapshotResponse(node: RaftNode, message: SnapshotResponse
 }
 
 export function sendSnapshotChunk(node: RaftNode, to: NodeId, pr: Progress): void {
-  const snapshot = node.snapshot;
-  assert(snapshot !== null, () => `follower ${to} needs a snapshot but the leader has none`);
-  // A newer snapshot replaces the one being sent: the transfer starts over with it.
-  if (pr.snapshotIndex !== snapshot.meta.index) pr.becomeSnapshot(snapshot.meta.index);
+  // A transfer finishes with the snapshot it started with, even when the leader takes newer ones
+  // meanwhile: restarting with each new snapshot could keep a slow follower from ever finishing.
+  const snapshot = pr.snapshotBeingSent;
+  assert(snapshot !== null, () => `snapshot transfer to ${to} without a snapshot`);
   const totalBytes = snapshot.data.length;
   const offset = Math.min(pr.snapshotOffset, totalBytes);
   const end = Math.min(offset + node.config.snapshotChunkBytesMax, totalBytes);

@@ -352,7 +352,8 @@ export class NodeDriver {
     const queued = this.proposalQueue;
     this.proposalQueue = [];
     for (const proposal of queued) proposal.callback({ ok: false, error });
-    this.proposals.failAll(error);
+    // Proposals already in the log may still commit under another leader: outcome unknown.
+    this.proposals.failAll({ type: 'timeout' });
     this.reads.failAll(error);
     for (const read of this.staleReads) read.callback({ ok: false, error });
     this.staleReads = [];

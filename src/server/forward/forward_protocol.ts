@@ -44,14 +44,20 @@ export function forwardSuccessReply(index: number, result: Uint8Array): RespValu
 }
 
 /** The follower's view of the leader's reply. `leaderId` names the node that answered. */
-export function outcomeFromReply(reply: RespValue, leaderId: number): ProposalOutcome {
-  if (reply.type === 'error') return { ok: false, error: errorFromReply(reply.message, leaderId) };
+export function outcomeFromReply(reply: RespValue, leaderId: number, kind: ForwardKind): ProposalOutcome {
   if (reply.type === 'array' && reply.items.length === 2) {
     const [index, result] = reply.items;
     if (index?.type === 'integer' && result?.type === 'bulk') return { ok: true, index: Number(index.value), result: result.value };
   }
-  // A node that speaks another protocol version did not run it.
-  return { ok: false, error: { type: 'proposal-dropped', reason: `leader ${leaderId} gave an unexpected reply to a forwarded request` } };
+  const error: NodeError =
+    reply.type === 'error'
+      ? errorFromReply(reply.message, leaderId)
+      : { type: 'proposal-dropped', reason: `leader ${leaderId} gave an unexpected reply to a forwarded request` };
+  // Only NOTLEADER and TRYAGAIN promise that a write was not applied; after any other answer (the
+  // leader stopping with the write in its log, an internal error) its outcome is unknown.
+  const definitelyNotApplied = error.type === 'not-leader' || (error.type === 'proposal-dropped' && reply.type === 'error' && reply.message.startsWith('TRYAGAIN'));
+  if (kind === 'write' && !definitelyNotApplied) return { ok: false, error: { type: 'timeout' } };
+  return { ok: false, error };
 }
 
 /** Maps the leader's error reply (rendered by renderNodeError) back to the error value. */

@@ -96,7 +96,7 @@ export class ForwardingBackend implements KvBackend {
         // A write that may have reached the leader has an unknown outcome; anything else is retryable.
         return kind === 'write' && reply.sent ? { ok: false, error: { type: 'timeout' } } : dropped(reply.reason);
       }
-      const outcome = outcomeFromReply(reply.value, leader);
+      const outcome = outcomeFromReply(reply.value, leader, kind);
       if (outcome.ok || outcome.error.type !== 'not-leader') return outcome;
       if (outcome.error.leaderHint === leader) break;
       leader = outcome.error.leaderHint;

@@ -60,9 +60,11 @@ export class LeaderLink {
       const entry: Pending = {
         settle: resolve,
         timer: setTimeout(() => {
-          // Its reply may still come: the slot stays, its answer is dropped.
-          entry.settle = null;
-          resolve({ kind: 'failed', sent: true, reason: `no reply from the leader within ${timeoutMs} ms` });
+          // A leader that does not answer in time is hung or paused: drop this link (failing what
+          // is in flight, outcome unknown) so the pool dials a fresh one, rather than let silent
+          // requests pile up on it.
+          this.fail(`no reply from the leader within ${timeoutMs} ms`);
+          this.socket.destroy();
         }, timeoutMs),
       };
       this.pending.push(entry);
