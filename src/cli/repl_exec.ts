@@ -64,7 +64,8 @@ async function runCommand(command: ReplCommand, { cluster, kv }: ReplContext): P
     case 'snapshot': {
       if (cluster.snapshot === undefined) return errorOutcome('this cluster cannot take snapshots');
       const index = await cluster.snapshot(command.node ?? undefined);
-      return output(`${command.node === null ? 'the leader' : `node ${command.node}`} snapshotted at index ${index}; log compacted`);
+      const who = command.node === null ? 'the leader' : `node ${command.node}`;
+      return output(`${who} snapshotted at index ${index}; the log before it is compacted, less a retained tail (see logsize)`);
     }
     case 'kv':
       return output(await kv.run(command.name, command.args));
@@ -85,7 +86,7 @@ async function runCommand(command: ReplCommand, { cluster, kv }: ReplContext): P
       return output(`node ${command.node} resumed`);
     case 'partition':
       await cluster.partition(command.groups);
-      return output(`partitioned: ${command.groups.map((group) => `{${group.join(',')}}`).join(' | ')}`);
+      return output(describePartition(command.groups, (await cluster.status()).map((node) => node.id)));
     case 'oneway':
       await cluster.partitionOneWay(command.from, command.to);
       return output(`messages from ${command.from} to ${command.to} are dropped`);
@@ -111,4 +112,14 @@ function output(text: string): ReplOutcome {
 function errorOutcome(message: string): ReplOutcome {
   const firstLine = message.split('\n')[0] ?? message;
   return { kind: 'output', text: `(error) ${firstLine}`, error: true };
+}
+
+/** The groups as the cluster now sees them (unlisted nodes are alone), and whether any can elect. */
+export function describePartition(groups: readonly NodeId[][], nodeIds: readonly NodeId[]): string {
+  const listed = new Set(groups.flat());
+  const all = [...groups, ...nodeIds.filter((id) => !listed.has(id)).map((id) => [id])];
+  const text = `partitioned: ${all.map((group) => `{${group.join(',')}}`).join(' | ')}`;
+  const majority = Math.floor(nodeIds.length / 2) + 1;
+  if (all.some((group) => group.length >= majority)) return text;
+  return `${text}; no group holds a majority (${majority} of ${nodeIds.length}): no leader until heal`;
 }

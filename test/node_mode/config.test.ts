@@ -137,7 +137,7 @@ describe('cluster-config files', () => {
   it('come with a walk-through for those very files, and are never overwritten by accident', () => {
     const nodes = planCluster({ nodes: 3, hostIps: ['10.0.0.1', '10.0.0.2', '10.0.0.3'], peerPort: 7001, redisPort: 6379, httpPort: 8080, controlPort: 9001, controlToken: 't', dataDir: 'data', timing: 'standard', fsync: 'always' });
     const text = walkThrough('cluster/', nodes, true);
-    expect(text).toContain('on 10.0.0.2:  npx kv-sim node --config cluster/node2.yaml');
+    expect(text).toContain('on 10.0.0.2:  node_modules/.bin/kv-sim node --config cluster/node2.yaml');
     expect(text).toContain('npx kv-sim ctl --endpoints 10.0.0.1:9001,10.0.0.2:9001,10.0.0.3:9001 --token "$(cat cluster/control-token)" status');
     expect(text).toContain('redis-cli -h 10.0.0.1 -p 6379 SET greeting hello');
     const out = join(dir, 'generated');
