@@ -9,6 +9,7 @@ import { stepCandidate } from './step_candidate.js';
 import { stepFollower } from './step_follower.js';
 import { stepLeader, broadcastHeartbeats, maybeSendAppends } from './step_leader.js';
 import { tickSnapshotTransfers, type IncomingSnapshot } from './step_snapshot.js';
+import { acceptHigherTerm, answerLowerTerm, handleVoteRequest } from './step_term.js';
 import {
   NO_NODE,
   type Entry,
@@ -22,7 +23,6 @@ import {
   type Role,
   type Snapshot,
   type SoftState,
-  type VoteRequest,
 } from './types.js';
 
 export interface RestoredState {
@@ -139,13 +139,13 @@ export class RaftNode {
     assert(message.to === this.id, () => `message for ${message.to} delivered to ${this.id}`);
     if (!this.isMember(message.from)) return; // not (or no longer) in the cluster
     if (message.term > this.term) {
-      if (!this.acceptHigherTerm(message)) return;
+      if (!acceptHigherTerm(this, message)) return;
     } else if (message.term < this.term) {
-      this.answerLowerTerm(message);
+      answerLowerTerm(this, message);
       return;
     }
     if (message.type === 'vote') {
-      this.handleVoteRequest(message);
+      handleVoteRequest(this, message);
       return;
     }
     switch (this.role) {
@@ -456,45 +456,6 @@ export class RaftNode {
       if (pr) pr.recentActive = false;
     }
     return active * 2 > this.membership.voters.length;
-  }
-
-  /** Decides what a message from a higher term does to us; false means ignore it. */
-  private acceptHigherTerm(message: Message): boolean {
-    if (message.type === 'vote') {
-      // Check-quorum's lease: while we hear from a live leader, a candidate's vote request (or
-      // pre-vote) is ignored, so a rejoining node with an inflated term cannot depose it.
-      const inLease = this.config.checkQuorum && this.leader !== NO_NODE && this.electionElapsedTicks < this.config.electionTimeoutTicks;
-      if (inLease) return false;
-      if (message.pre) return true; // a pre-vote never changes our term
-    }
-    if (message.type === 'vote-response' && message.pre && message.granted) return true;
-    const leader = message.type === 'append' || message.type === 'heartbeat' ? message.from : NO_NODE;
-    this.becomeFollower(message.term, leader);
-    return true;
-  }
-
-  private answerLowerTerm(message: Message): void {
-    if ((this.config.checkQuorum || this.config.preVote) && (message.type === 'append' || message.type === 'heartbeat')) {
-      // A stale leader (e.g. one that was partitioned away) learns our term and steps down.
-      this.send({ type: 'append-response', from: this.id, to: message.from, term: this.term, success: false, matchIndex: 0, rejectedIndex: 0, conflictIndex: 0, conflictTerm: 0 });
-    } else if (message.type === 'vote' && message.pre) {
-      this.send({ type: 'vote-response', from: this.id, to: message.from, term: this.term, pre: true, granted: false });
-    }
-  }
-
-  private handleVoteRequest(message: VoteRequest): void {
-    const alreadyVotedForIt = this.vote === message.from;
-    const free = this.vote === NO_NODE && this.leader === NO_NODE;
-    const futureTerm = message.pre && message.term > this.term;
-    const canVote = alreadyVotedForIt || free || futureTerm || this.config.unsafe?.doubleVote === true;
-    const granted = canVote && this.log.isUpToDate(message.lastLogIndex, message.lastLogTerm);
-    // A granted pre-vote answers in the term the candidate asked about; anything else in ours.
-    const term = granted && message.pre ? message.term : this.term;
-    if (granted && !message.pre) {
-      this.electionElapsedTicks = 0;
-      this.vote = message.from;
-    }
-    this.send({ type: 'vote-response', from: this.id, to: message.from, term, pre: message.pre, granted });
   }
 
   private hardState(): HardState {
