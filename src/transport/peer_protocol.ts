@@ -28,6 +28,22 @@ export const SOCKET_BACKLOG_BYTES_MAX = 32 * 1024 * 1024;
 /** How long a refused connection may linger to flush the refusal line before it is destroyed. */
 export const REFUSAL_LINGER_MS = 1_000;
 
+/**
+ * A connection we keep writing to while its peer has sent us nothing for this long is presumed
+ * dead (a cable pulled, a host cut off: TCP only notices after its retransmission backoff, seconds
+ * later) and is dialled afresh. Raft traffic flows both ways every heartbeat, so a live peer
+ * is never silent this long while we write to it.
+ */
+export const PEER_SILENCE_REDIAL_MS = 2_000;
+/** How often open connections are checked for a silent peer. */
+export const PEER_SILENCE_CHECK_MS = 500;
+
+/** Whether an open connection should be dropped and redialled (see PEER_SILENCE_REDIAL_MS). */
+export function isSilentPeer(nowMs: number, link: { openedAtMs: number; lastSentMs: number }, lastHeardMs: number): boolean {
+  const heardMs = Math.max(lastHeardMs, link.openedAtMs);
+  return nowMs - link.lastSentMs < PEER_SILENCE_REDIAL_MS && nowMs - heardMs > PEER_SILENCE_REDIAL_MS;
+}
+
 export function nextBackoffMs(currentMs: number): number {
   return Math.min(RECONNECT_BACKOFF_MAX_MS, Math.max(RECONNECT_BACKOFF_INITIAL_MS, currentMs * 2));
 }

@@ -15,9 +15,11 @@ import {
   CONNECT_TIMEOUT_MS,
   HANDSHAKE_BYTES_MAX,
   HANDSHAKE_TIMEOUT_MS,
+  isSilentPeer,
   judgeHandshake,
   nextBackoffMs,
   OUTBOX_BYTES_MAX,
+  PEER_SILENCE_CHECK_MS,
   RECONNECT_BACKOFF_INITIAL_MS,
   REFUSAL_LINGER_MS,
   refusalLine,
@@ -84,6 +86,9 @@ interface OutLink {
   timer: ReturnType<typeof setTimeout> | null;
   /** Set once a failure is logged, so a peer that stays down does not flood the log. */
   downLogged: boolean;
+  /** Monotonic ms: when the connection opened, and when we last wrote to it. */
+  openedAtMs: number;
+  lastSentMs: number;
 }
 
 /** An accepted connection: anonymous until its hello frame names a peer. */
@@ -116,6 +121,9 @@ export class TcpTransport implements Transport {
   private readonly handshakeTimeoutMs: number;
   private handler: ((message: Message) => void) | null = null;
   private closed = false;
+  /** Monotonic ms when each peer last sent us a batch. */
+  private readonly lastHeardMs = new Map<NodeId, number>();
+  private readonly silenceTimer: ReturnType<typeof setInterval>;
 
   /** Use startTcpTransport(), which binds the server first. */
   constructor(options: TcpTransportOptions, server: net.Server) {
@@ -131,6 +139,8 @@ export class TcpTransport implements Transport {
       ...(options.nowMs !== undefined ? { nowMs: options.nowMs } : {}),
       deliver: (peer, batch) => this.write(peer, batch),
     });
+    this.silenceTimer = setInterval(() => this.redialSilentPeers(), PEER_SILENCE_CHECK_MS);
+    this.silenceTimer.unref();
     server.on('connection', (socket) => this.accept(socket));
     server.on('error', (error) => this.logger.error({ error: String(error) }, 'peer server error'));
     for (const [peer, address] of peers) this.setPeerAddress(peer, address);
@@ -182,7 +192,7 @@ export class TcpTransport implements Transport {
       return;
     }
     if (old !== undefined) this.dropLink(old);
-    const link: OutLink = { peer, address, state: 'connecting', socket: null, outbox: [], outboxBytes: 0, backoffMs: 0, timer: null, downLogged: false };
+    const link: OutLink = { peer, address, state: 'connecting', socket: null, outbox: [], outboxBytes: 0, backoffMs: 0, timer: null, downLogged: false, openedAtMs: 0, lastSentMs: 0 };
     this.links.set(peer, link);
     this.dial(link);
   }
@@ -192,6 +202,7 @@ export class TcpTransport implements Transport {
     if (this.closed) return;
     this.closed = true;
     this.handler = null;
+    clearInterval(this.silenceTimer);
     this.sender.close();
     this.server.close();
     for (const link of this.links.values()) this.dropLink(link);
@@ -216,6 +227,7 @@ export class TcpTransport implements Transport {
       this.clearTimer(link);
       link.state = 'open';
       link.backoffMs = 0;
+      link.openedAtMs = performance.now();
       if (link.downLogged) this.logger.info({ peer: link.peer }, 'connected to peer again');
       link.downLogged = false;
       socket.write(encodeHello(this.self, link.peer));
@@ -256,10 +268,22 @@ export class TcpTransport implements Transport {
       if (link.state === 'open' && link.socket !== null) {
         if (link.socket.writableLength > SOCKET_BACKLOG_BYTES_MAX) return; // peer not reading: drop
         link.socket.write(frame);
+        link.lastSentMs = performance.now();
       } else if (link.outboxBytes + frame.length <= OUTBOX_BYTES_MAX) {
         link.outbox.push(frame);
         link.outboxBytes += frame.length;
       }
+    }
+  }
+
+  /** Drops connections to peers that stopped answering; the close handler redials them. */
+  private redialSilentPeers(): void {
+    const nowMs = performance.now();
+    for (const link of this.links.values()) {
+      if (link.state !== 'open' || link.socket === null) continue;
+      if (!isSilentPeer(nowMs, link, this.lastHeardMs.get(link.peer) ?? 0)) continue;
+      this.logger.debug({ peer: link.peer }, 'peer silent while we write to it: redialling');
+      link.socket.destroy();
     }
   }
 
@@ -357,6 +381,7 @@ export class TcpTransport implements Transport {
   private deliver(peer: NodeId, messages: Message[]): void {
     const handler = this.handler;
     if (handler === null) return;
+    this.lastHeardMs.set(peer, performance.now());
     for (const message of messages) {
       // A connection speaks for the node that named itself in the handshake, and only to us.
       if (message.from !== peer || message.to !== this.self) {

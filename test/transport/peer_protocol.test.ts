@@ -5,6 +5,8 @@ import {
   RECONNECT_BACKOFF_INITIAL_MS,
   RECONNECT_BACKOFF_MAX_MS,
   refusalLine,
+  isSilentPeer,
+  PEER_SILENCE_REDIAL_MS,
 } from '../../src/transport/peer_protocol.js';
 
 describe('peer protocol rules', () => {
@@ -33,5 +35,19 @@ describe('peer protocol rules', () => {
     const line = refusalLine('why');
     expect(line.startsWith('-ERR ')).toBe(true);
     expect(line.indexOf('\r\n')).toBe(line.length - 2);
+  });
+});
+
+describe('silent peers are redialled', () => {
+  const opened = { openedAtMs: 0, lastSentMs: 0 };
+  it('a connection we write to while the peer says nothing for too long is dropped', () => {
+    const now = 10_000;
+    expect(isSilentPeer(now, { ...opened, lastSentMs: now - 10 }, now - PEER_SILENCE_REDIAL_MS - 1)).toBe(true);
+  });
+  it('a peer that answers, a link we do not use, and a fresh connection are left alone', () => {
+    const now = 10_000;
+    expect(isSilentPeer(now, { ...opened, lastSentMs: now - 10 }, now - 100)).toBe(false);
+    expect(isSilentPeer(now, { ...opened, lastSentMs: now - PEER_SILENCE_REDIAL_MS - 1 }, 0)).toBe(false);
+    expect(isSilentPeer(now, { openedAtMs: now - 100, lastSentMs: now - 10 }, 0)).toBe(false);
   });
 });
