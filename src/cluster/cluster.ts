@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MessageChannel, type MessagePort, type TransferListItem } from 'node:worker_threads';
-import { transfer, type Remote } from 'comlink';
+import { transfer } from 'comlink';
 import { KvClient, type KvClientOptions } from '../client/kv_client.js';
 import type { NodeId } from '../core/types.js';
 import { Prng } from '../lib/prng.js';
@@ -24,7 +24,7 @@ import type { Cluster, ClusterEventMap, ClusterEventName, ClusterNodeStatus, Clu
 import { fullMesh, pairsForRestart } from './channel_mesh.js';
 import { NodeSlot } from './node_slot.js';
 import { WorkerHandle } from './worker_handle.js';
-import type { NodeControl, WorkerEvent } from './worker_protocol.js';
+import type { WorkerEvent } from './worker_protocol.js';
 
 /** How often waitFor re-reads status when no event arrives first. */
 export const WAIT_POLL_INTERVAL_MS = 25;
@@ -233,11 +233,11 @@ export class ClusterSupervisor implements Cluster {
     if (target === null) throw new ClusterError('no leader to snapshot; name a node');
     const slot = this.slotUp(target, 'snapshot');
     try {
-      return await slot.call('snapshot', (c) => (c as unknown as Remote<Required<NodeControl>>).snapshot(), SNAPSHOT_TIMEOUT_MS);
+      return await slot.call('snapshot', (c) => c.snapshot(), SNAPSHOT_TIMEOUT_MS);
     } catch (error) {
       if (error instanceof ClusterError) throw error;
       const message = error instanceof Error ? error.message : String(error);
-      throw new ClusterError(`node ${target} could not snapshot: ${/not a function|reading 'apply'/.test(message) ? 'its worker entry has no snapshot control call' : message}`);
+      throw new ClusterError(`node ${target} could not snapshot: ${message}`);
     }
   }
 

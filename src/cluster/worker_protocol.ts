@@ -33,11 +33,7 @@ export interface NodeControl {
   /** Other nodes' client addresses (`host:port`), for not-leader replies. */
   setClientAddresses(addresses: Array<{ peer: NodeId; address: string }>): void;
   resetStallStats(): void;
-  /**
-   * Takes a snapshot now and stores it (in steps that do not stall the node); resolves with its
-   * index. Optional only so that a worker entry built before it existed still type-checks; the
-   * supervisor reports a clear error when a worker lacks it.
-   */
+  /** Takes a snapshot now and stores it (in steps that do not stall the node); resolves with its index. */
   snapshot(): Promise<number>;
   /** Closes client servers, transport and storage; the supervisor terminates the worker after. */
   stop(): Promise<void>;

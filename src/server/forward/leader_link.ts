@@ -18,7 +18,7 @@ export const FORWARD_PENDING_MAX = 10_000;
 export type LinkReply = { kind: 'reply'; value: RespValue } | { kind: 'failed'; sent: boolean; reason: string };
 
 interface Pending {
-  settle: ((reply: LinkReply) => void) | null;
+  settle: (reply: LinkReply) => void;
   timer: NodeJS.Timeout;
 }
 
@@ -94,7 +94,7 @@ export class LeaderLink {
         return;
       }
       clearTimeout(entry.timer);
-      entry.settle?.({ kind: 'reply', value: step.value });
+      entry.settle({ kind: 'reply', value: step.value });
     }
     if (this.head === this.pending.length) {
       this.pending.length = 0;
@@ -113,7 +113,7 @@ export class LeaderLink {
     for (let i = this.head; i < this.pending.length; i++) {
       const entry = this.pending[i] as Pending;
       clearTimeout(entry.timer);
-      entry.settle?.({ kind: 'failed', sent, reason: `forwarding to ${this.address} failed: ${reason}` });
+      entry.settle({ kind: 'failed', sent, reason: `forwarding to ${this.address} failed: ${reason}` });
     }
     this.pending.length = 0;
     this.head = 0;
