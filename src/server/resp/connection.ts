@@ -169,15 +169,7 @@ export class RespConnection {
   }
 
   private startSegment(segment: Segment): void {
-    this.busy = true;
-    void this.runSegment(segment).then((replies) => {
-      this.busy = false;
-      if (this.closed) return;
-      const out = new RespWriter(256);
-      for (const value of replies) out.value(value, this.state.protocol);
-      this.io.write(out.take());
-      this.pump();
-    });
+    this.answerWhenDone(this.runSegment(segment));
   }
 
   /**
@@ -192,12 +184,17 @@ export class RespConnection {
       this.take();
       run.push(runForwarded(args, this.context.backend));
     }
+    this.answerWhenDone(Promise.all(run));
+  }
+
+  /** The connection is busy until `replies` settle; then they are written in order, in one write. */
+  private answerWhenDone(replies: Promise<RespValue[]>): void {
     this.busy = true;
-    void Promise.all(run).then((replies) => {
+    void replies.then((values) => {
       this.busy = false;
       if (this.closed) return;
       const out = new RespWriter(256);
-      for (const value of replies) out.value(value, this.state.protocol);
+      for (const value of values) out.value(value, this.state.protocol);
       this.io.write(out.take());
       this.pump();
     });
