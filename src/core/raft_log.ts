@@ -13,6 +13,8 @@ export class RaftLog {
   private entries: Entry[];
   /** Highest index known to be on disk. */
   stableIndex: number;
+  /** Highest index handed to storage (in a Ready); durable once stableIndex reaches it. */
+  writtenIndex: number;
   commitIndex: number;
   /** Highest index handed out for applying (in a Ready). */
   appliedIndex: number;
@@ -27,6 +29,7 @@ export class RaftLog {
       assert(i === 0 || entry.term >= (this.entries[i - 1] as Entry).term, 'restored log terms go backwards');
     }
     this.stableIndex = this.lastIndex();
+    this.writtenIndex = this.stableIndex;
     assert(commitIndex <= this.lastIndex(), `restored commit ${commitIndex} beyond last index ${this.lastIndex()}`);
     this.commitIndex = Math.max(commitIndex, this.snapshotIndex);
     this.appliedIndex = this.snapshotIndex;
@@ -101,6 +104,7 @@ export class RaftLog {
   private truncateFrom(index: number): void {
     this.entries.length = index - this.snapshotIndex - 1;
     this.stableIndex = Math.min(this.stableIndex, index - 1);
+    this.writtenIndex = Math.min(this.writtenIndex, index - 1);
   }
 
   /** Entries in [from, to] inclusive, at most `bytesMax` payload bytes but always at least one. */
@@ -118,9 +122,15 @@ export class RaftLog {
     return out;
   }
 
-  /** Entries not yet on disk. */
-  unstableEntries(): Entry[] {
-    return this.slice(this.stableIndex + 1, this.lastIndex());
+  /** Entries not yet handed to storage. */
+  unwrittenEntries(): Entry[] {
+    return this.slice(this.writtenIndex + 1, this.lastIndex());
+  }
+
+  /** Entries up to index were handed to storage. */
+  writtenTo(index: number): void {
+    assert(index <= this.lastIndex(), () => `written ${index} beyond last index ${this.lastIndex()}`);
+    if (index > this.writtenIndex) this.writtenIndex = index;
   }
 
   /** Marks entries up to (index, term) durable, unless the log changed under them meanwhile. */
@@ -188,6 +198,7 @@ export class RaftLog {
     this.commitIndex = meta.index;
     this.appliedIndex = meta.index;
     this.stableIndex = meta.index;
+    this.writtenIndex = meta.index;
   }
 
   /** Config entries from `from` on, oldest first (membership is data carried in the log). */

@@ -203,7 +203,8 @@ export class RaftNode {
     assert(this.log.term(index) === term, () => `snapshot term ${term} does not match the log at ${index}`);
     if (this.snapshot !== null && this.snapshot.meta.index >= index) return;
     this.snapshot = snapshot;
-    const compactIndex = Math.max(this.log.snapshotIndex, index - retainEntries);
+    // Entries applied before they were durable here (committed on a quorum) stay until they are.
+    const compactIndex = Math.min(Math.max(this.log.snapshotIndex, index - retainEntries), this.log.stableIndex);
     this.baseMembership = this.membershipAt(compactIndex);
     this.log.compactTo(compactIndex);
   }
@@ -227,7 +228,7 @@ export class RaftNode {
       this.outbox.length > 0 ||
       this.appendsPending ||
       this.reads.hasWork() ||
-      this.log.stableIndex < this.log.lastIndex() ||
+      this.log.writtenIndex < this.log.lastIndex() ||
       this.snapshotToInstall !== null ||
       this.log.appliedIndex < this.log.commitIndex ||
       this.hardStateChanged() ||
@@ -261,7 +262,7 @@ export class RaftNode {
       softState,
       snapshot,
       hardState,
-      entries: this.log.unstableEntries(),
+      entries: this.log.unwrittenEntries(),
       messagesBeforePersist,
       messages,
       committedEntries: this.log.nextCommittedEntries(COMMITTED_BYTES_PER_READY_MAX),
@@ -270,15 +271,25 @@ export class RaftNode {
     };
   }
 
-  advance(ready: Ready): void {
+  /**
+   * The Ready was handled. With `durable: false` its entries were written but are not durable yet
+   * (a storage that syncs in the background): call persisted() for them once they are.
+   */
+  advance(ready: Ready, options: { durable: boolean } = { durable: true }): void {
     if (ready.hardState) this.persistedHardState = ready.hardState;
-    const lastPersisted = ready.entries[ready.entries.length - 1];
-    if (lastPersisted) {
-      this.log.stableTo(lastPersisted.index, lastPersisted.term);
-      if (this.role === 'leader') this.maybeCommit(); // our own copy now counts
+    const lastWritten = ready.entries[ready.entries.length - 1];
+    if (lastWritten) {
+      this.log.writtenTo(lastWritten.index);
+      if (options.durable) this.persisted(lastWritten.index, lastWritten.term);
     }
     const lastApplied = ready.committedEntries[ready.committedEntries.length - 1];
     if (lastApplied) this.log.appliedTo(lastApplied.index);
+  }
+
+  /** Entries up to (index, term), written in an earlier Ready, are durable now. */
+  persisted(index: number, term: number): void {
+    this.log.stableTo(index, term);
+    if (this.role === 'leader') this.maybeCommit(); // our own copy now counts
   }
 
   status(): RaftStatus {

@@ -193,12 +193,13 @@ export interface ReadState {
  *  0. if `snapshot` is set (received from the leader): store it durably, replacing the log it
  *     covers, and restore the state machine from it;
  *  1. send `messagesBeforePersist` (the leader's appends) — at once, or in parallel with step 2;
- *  2. persist `hardState` (if set) and `entries` (they replace any stored entries from
- *     entries[0].index on) in one durable write;
- *  3. only then send `messages`;
- *  4. apply `committedEntries` in order (they are already durable);
- *  5. serve `readStates` once applied >= their index; fail `droppedReads`;
- *  6. call advance(ready).
+ *  2. write `hardState` (if set) and `entries` (they replace any stored entries from
+ *     entries[0].index on) in one write, in Ready order;
+ *  3. apply `committedEntries` in order (they are durable on a quorum, if not yet here);
+ *  4. serve `readStates` once applied >= their index; fail `droppedReads`;
+ *  5. call advance(ready) — or advance(ready, { durable: false }) when the write of step 2 is not
+ *     durable yet, and persisted(lastEntry.index, lastEntry.term) once it is;
+ *  6. send `messages` only once that write, and every earlier one, is durable.
  */
 export interface Ready {
   softState: SoftState | null;

@@ -2,7 +2,12 @@
  * The node driver: the one piece of glue between the pure Raft core and a runtime (the
  * simulator, a worker thread, a process). Inputs (ticks, messages, proposals, reads) are queued
  * and handled in flush(), which runs the Ready loop in contract order:
- * persist → send → apply → serve reads → advance.
+ * write → apply → serve reads → advance → (once durable) send.
+ *
+ * Durability may come later than the write (a storage that syncs in the background, see
+ * Storage.whenDurable): the messages that must follow persistence wait in `unsynced`, in Ready
+ * order, while the core goes on — the leader keeps taking proposals and sending appends, and the
+ * next sync covers every write made meanwhile (group commit).
  *
  * Re-entrancy: callbacks run inside flush() and may call propose()/read() again; those only
  * queue, and flush() loops once more, so the core is never touched between ready() and advance().
@@ -28,6 +33,14 @@ export const DRIVER_LIMITS = {
 } as const;
 
 const EMPTY_RESULT = new Uint8Array(0);
+
+/** The part of a Ready that waits for its write (and every earlier one) to be durable. */
+interface Unsynced {
+  messages: Message[];
+  /** The last entry the write held, reported to the core once durable; null for none. */
+  lastEntry: Entry | null;
+  durable: boolean;
+}
 
 interface QueuedProposal {
   command: Uint8Array;
@@ -63,6 +76,8 @@ export class NodeDriver {
   private staleReads: Array<{ query: Uint8Array; callback: (outcome: ReadOutcome) => void }> = [];
   private nextReadRequestId = 1;
   private softState: SoftState;
+  private unsynced: Unsynced[] = [];
+  private storageFailure: Error | null = null;
   private flushing = false;
   private flushAgain = false;
   private flushRequested = false;
@@ -166,6 +181,7 @@ export class NodeDriver {
     try {
       do {
         this.flushAgain = false;
+        if (this.storageFailure !== null) throw this.storageFailure;
         this.feedCore();
         while (!this.stopped && this.core.hasReady()) this.handleReady(this.core.ready());
         this.serveStaleReads();
@@ -235,10 +251,8 @@ export class NodeDriver {
     if (ready.snapshot !== null) this.installSnapshot(ready.snapshot);
     // The leader's appends go out while it writes the same entries to its own disk.
     if (ready.messagesBeforePersist.length > 0) transport.send(ready.messagesBeforePersist);
-    if (ready.hardState !== null || ready.entries.length > 0) {
-      storage.save({ hardState: ready.hardState, entries: ready.entries });
-    }
-    if (ready.messages.length > 0) transport.send(ready.messages);
+    const writes = ready.hardState !== null || ready.entries.length > 0;
+    if (writes) storage.save({ hardState: ready.hardState, entries: ready.entries });
     this.apply(ready.committedEntries);
     for (const readState of ready.readStates) this.reads.confirm(readState.requestId, readState.index);
     if (ready.droppedReads.length > 0) {
@@ -247,11 +261,49 @@ export class NodeDriver {
     }
     this.reads.serve(this.appliedIndex, this.options.stateMachine);
     if (ready.softState !== null) this.changeSoftState(ready.softState);
-    this.core.advance(ready);
+    this.core.advance(ready, { durable: false });
+    this.afterWrite(ready.messages, writes ? (ready.entries.at(-1) ?? null) : undefined);
     if (ready.committedEntries.length > 0) {
       this.options.onEvent?.({ type: 'applied', node: this.id, index: this.appliedIndex, entries: ready.committedEntries });
       this.maybeSnapshot();
     }
+  }
+
+  /**
+   * Queues what must follow the Ready's write (lastEntry undefined: it wrote nothing) and releases
+   * it once durable — at once when the storage is synchronous or nothing is waiting.
+   */
+  private afterWrite(messages: Message[], lastEntry: Entry | null | undefined): void {
+    if (lastEntry === undefined && this.unsynced.length === 0) {
+      if (messages.length > 0) this.options.transport.send(messages);
+      return;
+    }
+    const item: Unsynced = { messages, lastEntry: lastEntry ?? null, durable: lastEntry === undefined };
+    this.unsynced.push(item);
+    if (item.durable) return;
+    this.options.storage.whenDurable((error) => {
+      if (this.stopped) return;
+      if (error !== null) {
+        this.storageFailure ??= error;
+        this.scheduleFlush();
+        return;
+      }
+      item.durable = true;
+      this.releaseDurable();
+    });
+  }
+
+  /** Sends the messages of durable writes, in Ready order, and tells the core what is on disk. */
+  private releaseDurable(): void {
+    let released = 0;
+    for (const item of this.unsynced) {
+      if (!item.durable) break;
+      released++;
+      if (item.messages.length > 0) this.options.transport.send(item.messages);
+      if (item.lastEntry !== null) this.core.persisted(item.lastEntry.index, item.lastEntry.term);
+    }
+    this.unsynced = released === this.unsynced.length ? [] : this.unsynced.slice(released);
+    if (released > 0) this.scheduleFlush();
   }
 
   /** A snapshot from the leader: stored first (atomically replacing the log), then restored. */

@@ -21,8 +21,11 @@ export interface SaveBatch {
 }
 
 /**
- * The storage port. Synchronous on purpose: the node driver persists one ready batch in one
- * call, and the durability contract (persist before send) is then a plain sequence of statements.
+ * The storage port. Writes are synchronous: the node driver writes one ready batch in one call.
+ * Durability may come later: a storage that syncs to disk in the background (group commit: one
+ * fsync covers every batch written while the previous one ran) reports it through whenDurable,
+ * and the driver holds everything that must follow persistence until then, with its event loop
+ * free for clients and peers meanwhile.
  *
  * Implementations: memory (simulator, tests) and SQLite (workers, processes). Both pass the
  * storage contract suite under test/contracts.
@@ -32,9 +35,15 @@ export interface Storage {
   load(): PersistedState;
   /** Writes the bootstrap membership of a fresh node; a node that already has one keeps it. */
   bootstrap(membership: Membership): void;
-  /** One durable write (one transaction) per ready batch. */
+  /** One write (one transaction) per ready batch; durable once whenDurable says so. */
   save(batch: SaveBatch): void;
-  /** Stores a snapshot and drops the entries it covers. */
+  /**
+   * Calls back once every batch saved so far is durable: at once (synchronously) when they
+   * already are, later when a sync is still running. An error means the disk failed: what was
+   * written may be lost, and the node must stop.
+   */
+  whenDurable(callback: (error: Error | null) => void): void;
+  /** Stores a snapshot and drops the entries it covers; durable when it returns. */
   saveSnapshot(snapshot: Snapshot): void;
   close(): void;
 }

@@ -24,6 +24,7 @@ export class SnapshotStorage implements Storage {
   load = (): ReturnType<Storage['load']> => this.inner.load();
   bootstrap: Storage['bootstrap'] = (membership) => this.inner.bootstrap(membership);
   save: Storage['save'] = (batch) => this.inner.save(batch);
+  whenDurable: Storage['whenDurable'] = (callback) => this.inner.whenDurable(callback);
   close = (): void => this.inner.close();
 
   saveSnapshot(snapshot: Snapshot): void {

@@ -40,6 +40,10 @@ export class ObservedStorage implements Storage {
     this.observer.onSave(this.node, batch);
   }
 
+  whenDurable(callback: (error: Error | null) => void): void {
+    this.inner.whenDurable(callback);
+  }
+
   saveSnapshot(snapshot: Snapshot): void {
     this.inner.saveSnapshot(snapshot);
     this.observer.onSnapshot(this.node, snapshot);

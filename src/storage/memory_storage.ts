@@ -75,6 +75,12 @@ export class MemoryStorage implements Storage {
     disk.saveCount++;
   }
 
+  /** Every save is durable when it returns. */
+  whenDurable(callback: (error: Error | null) => void): void {
+    this.checkOpen('whenDurable');
+    callback(null);
+  }
+
   /**
    * Keeps the newer snapshot and drops the entries it covers. Entries after it survive only when
    * the log holds the snapshot's last entry with the same term (Raft §7); otherwise the whole log

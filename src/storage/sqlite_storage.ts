@@ -8,6 +8,7 @@ import { StorageCorruption } from '../ports/storage.js';
 import type { PersistedState, SaveBatch, Storage } from '../ports/storage.js';
 import { entryChecksum, hardStateChecksum } from './checksum.js';
 import { StorageInUse, StorageUnavailable } from './errors.js';
+import { GroupSync } from './group_sync.js';
 import { checkAppend } from './log_rules.js';
 import * as recovery from './sqlite_recovery.js';
 import type { Row } from './sqlite_recovery.js';
@@ -29,7 +30,9 @@ import {
 const { Database } = sqlite3;
 
 /**
- * always: synchronous=FULL, every save is fsynced before it returns (survives power loss).
+ * always: every save is fdatasynced (survives power loss): in the background, as a group commit —
+ *         whenDurable calls back once a sync that started after the save has finished. Snapshot
+ *         and bootstrap writes are synced before they return.
  * batch:  synchronous=NORMAL, WAL fsynced at checkpoints (survives a process crash, not power loss).
  * never:  synchronous=OFF (tests and benchmarks only).
  */
@@ -38,7 +41,9 @@ export type FsyncPolicy = 'always' | 'batch' | 'never';
 /** The WAL file is truncated back to this size after a checkpoint. */
 export const WAL_SIZE_LIMIT_BYTES = 8 << 20;
 
-const SYNCHRONOUS: Record<FsyncPolicy, string> = { always: 'FULL', batch: 'NORMAL', never: 'OFF' };
+// 'always' syncs each save itself (see GroupSync); NORMAL keeps checkpoints safe (WAL synced before
+// its pages are copied, the database synced before the WAL is reused).
+const SYNCHRONOUS: Record<FsyncPolicy, string> = { always: 'NORMAL', batch: 'NORMAL', never: 'OFF' };
 
 /**
  * Files open in this thread. breakStaleLock must never break the lock of a live handle; across
@@ -83,6 +88,8 @@ export class SqliteStorage implements Storage {
   readonly file: string;
   private readonly db: SqliteDatabase;
   private readonly statements: Statements;
+  /** Syncs the WAL after saves under fsync 'always'; null under the other policies. */
+  private readonly groupSync: GroupSync | null;
   private snapshotIndex = 0;
   /** Index of the last stored entry, or snapshotIndex when the log after it is empty. */
   private lastIndex = 0;
@@ -112,6 +119,7 @@ export class SqliteStorage implements Storage {
       this.db.close();
       throw error;
     }
+    this.groupSync = (options.fsync ?? 'always') === 'always' ? new GroupSync(`${this.file}-wal`) : null;
     openFiles.add(this.file);
     this.refreshBounds();
   }
@@ -140,6 +148,7 @@ export class SqliteStorage implements Storage {
     if (readMeta(this.db).has(META_BOOTSTRAP)) return;
     const json = JSON.stringify({ voters: membership.voters, learners: membership.learners });
     this.db.run(SQL.upsertMeta, [META_BOOTSTRAP, json]);
+    this.syncNow();
   }
 
   /** One transaction: truncate a conflicting suffix, append, write the hard state. */
@@ -163,6 +172,24 @@ export class SqliteStorage implements Storage {
       }
     });
     if (first !== undefined) this.lastIndex = first.index + entries.length - 1;
+    this.groupSync?.wrote();
+  }
+
+  whenDurable(callback: (error: Error | null) => void): void {
+    this.checkOpen('whenDurable');
+    if (this.groupSync === null) return callback(null);
+    this.groupSync.whenDurable(callback);
+  }
+
+  /** Under fsync 'always', makes every write so far durable before returning. */
+  private syncNow(): void {
+    if (this.groupSync === null) return;
+    this.groupSync.wrote();
+    try {
+      this.groupSync.syncNow();
+    } catch (error) {
+      throw new StorageUnavailable(`${this.file}: sync failed: ${describe(error)}`, { cause: error });
+    }
   }
 
   /**
@@ -183,6 +210,7 @@ export class SqliteStorage implements Storage {
       while (!write.step());
       this.db.run(SQL.upsertSnapshot, write.rowValues());
     });
+    this.syncNow();
     this.refreshBounds();
   }
 
@@ -217,6 +245,7 @@ export class SqliteStorage implements Storage {
       this.db.run(SQL.upsertSnapshot, write.rowValues());
       committed = true;
     });
+    this.syncNow();
     this.refreshBounds();
     return committed;
   }
@@ -253,6 +282,7 @@ export class SqliteStorage implements Storage {
     if (this.closed) return;
     this.closed = true;
     openFiles.delete(this.file);
+    this.groupSync?.close();
     for (const statement of Object.values(this.statements)) statement.finalize();
     this.db.close();
   }
