@@ -33,6 +33,7 @@ function builder(yargs: Argv<object>) {
     .option('snapshot-every', { type: 'number', default: d.snapshotEntriesThreshold, describe: 'snapshot and compact after this many applied entries (0: never)' })
     .option('snapshot-retain', { type: 'number', default: d.snapshotRetainEntries, describe: 'entries kept in the log behind a snapshot' })
     .option('snapshot-chunk-bytes', { type: 'number', default: d.snapshotChunkBytesMax, describe: 'bytes per InstallSnapshot chunk' })
+    .option('sync-delay-max-ms', { type: 'number', default: d.syncDelayMaxMs, describe: 'background disk sync time, upper bound (0: durable when written); a crash loses unsynced writes' })
     .option('pre-vote', { type: 'boolean', default: d.preVote, describe: 'raft pre-vote (--no-pre-vote to disable)' })
     .option('check-quorum', { type: 'boolean', default: d.checkQuorum, describe: 'raft check-quorum' })
     .option('unsafe', { type: 'string', describe: `deliberately broken core, to see the checkers fire: ${UNSAFE_BUGS.join(',')}` })
@@ -78,6 +79,7 @@ function toSimSettings(args: SimArgs): SimSettings {
       clients: args.clients,
       keys: args.keys,
       durationMs: args['duration-ms'],
+      syncDelayMaxMs: args['sync-delay-max-ms'],
       quietMs: args['quiet-ms'],
       nemesis: parseNemesis(args.nemesis),
       faultIntervalMinMs: args['fault-interval-min-ms'],

@@ -48,6 +48,11 @@ export interface SimulationOptions {
   snapshotRetainEntries: number;
   /** Bytes per InstallSnapshot chunk (small values make transfers take many chunks). */
   snapshotChunkBytesMax: number;
+  /**
+   * Writes become durable after a background sync of up to this many virtual ms (group commit,
+   * as in the SQLite storage); a crash loses what was not synced. 0: durable when written.
+   */
+  syncDelayMaxMs: number;
 }
 
 /** The fast profile: 10 ms ticks, heartbeat every 5 ticks, election timeout 15-29 ticks. */
@@ -75,6 +80,7 @@ export const DEFAULT_SIMULATION: SimulationOptions = {
   snapshotEntriesThreshold: 40,
   snapshotRetainEntries: 5,
   snapshotChunkBytesMax: 64,
+  syncDelayMaxMs: 2,
 };
 
 /** Validates user-supplied options with clear messages (bad CLI input must not crash later). */
@@ -89,7 +95,7 @@ export function resolveSimulationOptions(partial: Partial<SimulationOptions>): S
   if (!Number.isInteger(options.seed) || options.seed < 0) throw new RangeError(`seed must be a non-negative integer, got ${options.seed}`);
   if (options.nodes > 15) throw new RangeError(`nodes must be at most 15, got ${options.nodes}`);
   if (!Number.isInteger(options.appendBytesMax) || options.appendBytesMax < 1) throw new RangeError(`appendBytesMax must be a positive integer, got ${options.appendBytesMax}`);
-  for (const name of ['durationMs', 'quietMs', 'faultIntervalMinMs', 'faultIntervalMaxMs', 'downtimeMinMs', 'downtimeMaxMs', 'networkDelayMs', 'networkJitterMs'] as const) {
+  for (const name of ['durationMs', 'quietMs', 'faultIntervalMinMs', 'faultIntervalMaxMs', 'downtimeMinMs', 'downtimeMaxMs', 'networkDelayMs', 'networkJitterMs', 'syncDelayMaxMs'] as const) {
     if (!Number.isFinite(options[name]) || options[name] < 0) throw new RangeError(`${name} must be a number >= 0, got ${options[name]}`);
   }
   for (const name of ['snapshotEntriesThreshold', 'snapshotRetainEntries'] as const) {

@@ -9,6 +9,7 @@ import { MESSAGE_TYPE_CODES, type Message, type NodeId, type Role } from '../cor
 import { Prng } from '../lib/prng.js';
 import { SILENT_LOGGER } from '../ports/logger.js';
 import type { StateMachine } from '../ports/state_machine.js';
+import type { Storage } from '../ports/storage.js';
 import type { LinkSettings, Transport } from '../ports/transport.js';
 import { NodeDriver } from '../node/node_driver.js';
 import type { NodeEvent, ProposalOutcome, ReadOutcome } from '../node/types.js';
@@ -16,6 +17,7 @@ import { MemoryStorage } from '../storage/memory_storage.js';
 import { LinkRules } from '../transport/link_rules.js';
 import { SafetyCheckers } from './checkers/safety_checkers.js';
 import { EventQueue } from './event_queue.js';
+import { DeferredSyncStorage } from './deferred_sync_storage.js';
 import { ObservedStorage } from './observed_storage.js';
 import { RegisterMachine } from './register_machine.js';
 import type { SimulationOptions } from './simulation_options.js';
@@ -71,6 +73,7 @@ export class Simulator {
   readonly nodeIds: NodeId[];
   readonly stats: SimStats = { messagesSent: 0, messagesDelivered: 0, crashes: 0, restarts: 0, pauses: 0, snapshots: 0, snapshotsInstalled: 0 };
   private readonly nodeRandom: Prng;
+  private readonly syncRandom: Prng;
   private readonly hooks: SimulatorHooks;
 
   constructor(options: SimulationOptions, hooks: SimulatorHooks = {}) {
@@ -81,6 +84,7 @@ export class Simulator {
     this.nodeRandom = root.fork();
     this.nodeIds = Array.from({ length: options.nodes }, (_, i) => i + 1);
     this.rules = new LinkRules(this.nodeIds, root.fork());
+    this.syncRandom = root.fork();
     this.checkers = new SafetyCheckers(() => this.queue.nowMs);
     for (const id of this.nodeIds) {
       this.nodes.set(id, { id, storage: new MemoryStorage(), driver: null, incarnation: 0, paused: false, held: [], handler: null, role: 'follower', term: 0 });
@@ -257,7 +261,7 @@ export class Simulator {
       id: node.id,
       seed: this.nodeRandom.nextUint32(),
       initialMembership: { voters: [...this.nodeIds], learners: [] },
-      storage: new ObservedStorage(node.storage, node.id, this.checkers),
+      storage: this.storageFor(node, incarnation),
       transport,
       stateMachine: this.hooks.stateMachine?.() ?? new RegisterMachine(),
       logger: SILENT_LOGGER,
@@ -270,6 +274,14 @@ export class Simulator {
     node.role = status.role;
     node.term = status.term;
     this.scheduleTick(node, incarnation, this.queue.nowMs + this.random.next() * options.tickMs);
+  }
+
+  /** What the node's driver sees of its disk: observed by the checkers, synced in the background. */
+  private storageFor(node: SimNode, incarnation: number): Storage {
+    const observed = new ObservedStorage(node.storage, node.id, this.checkers);
+    const delayMs = this.options.syncDelayMaxMs;
+    if (delayMs === 0) return observed;
+    return new DeferredSyncStorage(observed, this.queue, this.syncRandom, delayMs, () => node.incarnation === incarnation);
   }
 
   private scheduleTick(node: SimNode, incarnation: number, atMs: number): void {

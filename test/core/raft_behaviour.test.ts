@@ -81,6 +81,53 @@ describe('log replication', () => {
     expect(leader.log.commitIndex).toBe(index);
   });
 
+  it('a write that is not durable yet: the next Ready does not hand its entries out again, and the leader counts itself only on persisted()', () => {
+    const cluster = new TestCluster([1, 2, 3]);
+    cluster.elect(1);
+    const leader = cluster.node(1);
+    leader.propose([enc.encode('a')]);
+    const first = leader.ready();
+    const a = first.entries.at(-1)!;
+    leader.advance(first, { durable: false });
+    leader.propose([enc.encode('b')]);
+    const second = leader.ready();
+    expect(second.entries.map((e) => e.index)).toEqual([a.index + 1]); // only the new entry: pipelined
+    leader.advance(second, { durable: false });
+    const b = second.entries.at(-1)!;
+    const ack = (from: number, matchIndex: number): void =>
+      leader.step({ type: 'append-response', from, to: 1, term: leader.term, success: true, matchIndex, rejectedIndex: 0, conflictIndex: 0, conflictTerm: 0 });
+    ack(2, b.index);
+    expect(leader.log.commitIndex).toBeLessThan(a.index); // one durable copy of three
+    leader.persisted(a.index, a.term);
+    expect(leader.log.commitIndex).toBe(a.index); // ours counts up to what is durable, not beyond
+    leader.persisted(b.index, b.term);
+    expect(leader.log.commitIndex).toBe(b.index);
+  });
+
+  it('persisted() for entries replaced since they were written marks nothing durable', () => {
+    const cluster = new TestCluster([1, 2, 3]);
+    cluster.elect(1);
+    const follower = cluster.node(2);
+    const term = follower.term;
+    const base = follower.log.lastIndex();
+    const append = (entries: Array<{ term: number; text: string }>, prevTerm: number, leaderTerm: number): void =>
+      follower.step({
+        type: 'append', from: 1, to: 2, term: leaderTerm, prevLogIndex: base, prevLogTerm: prevTerm, commit: 0,
+        entries: entries.map((e, i) => ({ term: e.term, index: base + 1 + i, kind: 'normal' as const, data: enc.encode(e.text) })),
+      });
+    const prevTerm = follower.log.term(base)!;
+    append([{ term, text: 'old' }], prevTerm, term);
+    const written = follower.ready();
+    follower.advance(written, { durable: false });
+    // A new leader overwrites the unsynced entry before its write is durable.
+    append([{ term: term + 1, text: 'new' }], prevTerm, term + 1);
+    const stale = written.entries.at(-1)!;
+    follower.persisted(stale.index, stale.term);
+    expect(follower.log.stableIndex).toBe(base);
+    const rewritten = follower.ready();
+    expect(rewritten.entries.map((e) => e.term)).toEqual([term + 1]);
+  });
+
   it('proposals made together travel in one append per follower', () => {
     const cluster = new TestCluster([1, 2, 3]);
     cluster.elect(1);
