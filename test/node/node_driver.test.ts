@@ -199,3 +199,57 @@ describe('NodeDriver as a follower', () => {
     expect(storage.hardStateSnapshot()).toMatchObject({ term: 1, vote: 2 });
   });
 });
+
+/** A disk the test syncs by hand: writes are kept at once, durability comes when sync() runs. */
+class HandSyncedStorage extends MemoryStorage {
+  private waiting: Array<(error: Error | null) => void> = [];
+  writes = 0;
+  override save(batch: Parameters<MemoryStorage['save']>[0]): void {
+    super.save(batch);
+    this.writes++;
+  }
+  override whenDurable(callback: (error: Error | null) => void): void {
+    this.waiting.push(callback);
+  }
+  sync(error: Error | null = null): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const callback of waiting) callback(error);
+  }
+}
+
+describe('NodeDriver over a storage that syncs in the background', () => {
+  it('keeps writing new proposals while earlier writes sync, and commits them once durable', () => {
+    const storage = new HandSyncedStorage();
+    const h = makeDriver({ storage });
+    for (let i = 0; i < 40 && h.driver.status().role !== 'leader'; i++) {
+      h.driver.tick();
+      storage.sync(); // the vote for itself must be durable before it counts
+    }
+    expect(h.driver.status().role).toBe('leader');
+    storage.sync();
+    h.driver.flush();
+    const outcomes: ProposalOutcome[] = [];
+    h.driver.propose(encodeSet('a', '1'), (o) => outcomes.push(o));
+    h.driver.flush();
+    const writesBefore = storage.writes;
+    h.driver.propose(encodeSet('a', '2'), (o) => outcomes.push(o));
+    h.driver.flush();
+    expect(storage.writes).toBe(writesBefore + 1); // written without waiting for the first sync
+    expect(outcomes).toEqual([]); // a single voter commits only what is durable on its own disk
+    storage.sync();
+    h.driver.flush();
+    expect(outcomes.map((o) => o.ok)).toEqual([true, true]);
+  });
+
+  it('a failed sync stops the Ready loop with the disk error instead of acknowledging anything', () => {
+    const storage = new HandSyncedStorage();
+    const h = makeDriver({ storage, voters: [1, 2, 3] });
+    h.deliver({ type: 'vote', from: 2, to: 1, term: 5, pre: false, lastLogIndex: 10, lastLogTerm: 5 });
+    h.driver.flush();
+    expect(h.sent.filter((m) => m.type === 'vote-response')).toEqual([]); // the vote waits for the disk
+    storage.sync(new Error('disk on fire'));
+    expect(() => h.driver.flush()).toThrow(/disk on fire/);
+    expect(h.sent.filter((m) => m.type === 'vote-response')).toEqual([]);
+  });
+});
