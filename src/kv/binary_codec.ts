@@ -90,12 +90,12 @@ export class BinaryWriter {
 /** Reads what BinaryWriter wrote; throws CodecError on truncated or malformed input. */
 export class BinaryReader {
   private readonly data: Uint8Array;
-  private readonly view: DataView;
+  /** Made on the first i64(): most inputs hold none, and readers are made per message. */
+  private dataView: DataView | null = null;
   private offset = 0;
 
   constructor(data: Uint8Array) {
     this.data = data;
-    this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   }
 
   get done(): boolean {
@@ -112,6 +112,11 @@ export class BinaryReader {
   }
 
   varint(): number {
+    const first = this.data[this.offset];
+    if (first !== undefined && first < 0x80) {
+      this.offset++; // one byte: most lengths and counts
+      return first;
+    }
     let value = 0;
     let scale = 1;
     for (let i = 0; i < 8; i++) {
@@ -128,7 +133,8 @@ export class BinaryReader {
 
   i64(): bigint {
     if (this.offset + 8 > this.data.length) throw new CodecError('truncated input');
-    const value = this.view.getBigInt64(this.offset, true);
+    this.dataView ??= new DataView(this.data.buffer, this.data.byteOffset, this.data.byteLength);
+    const value = this.dataView.getBigInt64(this.offset, true);
     this.offset += 8;
     return value;
   }
@@ -137,6 +143,11 @@ export class BinaryReader {
   bytes(): Uint8Array {
     const length = this.varint();
     return this.raw(length).slice();
+  }
+
+  /** A length-prefixed byte string, as a view of the input (for what does not outlive it). */
+  bytesView(): Uint8Array {
+    return this.raw(this.varint());
   }
 
   /** A view of the next `length` bytes. */

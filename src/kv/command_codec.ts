@@ -10,9 +10,14 @@
  *
  * Each command and result starts with a one-byte tag. Decoding never throws: malformed input
  * comes back as an error value, because apply() must answer bad bytes the same way on every node.
+ *
+ * Decoded byte strings are views of the input (no copy per key), except the values a write
+ * stores: the key space keeps those, so they are copies (value_copies.ts) that do not pin a whole
+ * log entry.
  */
 import { BinaryReader, BinaryWriter, CodecError } from './binary_codec.js';
 import type { Bytes, KvCommand, KvItem, KvRead, KvResult, SessionTag } from './commands.js';
+import { copyValue } from './value_copies.js';
 
 export const KV_CODEC_VERSION = 1;
 const KIND_PROPOSAL = 1;
@@ -83,7 +88,7 @@ export function splitGroupResults(bytes: Uint8Array, count: number): Decoded<Uin
   try {
     const r = new BinaryReader(bytes);
     const parts: Uint8Array[] = [];
-    for (let n = r.count(); parts.length < n; ) parts.push(r.bytes());
+    for (let n = r.count(); parts.length < n; ) parts.push(r.bytesView());
     if (!r.done || parts.length !== count) return { ok: false, message: `a group of ${count} proposals answered with ${parts.length} results` };
     return { ok: true, value: parts };
   } catch (error) {
@@ -137,7 +142,7 @@ function writeKeys(w: BinaryWriter, keys: readonly Bytes[]): void {
 function readKeys(r: BinaryReader): Bytes[] {
   const count = r.count();
   const keys: Bytes[] = [];
-  for (let i = 0; i < count; i++) keys.push(r.bytes());
+  for (let i = 0; i < count; i++) keys.push(r.bytesView());
   return keys;
 }
 
@@ -184,29 +189,34 @@ function writeCommand(w: BinaryWriter, c: KvCommand): void {
   }
 }
 
+/** A value a write stores: owned, so the key space never pins the log entry it came in. */
+function readValue(r: BinaryReader): Bytes {
+  return copyValue(r.bytesView());
+}
+
 function readCommand(r: BinaryReader): KvCommand {
   const op = r.u8();
   switch (op) {
     case OP.set: {
-      const key = r.bytes();
-      const value = r.bytes();
+      const key = r.bytesView();
+      const value = readValue(r);
       const condition = CONDITIONS[r.u8()];
       if (condition === undefined) throw new CodecError('bad SET condition');
       return { type: 'set', key, value, condition, returnOld: r.u8() === 1 };
     }
     case OP.append:
-      return { type: 'append', key: r.bytes(), value: r.bytes() };
+      return { type: 'append', key: r.bytesView(), value: readValue(r) };
     case OP.incrby:
-      return { type: 'incrby', key: r.bytes(), delta: r.i64() };
+      return { type: 'incrby', key: r.bytesView(), delta: r.i64() };
     case OP.cas: {
-      const key = r.bytes();
-      const expected = r.u8() === 1 ? r.bytes() : null;
-      return { type: 'cas', key, expected, value: r.bytes() };
+      const key = r.bytesView();
+      const expected = r.u8() === 1 ? r.bytesView() : null;
+      return { type: 'cas', key, expected, value: readValue(r) };
     }
     case OP.mset: {
       const count = r.count();
       const entries: Array<{ key: Bytes; value: Bytes }> = [];
-      for (let i = 0; i < count; i++) entries.push({ key: r.bytes(), value: r.bytes() });
+      for (let i = 0; i < count; i++) entries.push({ key: r.bytesView(), value: readValue(r) });
       return { type: 'mset', entries };
     }
     case OP.del:
@@ -216,14 +226,14 @@ function readCommand(r: BinaryReader): KvCommand {
     case OP.mget:
       return { type: 'mget', keys: readKeys(r) };
     case OP.get:
-      return { type: 'get', key: r.bytes() };
+      return { type: 'get', key: r.bytesView() };
     case OP.strlen:
-      return { type: 'strlen', key: r.bytes() };
+      return { type: 'strlen', key: r.bytesView() };
     case OP.keys:
-      return { type: 'keys', pattern: r.bytes() };
+      return { type: 'keys', pattern: r.bytesView() };
     case OP.scan: {
       const cursor = r.varint();
-      const match = r.u8() === 1 ? r.bytes() : null;
+      const match = r.u8() === 1 ? r.bytesView() : null;
       return { type: 'scan', cursor, match, count: r.varint() };
     }
     case OP.dbsize:
@@ -314,7 +324,7 @@ function writeOptional(w: BinaryWriter, value: Bytes | null): void {
 }
 
 function readOptional(r: BinaryReader): Bytes | null {
-  return r.u8() === 1 ? r.bytes() : null;
+  return r.u8() === 1 ? r.bytesView() : null;
 }
 
 function readResult(r: BinaryReader): KvResult {
@@ -327,7 +337,7 @@ function readResult(r: BinaryReader): KvResult {
     case RESULT.integer:
       return { type: 'integer', value: r.i64() };
     case RESULT.bulk:
-      return { type: 'bulk', value: r.bytes() };
+      return { type: 'bulk', value: r.bytesView() };
     case RESULT.values: {
       const count = r.count();
       const values: Array<Bytes | null> = [];

@@ -5,7 +5,7 @@
 import { unreachable } from '../lib/assert.js';
 import { parseBigInteger } from '../lib/resp/decimal.js';
 import { KV_ERRORS, type Bytes, type KvRead, type KvResult, type KvWrite } from './commands.js';
-import type { KeySpace } from './key_space.js';
+import { keyString, type KeySpace } from './key_space.js';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -55,10 +55,12 @@ export function executeWrite(space: KeySpace, command: KvWrite): KvResult {
 }
 
 function executeSet(space: KeySpace, command: Extract<KvWrite, { type: 'set' }>): KvResult {
-  const old = space.get(command.key);
+  const name = keyString(command.key);
+  // A plain SET neither checks nor returns the old value: no lookup.
+  const old = command.condition === 'always' && !command.returnOld ? undefined : space.getByName(name);
   const allowed =
     command.condition === 'always' || (command.condition === 'nx' ? old === undefined : old !== undefined);
-  if (allowed) space.set(command.key, command.value);
+  if (allowed) space.setByName(name, command.value);
   if (command.returnOld) return optional(old);
   return allowed ? OK : NULL;
 }

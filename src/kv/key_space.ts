@@ -50,12 +50,20 @@ export class KeySpace {
     return this.map.get(keyString(key));
   }
 
+  /** get() by the key's string (keyString): a command that reads then writes a key converts it once. */
+  getByName(name: string): Bytes | undefined {
+    return this.map.get(name);
+  }
+
   has(key: Bytes): boolean {
     return this.map.has(keyString(key));
   }
 
   set(key: Bytes, value: Bytes): void {
-    const name = keyString(key);
+    this.setByName(keyString(key), value);
+  }
+
+  setByName(name: string, value: Bytes): void {
     if (this.scanIndex !== null && !this.map.has(name)) this.scanIndex = null;
     this.map.set(name, value);
   }

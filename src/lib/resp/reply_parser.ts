@@ -22,6 +22,7 @@ export class RespReplyParser {
   private readonly queue = new ByteQueue();
   private failure: string | null = null;
 
+  /** The parser may keep `chunk` by reference: do not modify it afterwards. */
   push(chunk: Uint8Array): void {
     if (this.failure === null) this.queue.push(chunk);
   }

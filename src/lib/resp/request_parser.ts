@@ -7,7 +7,6 @@
  * After an error the parser stays failed: the connection must be closed.
  */
 import { ByteQueue } from './byte_queue.js';
-import { parseSafeInteger } from './decimal.js';
 import { splitInline } from './inline_split.js';
 import type { ParseStep } from './resp_types.js';
 
@@ -60,6 +59,7 @@ export class RespRequestParser {
     return this.queue.length;
   }
 
+  /** The parser may keep `chunk` by reference (arguments can be views of it): do not modify it afterwards. */
   push(chunk: Uint8Array): void {
     if (this.failure === null) this.queue.push(chunk);
   }
@@ -125,7 +125,7 @@ export class RespRequestParser {
       if (this.queue.at(this.bulkLength) !== CR || this.queue.at(this.bulkLength + 1) !== LF) {
         return { kind: 'error', message: 'Protocol error: expected CRLF after bulk string' };
       }
-      args.push(this.queue.copy(0, this.bulkLength));
+      args.push(this.queue.keep(0, this.bulkLength));
       this.queue.consume(this.bulkLength + 2);
       this.bulkLength = -1;
       this.remaining--;
@@ -144,7 +144,7 @@ export class RespRequestParser {
       const what = this.queue.at(0) === STAR ? 'multibulk' : 'bulk';
       return { kind: 'error', message: `Protocol error: invalid ${what} length` };
     }
-    const value = parseSafeInteger(this.queue.view(1, lf - 1));
+    const value = this.queue.integer(1, lf - 1);
     return { kind: 'ok', value: value ?? Number.NaN, consumed: lf + 1 };
   }
 

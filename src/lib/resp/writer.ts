@@ -4,14 +4,19 @@
  */
 import type { RespProtocol, RespValue } from './resp_types.js';
 
-const CRLF = [0x0d, 0x0a];
+const CR = 0x0d;
+const LF = 0x0a;
 const textEncoder = new TextEncoder();
+/** Capacity a reused writer shrinks back to after carrying something large. */
+const KEEP_CAPACITY_BYTES = 1024 * 1024;
 
 export class RespWriter {
   private data: Uint8Array;
   private length = 0;
+  private readonly initialCapacityBytes: number;
 
   constructor(initialCapacityBytes = 4096) {
+    this.initialCapacityBytes = initialCapacityBytes;
     this.data = new Uint8Array(initialCapacityBytes);
   }
 
@@ -23,6 +28,7 @@ export class RespWriter {
   take(): Uint8Array {
     const out = this.data.slice(0, this.length);
     this.length = 0;
+    if (this.data.length > KEEP_CAPACITY_BYTES) this.data = new Uint8Array(this.initialCapacityBytes);
     return out;
   }
 
@@ -62,21 +68,34 @@ export class RespWriter {
 
   bulk(bytes: Uint8Array): this {
     this.line('$', String(bytes.length));
-    this.bytes(bytes);
-    return this.bytes(CRLF);
+    this.reserve(bytes.length + 2);
+    this.data.set(bytes, this.length);
+    this.length += bytes.length;
+    return this.crlf();
   }
 
   private line(prefix: string, text: string): this {
     this.reserve(text.length * 3 + 3);
-    this.data[this.length++] = prefix.charCodeAt(0);
-    this.length += textEncoder.encodeInto(text, this.data.subarray(this.length)).written;
-    return this.bytes(CRLF);
+    const data = this.data;
+    let at = this.length;
+    data[at++] = prefix.charCodeAt(0);
+    // Most lines are short ASCII ("OK", lengths, numbers): a loop beats a call into the encoder.
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x80) {
+        at = this.length + 1 + textEncoder.encodeInto(text, data.subarray(this.length + 1)).written;
+        break;
+      }
+      data[at++] = c;
+    }
+    this.length = at;
+    return this.crlf();
   }
 
-  private bytes(bytes: ArrayLike<number>): this {
-    this.reserve(bytes.length);
-    this.data.set(bytes, this.length);
-    this.length += bytes.length;
+  /** Writes CR LF; callers reserved room for it. */
+  private crlf(): this {
+    this.data[this.length++] = CR;
+    this.data[this.length++] = LF;
     return this;
   }
 

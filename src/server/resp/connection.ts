@@ -53,6 +53,8 @@ export class RespConnection {
   private readonly parser: RespRequestParser;
   private readonly context: ServerContext;
   private readonly io: ConnectionIo;
+  /** Replies not yet written; reused, so its buffer is sized once for this client's pipelines. */
+  private readonly out = new RespWriter(4096);
   private queue: Uint8Array[][] = [];
   private head = 0;
   private queuedBytes = 0;
@@ -100,7 +102,7 @@ export class RespConnection {
   }
 
   private pump(): void {
-    const out = new RespWriter(256);
+    const out = this.out;
     while (!this.busy && !this.closed && this.head < this.queue.length) {
       const args = this.queue[this.head] as Uint8Array[];
       const name = commandName(args);
@@ -153,10 +155,11 @@ export class RespConnection {
     let bytes = 0;
     while (this.head < this.queue.length && segment.slots.length < RESP_MAX_BATCH_COMMANDS && bytes < RESP_MAX_BATCH_BYTES) {
       const args = this.queue[this.head] as Uint8Array[];
-      if (!isDataRequest(commandName(args))) break;
+      const name = commandName(args);
+      if (!isDataRequest(name)) break;
       this.take();
       bytes += sizeOf(args);
-      const classified = classifyData(args, this.state);
+      const classified = classifyData(args, this.state, name);
       if (classified.kind === 'data') {
         segment.slots.push({ kind: 'item', index: segment.items.length, render: classified.render });
         segment.items.push(classified.item);
@@ -187,15 +190,16 @@ export class RespConnection {
     this.answerWhenDone(Promise.all(run));
   }
 
-  /** The connection is busy until `replies` settle; then they are written in order, in one write. */
+  /**
+   * The connection is busy until `replies` settle; then they are written in order, in one write
+   * with the replies of the requests pump() can answer at once after them.
+   */
   private answerWhenDone(replies: Promise<RespValue[]>): void {
     this.busy = true;
     void replies.then((values) => {
       this.busy = false;
       if (this.closed) return;
-      const out = new RespWriter(256);
-      for (const value of values) out.value(value, this.state.protocol);
-      this.io.write(out.take());
+      for (const value of values) this.out.value(value, this.state.protocol);
       this.pump();
     });
   }

@@ -94,9 +94,18 @@ export type Classified =
   | { kind: 'reply'; value: RespValue }
   | { kind: 'quit' };
 
+/** The lower-case command name ('' when absent or too long). Once per request: it is on the hot path. */
 export function commandName(args: readonly Uint8Array[]): string {
   const first = args[0];
-  return first === undefined || first.length > 32 ? '' : fromUtf8(first).toLowerCase();
+  if (first === undefined || first.length > 32) return '';
+  let name = '';
+  for (let i = 0; i < first.length; i++) {
+    const c = first[i] as number;
+    // Not ASCII: no command has such a name, it only shows in an error text, decoded as before.
+    if (c >= 0x80) return fromUtf8(first).toLowerCase();
+    name += String.fromCharCode(c >= 0x41 && c <= 0x5a ? c + 0x20 : c);
+  }
+  return name;
 }
 
 /** Data commands (and SEQ) are batched; everything else runs alone, in order. */
@@ -104,21 +113,21 @@ export function isDataRequest(name: string): boolean {
   return name === 'seq' || DATA_COMMANDS.has(name);
 }
 
-/** A data request into a state machine item, or the error to reply. Does not change state. */
-export function classifyData(args: Uint8Array[], state: ConnectionState): Classified {
-  const name = commandName(args);
+/** A data request (named `name`) into a state machine item, or the error to reply. Does not change state. */
+export function classifyData(args: Uint8Array[], state: ConnectionState, name = commandName(args)): Classified {
   let sequence: number | null = null;
   let commandArgs = args;
+  let commandArgsName = name;
   if (name === 'seq') {
     if (args.length < 3) return error(arityError('seq'));
     if (state.sessionId === null) return error('ERR no client session: send CLIENT SESSION <client-id> first');
     sequence = parseSafeInteger(args[1] as Uint8Array);
     if (sequence === null || sequence < 1) return error('ERR SEQ needs a positive integer sequence number');
     commandArgs = args.slice(2);
-    const inner = commandName(commandArgs);
-    if (!DATA_COMMANDS.has(inner)) return error(`ERR SEQ cannot wrap '${inner}'`);
+    commandArgsName = commandName(commandArgs);
+    if (!DATA_COMMANDS.has(commandArgsName)) return error(`ERR SEQ cannot wrap '${commandArgsName}'`);
   }
-  const parsed = parseDataCommand(commandName(commandArgs), commandArgs);
+  const parsed = parseDataCommand(commandArgsName, commandArgs);
   if (!parsed.ok) return error(parsed.error);
   const write = isWrite(parsed.command);
   const session = write && sequence !== null && state.sessionId !== null ? { clientId: state.sessionId, sequence } : null;

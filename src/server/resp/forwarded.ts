@@ -10,9 +10,10 @@ export async function runForwarded(args: Uint8Array[], backend: KvBackend): Prom
   const parsed = parseForward(args);
   if (!parsed.ok) return resp.error(parsed.error);
   try {
+    // The payload may be a view into a socket read chunk: a log entry must not pin that chunk.
     const outcome =
       parsed.kind === 'write'
-        ? await leaderWrite(backend, parsed.payload)
+        ? await leaderWrite(backend, parsed.payload.slice())
         : await backend.read(parsed.payload, 'linearizable', { forward: false });
     return outcome.ok ? forwardSuccessReply(outcome.index, outcome.result) : renderNodeError(outcome.error, backend);
   } catch (error) {
