@@ -53,12 +53,12 @@ const COMMITTED_BYTES_PER_READY_MAX = 4 << 20;
  * Raft as a pure state machine: inputs are tick(), step(), propose() and readIndex(); outputs
  * come out of ready(). No time, no randomness (election jitter comes from config.random), no I/O.
  *
- * Persistence contract (see Ready in types.ts): the driver persists a ready's hard state and
- * entries BEFORE it sends that ready's messages. Every message that depends on a vote or an
- * entry (vote grants, append acknowledgements) is therefore only sent once they are durable.
- * The one exception is the leader's own appends (messagesBeforePersist): they may leave while the
- * leader writes the same entries to its disk, because the leader counts itself toward a commit
- * quorum only for entries already durable on its disk (Raft thesis §10.2.1).
+ * Persistence contract (see Ready in types.ts): the driver sends a ready's messages only once its
+ * hard state and entries are durable (and every earlier ready's). Every message that depends on a
+ * vote or an entry (vote grants, append acknowledgements) is therefore only sent once they are.
+ * The exception is a leader's messages (messagesBeforePersist): they may leave while the leader
+ * writes the same entries to its disk, because the leader counts itself toward a commit quorum
+ * only for entries already durable on its disk (Raft thesis §10.2.1), reported by persisted().
  *
  * Fields are public to the step handlers in this folder (step_*.ts); outside the core, use the
  * methods only.
@@ -91,7 +91,8 @@ export class RaftNode {
   private snapshotToInstall: Snapshot | null = null;
   /** The membership in force at the log's first index - 1 (what compaction took out of the log). */
   private baseMembership: Membership;
-  private persistedHardState: HardState;
+  /** The hard state last handed to storage in a Ready (durable once that write is). */
+  private writtenHardState: HardState;
   private reportedSoftState: SoftState;
 
   constructor(config: RaftConfig, restored: RestoredState) {
@@ -105,7 +106,7 @@ export class RaftNode {
     this.baseMembership = restored.membership;
     this.membership = restored.membership;
     for (const entry of this.log.configEntries()) this.membership = decodeMembership(entry.data);
-    this.persistedHardState = { ...restored.hardState };
+    this.writtenHardState = { ...restored.hardState };
     this.reportedSoftState = this.softState();
     this.resetElectionTimer();
   }
@@ -250,8 +251,14 @@ export class RaftNode {
     if (softState) this.reportedSoftState = softState;
     const messagesBeforePersist: Message[] = [];
     const messages: Message[] = [];
+    // A leader's messages promise nothing about its own disk (its term and vote were durable before
+    // it could win a vote; the commit index it sends is durable on a quorum): they need not wait for
+    // its write — unless this very Ready carries its term (a single voter elects itself unasked).
+    const written = this.writtenHardState;
+    const termSettled = hardState === null || (hardState.term === written.term && hardState.vote === written.vote);
+    const early = termSettled && this.role === 'leader';
     for (const message of this.outbox) {
-      if (message.type === 'append' || message.type === 'snapshot') messagesBeforePersist.push(message);
+      if (early) messagesBeforePersist.push(message);
       else messages.push(message);
     }
     this.outbox = [];
@@ -276,11 +283,11 @@ export class RaftNode {
    * (a storage that syncs in the background): call persisted() for them once they are.
    */
   advance(ready: Ready, options: { durable: boolean } = { durable: true }): void {
-    if (ready.hardState) this.persistedHardState = ready.hardState;
+    if (ready.hardState) this.writtenHardState = ready.hardState;
     const lastWritten = ready.entries[ready.entries.length - 1];
     if (lastWritten) {
       this.log.writtenTo(lastWritten.index);
-      if (options.durable) this.persisted(lastWritten.index, lastWritten.term);
+      if (options.durable || this.config.unsafe?.countUnsyncedSelf) this.persisted(lastWritten.index, lastWritten.term);
     }
     const lastApplied = ready.committedEntries[ready.committedEntries.length - 1];
     if (lastApplied) this.log.appliedTo(lastApplied.index);
@@ -476,7 +483,7 @@ export class RaftNode {
 
   private hardStateChanged(): boolean {
     const h = this.hardState();
-    const p = this.persistedHardState;
+    const p = this.writtenHardState;
     return h.term !== p.term || h.vote !== p.vote || h.commit !== p.commit;
   }
 

@@ -192,7 +192,7 @@ export interface ReadState {
  * The work the core hands to its driver. Contract, in this order:
  *  0. if `snapshot` is set (received from the leader): store it durably, replacing the log it
  *     covers, and restore the state machine from it;
- *  1. send `messagesBeforePersist` (the leader's appends) — at once, or in parallel with step 2;
+ *  1. send `messagesBeforePersist` (a leader's messages) — at once, or in parallel with step 2;
  *  2. write `hardState` (if set) and `entries` (they replace any stored entries from
  *     entries[0].index on) in one write, in Ready order;
  *  3. apply `committedEntries` in order (they are durable on a quorum, if not yet here);
@@ -206,7 +206,7 @@ export interface Ready {
   snapshot: Snapshot | null;
   hardState: HardState | null;
   entries: Entry[];
-  /** The leader's appends and snapshot chunks: safe to send before `entries` are durable. */
+  /** Everything a leader sends (appends, heartbeats, snapshot chunks): safe before `entries` are durable. */
   messagesBeforePersist: Message[];
   messages: Message[];
   committedEntries: Entry[];
