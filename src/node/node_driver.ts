@@ -30,11 +30,13 @@ export const DRIVER_LIMITS = {
   pendingReadsMax: 10_000,
   /** Raft messages received but not yet stepped; more are dropped (Raft tolerates loss). */
   inboxMessagesMax: 10_000,
+  /** Readies written but not yet durable; past this the Ready loop waits for the disk (backpressure). */
+  unsyncedReadiesMax: 10_000,
 } as const;
 
 const EMPTY_RESULT = new Uint8Array(0);
 
-/** The part of a Ready that waits for its write (and every earlier one) to be durable. */
+/** Messages of a Ready that wait, in Ready order, for its write and every earlier one to be durable. */
 interface Unsynced {
   messages: Message[];
   /** The last entry the write held, reported to the core once durable; null for none. */
@@ -124,6 +126,11 @@ export class NodeDriver {
   /** One logical tick of the runtime's clock; handled at once. */
   tick(): void {
     if (this.stopped) return;
+    // A campaign's clock stands still while its term and vote are not durable (as it did when the
+    // sync blocked the thread): else a disk slower than the election timeout would restart every
+    // campaign before its vote requests could leave.
+    const role = this.softState.role;
+    if ((role === 'candidate' || role === 'pre-candidate') && this.unsynced.length > 0) return;
     this.ticksQueued++;
     this.flush();
   }
@@ -183,7 +190,9 @@ export class NodeDriver {
         this.flushAgain = false;
         if (this.storageFailure !== null) throw this.storageFailure;
         this.feedCore();
-        while (!this.stopped && this.core.hasReady()) this.handleReady(this.core.ready());
+        while (!this.stopped && this.unsynced.length < DRIVER_LIMITS.unsyncedReadiesMax && this.core.hasReady()) {
+          this.handleReady(this.core.ready());
+        }
         this.serveStaleReads();
       } while (this.flushAgain && !this.stopped);
     } finally {
@@ -261,26 +270,26 @@ export class NodeDriver {
     }
     this.reads.serve(this.appliedIndex, this.options.stateMachine);
     if (ready.softState !== null) this.changeSoftState(ready.softState);
+    if (this.stopped) return; // a callback stopped the node: its storage and transport are closed
     this.core.advance(ready, { durable: false });
-    this.afterWrite(ready.messages, writes ? (ready.entries.at(-1) ?? null) : undefined);
+    if (writes) this.sendWhenDurable(ready.messages, ready.entries.at(-1) ?? null);
+    else this.sendAfterEarlierWrites(ready.messages);
     if (ready.committedEntries.length > 0) {
       this.options.onEvent?.({ type: 'applied', node: this.id, index: this.appliedIndex, entries: ready.committedEntries });
       this.maybeSnapshot();
     }
   }
 
-  /**
-   * Queues what must follow the Ready's write (lastEntry undefined: it wrote nothing) and releases
-   * it once durable — at once when the storage is synchronous or nothing is waiting.
-   */
-  private afterWrite(messages: Message[], lastEntry: Entry | null | undefined): void {
-    if (lastEntry === undefined && this.unsynced.length === 0) {
-      if (messages.length > 0) this.options.transport.send(messages);
-      return;
-    }
-    const item: Unsynced = { messages, lastEntry: lastEntry ?? null, durable: lastEntry === undefined };
+  /** Messages of a Ready that wrote nothing: at once, unless earlier writes are still syncing. */
+  private sendAfterEarlierWrites(messages: Message[]): void {
+    if (this.unsynced.length > 0) this.unsynced.push({ messages, lastEntry: null, durable: true });
+    else if (messages.length > 0) this.options.transport.send(messages);
+  }
+
+  /** Messages of a Ready that wrote: once the write is durable (at once for a synchronous disk). */
+  private sendWhenDurable(messages: Message[], lastEntry: Entry | null): void {
+    const item: Unsynced = { messages, lastEntry, durable: false };
     this.unsynced.push(item);
-    if (item.durable) return;
     this.options.storage.whenDurable((error) => {
       if (this.stopped) return;
       if (error !== null) {
@@ -293,17 +302,20 @@ export class NodeDriver {
     });
   }
 
-  /** Sends the messages of durable writes, in Ready order, and tells the core what is on disk. */
+  /** Sends the messages of durable writes, in Ready order and in one batch, and tells the core what is on disk. */
   private releaseDurable(): void {
     let released = 0;
+    const messages: Message[] = [];
     for (const item of this.unsynced) {
       if (!item.durable) break;
       released++;
-      if (item.messages.length > 0) this.options.transport.send(item.messages);
+      for (const message of item.messages) messages.push(message);
       if (item.lastEntry !== null) this.core.persisted(item.lastEntry.index, item.lastEntry.term);
     }
+    if (released === 0) return;
     this.unsynced = released === this.unsynced.length ? [] : this.unsynced.slice(released);
-    if (released > 0) this.scheduleFlush();
+    if (messages.length > 0) this.options.transport.send(messages);
+    this.scheduleFlush();
   }
 
   /** A snapshot from the leader: stored first (atomically replacing the log), then restored. */

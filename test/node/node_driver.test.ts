@@ -242,6 +242,19 @@ describe('NodeDriver over a storage that syncs in the background', () => {
     expect(outcomes.map((o) => o.ok)).toEqual([true, true]);
   });
 
+  it('a proposal callback may stop the node: the rest of the Ready does not touch the closed storage', () => {
+    const h = makeDriver();
+    electSelf(h);
+    const outcomes: ProposalOutcome[] = [];
+    h.driver.propose(encodeSet('a', '1'), (o) => {
+      outcomes.push(o);
+      h.driver.stop();
+    });
+    h.driver.propose(encodeSet('a', '2'), (o) => outcomes.push(o));
+    expect(() => h.driver.flush()).not.toThrow();
+    expect(outcomes.map((o) => o.ok)).toEqual([true, false]);
+  });
+
   it('a failed sync stops the Ready loop with the disk error instead of acknowledging anything', () => {
     const storage = new HandSyncedStorage();
     const h = makeDriver({ storage, voters: [1, 2, 3] });
