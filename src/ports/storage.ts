@@ -39,8 +39,9 @@ export interface Storage {
   save(batch: SaveBatch): void;
   /**
    * Calls back once every batch saved so far is durable: at once (synchronously) when they
-   * already are, later when a sync is still running. An error means the disk failed: what was
-   * written may be lost, and the node must stop.
+   * already are, later when a sync is still running — never from inside save() or saveSnapshot(),
+   * which the driver calls while the core is between ready() and advance(). An error means the
+   * disk failed: what was written may be lost, and the node must stop.
    */
   whenDurable(callback: (error: Error | null) => void): void;
   /** Stores a snapshot and drops the entries it covers; durable when it returns. */

@@ -1,5 +1,6 @@
 import { closeSync, fdatasync, fdatasyncSync, fsyncSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { platform } from 'node:process';
 
 type Waiter = { writes: number; callback: (error: Error | null) => void };
 
@@ -11,6 +12,9 @@ type Waiter = { writes: number; callback: (error: Error | null) => void };
  *
  * The file is opened on first use (SQLite creates its WAL at the first write), and its directory
  * synced once then, so the new name itself survives a power loss.
+ *
+ * A failed sync is final: the kernel may have dropped the pages it could not write, so a later
+ * sync that succeeds proves nothing about them. Every later call fails with the first error.
  */
 export class GroupSync {
   private readonly path: string;
@@ -20,6 +24,7 @@ export class GroupSync {
   private syncing = false;
   private waiters: Waiter[] = [];
   private closed = false;
+  private failure: Error | null = null;
 
   constructor(path: string) {
     this.path = path;
@@ -30,8 +35,14 @@ export class GroupSync {
     this.writes++;
   }
 
+  /** The first sync failure, if any (then nothing written since can be called durable). */
+  get failed(): Error | null {
+    return this.failure;
+  }
+
   /** Calls back (synchronously when nothing is pending) once every counted write is synced. */
   whenDurable(callback: (error: Error | null) => void): void {
+    if (this.failure !== null) return callback(this.failure);
     if (this.durableWrites >= this.writes) return callback(null);
     this.waiters.push({ writes: this.writes, callback });
     this.startSync();
@@ -39,9 +50,16 @@ export class GroupSync {
 
   /** Syncs every counted write now, blocking (for the rare writes that must be durable on return). */
   syncNow(): void {
+    if (this.failure !== null) throw this.failure;
     if (this.durableWrites >= this.writes) return;
     const target = this.writes;
-    fdatasyncSync(this.open());
+    try {
+      fdatasyncSync(this.open());
+    } catch (error) {
+      this.failure = this.describe(error as Error);
+      this.settle();
+      throw this.failure;
+    }
     this.durableWrites = target;
   }
 
@@ -67,13 +85,15 @@ export class GroupSync {
     try {
       fd = this.open();
     } catch (error) {
-      return this.settle(error as Error);
+      this.failure = this.describe(error as Error);
+      return this.settle();
     }
     this.syncing = true;
     fdatasync(fd, (error) => {
       this.syncing = false;
-      if (error === null) this.durableWrites = Math.max(this.durableWrites, target);
-      this.settle(error);
+      if (error !== null) this.failure ??= this.describe(error);
+      else this.durableWrites = Math.max(this.durableWrites, target);
+      this.settle();
       if (this.closed) {
         this.failWaitersClosed();
         this.closeFile();
@@ -83,23 +103,30 @@ export class GroupSync {
     });
   }
 
-  /** Calls back the waiters this sync covered, or every waiter when it failed. */
-  private settle(error: Error | null): void {
+  /** Calls back the waiters covered by now, or every waiter once a sync failed. */
+  private settle(): void {
     const waiters = this.waiters;
-    const done = error === null ? waiters.filter((w) => w.writes <= this.durableWrites) : waiters;
-    this.waiters = error === null ? waiters.filter((w) => w.writes > this.durableWrites) : [];
-    const failure = error === null ? null : new Error(`${this.path}: fdatasync failed: ${error.message}`, { cause: error });
+    const failure = this.failure;
+    const done = failure === null ? waiters.filter((w) => w.writes <= this.durableWrites) : waiters;
+    this.waiters = failure === null ? waiters.filter((w) => w.writes > this.durableWrites) : [];
     for (const waiter of done) waiter.callback(failure);
+  }
+
+  private describe(error: Error): Error {
+    return new Error(`${this.path}: fdatasync failed: ${error.message}`, { cause: error });
   }
 
   private open(): number {
     if (this.fd !== null) return this.fd;
-    this.fd = openSync(this.path, 'r');
-    const dir = openSync(dirname(this.path), 'r');
-    try {
-      fsyncSync(dir);
-    } finally {
-      closeSync(dir);
+    // Writable: Windows refuses to sync a read-only handle (and cannot open a directory at all).
+    this.fd = openSync(this.path, 'r+');
+    if (platform !== 'win32') {
+      const dir = openSync(dirname(this.path), 'r');
+      try {
+        fsyncSync(dir);
+      } finally {
+        closeSync(dir);
+      }
     }
     return this.fd;
   }

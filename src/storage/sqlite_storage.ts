@@ -154,6 +154,7 @@ export class SqliteStorage implements Storage {
   /** One transaction: truncate a conflicting suffix, append, write the hard state. */
   save(batch: SaveBatch): void {
     this.checkOpen('save');
+    this.checkNotFailed();
     const { entries, hardState } = batch;
     if (entries.length === 0 && hardState === null) return;
     const first = entries[0];
@@ -179,6 +180,12 @@ export class SqliteStorage implements Storage {
     this.checkOpen('whenDurable');
     if (this.groupSync === null) return callback(null);
     this.groupSync.whenDurable(callback);
+  }
+
+  /** After a failed sync, nothing written can be called durable: the node must stop. */
+  private checkNotFailed(): void {
+    const failure = this.groupSync?.failed;
+    if (failure) throw new StorageUnavailable(`${this.file}: the disk failed a sync earlier: ${failure.message}`, { cause: failure });
   }
 
   /** Under fsync 'always', makes every write so far durable before returning. */
