@@ -9,7 +9,7 @@ import type { UnsafeBugs } from '../core/config.js';
 import { runSeeds, runSimulation, type SimulationResult } from '../sim/run_simulation.js';
 import { DEFAULT_SIMULATION, NEMESIS_KINDS, type NemesisKind, type SimulationOptions } from '../sim/simulation_options.js';
 
-const UNSAFE_BUGS = ['forgetVote', 'commitByCountingOldTerms', 'doubleVote'] as const;
+const UNSAFE_BUGS = ['forgetVote', 'commitByCountingOldTerms', 'doubleVote', 'countUnsyncedSelf'] as const;
 
 function builder(yargs: Argv<object>) {
   const d = DEFAULT_SIMULATION;

@@ -49,6 +49,8 @@ export interface UnsafeBugs {
   commitByCountingOldTerms?: boolean;
   /** A node grants its vote to every candidate of a term, not just the first. */
   doubleVote?: boolean;
+  /** The leader counts its own entries toward commit once written, before they are durable. */
+  countUnsyncedSelf?: boolean;
 }
 
 export const DEFAULT_RAFT_TUNING = {

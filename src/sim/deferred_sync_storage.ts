@@ -2,8 +2,9 @@
  * The disk of a simulated node as a real one behaves under group commit: a save lands in a page
  * cache at once, and a background sync taking a seeded random time of up to `syncDelayMaxMs`
  * virtual ms moves everything written before it started onto the disk (the inner storage, whose
- * observer the checkers watch). A crash loses what was not synced yet. Snapshots and the bootstrap
- * membership are synced before they return, like the SQLite storage's.
+ * observer the checkers watch). Snapshots and the bootstrap membership are synced before they
+ * return, like the SQLite storage's. A crash keeps a seeded random prefix of the unsynced writes
+ * (what the disk happened to write back before the power went) and loses the rest.
  */
 import type { Membership, Snapshot } from '../core/types.js';
 import { assert } from '../lib/assert.js';
@@ -13,13 +14,24 @@ import type { EventQueue } from './event_queue.js';
 
 type Waiter = { writes: number; callback: (error: Error | null) => void };
 
+export interface DeferredSyncOptions {
+  /** The disk: writes reach it when synced. */
+  inner: Storage;
+  queue: EventQueue;
+  random: Prng;
+  syncDelayMaxMs: number;
+  /** Runs a sync's completion in the node: at once, or once a paused node resumes. */
+  deliver: (completion: () => void) => void;
+}
+
 export class DeferredSyncStorage implements Storage {
   private readonly inner: Storage;
   private readonly queue: EventQueue;
   private readonly random: Prng;
   private readonly syncDelayMaxMs: number;
-  /** False once the node crashed: its page cache is gone and a sync still scheduled does nothing. */
-  private readonly alive: () => boolean;
+  private readonly deliver: (completion: () => void) => void;
+  /** Set by crash(): the page cache is gone and a sync still scheduled does nothing. */
+  private crashed = false;
   /** Written but not synced, oldest first; the first one is write number `synced + 1`. */
   private unsynced: SaveBatch[] = [];
   private writes = 0;
@@ -27,12 +39,23 @@ export class DeferredSyncStorage implements Storage {
   private syncing = false;
   private waiters: Waiter[] = [];
 
-  constructor(inner: Storage, queue: EventQueue, random: Prng, syncDelayMaxMs: number, alive: () => boolean) {
-    this.inner = inner;
-    this.queue = queue;
-    this.random = random;
-    this.syncDelayMaxMs = syncDelayMaxMs;
-    this.alive = alive;
+  constructor(options: DeferredSyncOptions) {
+    this.inner = options.inner;
+    this.queue = options.queue;
+    this.random = options.random;
+    this.syncDelayMaxMs = options.syncDelayMaxMs;
+    this.deliver = options.deliver;
+  }
+
+  /** The power went: a random prefix of the unsynced writes made it to the disk, the rest is lost. */
+  crash(): void {
+    if (this.crashed) return;
+    // Half the crashes lose everything unsynced (the case that finds the most bugs).
+    const kept = this.random.next() < 0.5 ? 0 : this.random.int(0, this.unsynced.length);
+    this.syncTo(this.synced + kept);
+    this.crashed = true;
+    this.unsynced = [];
+    this.waiters = [];
   }
 
   load(): PersistedState {
@@ -71,13 +94,14 @@ export class DeferredSyncStorage implements Storage {
     this.syncing = true;
     const target = this.writes;
     this.queue.after(this.random.next() * this.syncDelayMaxMs, () => {
-      if (!this.alive()) return;
+      if (this.crashed) return;
       this.syncing = false;
       this.syncTo(target);
       const waiters = this.waiters;
+      const done = waiters.filter((w) => w.writes <= this.synced);
       this.waiters = waiters.filter((w) => w.writes > this.synced);
-      for (const waiter of waiters) if (waiter.writes <= this.synced) waiter.callback(null);
       if (this.waiters.length > 0) this.startSync();
+      if (done.length > 0) this.deliver(() => done.forEach((waiter) => waiter.callback(null)));
     });
   }
 

@@ -9,11 +9,14 @@ import type { NemesisKind, SimulationOptions } from './simulation_options.js';
 import type { Simulator } from './simulator.js';
 
 const HEAL_WEIGHT = 0.25;
+/** Faults between two nodes. */
+const LINK_FAULTS: ReadonlySet<NemesisKind> = new Set(['partition', 'one-way', 'link']);
 
 export class Nemesis {
   private readonly sim: Simulator;
   private readonly random: Prng;
   private readonly options: SimulationOptions;
+  private readonly kinds: readonly NemesisKind[];
   private quietStarted = false;
   faults = 0;
 
@@ -21,10 +24,12 @@ export class Nemesis {
     this.sim = sim;
     this.random = random;
     this.options = options;
+    // A single node has no links to cut or degrade.
+    this.kinds = sim.nodeIds.length > 1 ? options.nemesis : options.nemesis.filter((kind) => !LINK_FAULTS.has(kind));
   }
 
   start(): void {
-    if (this.options.nemesis.length === 0) return;
+    if (this.kinds.length === 0) return;
     this.scheduleStep();
   }
 
@@ -55,7 +60,7 @@ export class Nemesis {
       return;
     }
     this.faults++;
-    this.inject(this.random.pick(this.options.nemesis));
+    this.inject(this.random.pick(this.kinds));
   }
 
   private inject(kind: NemesisKind): void {

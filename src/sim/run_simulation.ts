@@ -150,6 +150,7 @@ export function replayCommand(options: SimulationOptions): string {
   if (options.snapshotEntriesThreshold !== d.snapshotEntriesThreshold) parts.push(`--snapshot-every ${options.snapshotEntriesThreshold}`);
   if (options.snapshotRetainEntries !== d.snapshotRetainEntries) parts.push(`--snapshot-retain ${options.snapshotRetainEntries}`);
   if (options.snapshotChunkBytesMax !== d.snapshotChunkBytesMax) parts.push(`--snapshot-chunk-bytes ${options.snapshotChunkBytesMax}`);
+  if (options.syncDelayMaxMs !== d.syncDelayMaxMs) parts.push(`--sync-delay-max-ms ${options.syncDelayMaxMs}`);
   if (!options.preVote) parts.push('--no-pre-vote');
   if (!options.checkQuorum) parts.push('--no-check-quorum');
   const unsafe = Object.entries(options.unsafe).filter(([, on]) => on === true).map(([name]) => name);

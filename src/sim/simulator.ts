@@ -36,6 +36,8 @@ const SNAPSHOT_CHUNK_TIMEOUT_TICKS = 10;
 export interface SimNode {
   readonly id: NodeId;
   storage: MemoryStorage;
+  /** The page cache in front of `storage` for the running incarnation (null: syncs are immediate). */
+  disk: DeferredSyncStorage | null;
   driver: NodeDriver | null;
   /** Bumped on every crash and restart: events of an older incarnation are void. */
   incarnation: number;
@@ -87,7 +89,7 @@ export class Simulator {
     this.syncRandom = root.fork();
     this.checkers = new SafetyCheckers(() => this.queue.nowMs);
     for (const id of this.nodeIds) {
-      this.nodes.set(id, { id, storage: new MemoryStorage(), driver: null, incarnation: 0, paused: false, held: [], handler: null, role: 'follower', term: 0 });
+      this.nodes.set(id, { id, storage: new MemoryStorage(), disk: null, driver: null, incarnation: 0, paused: false, held: [], handler: null, role: 'follower', term: 0 });
     }
   }
 
@@ -131,6 +133,8 @@ export class Simulator {
     node.paused = false;
     node.held = [];
     node.role = 'follower';
+    node.disk?.crash();
+    node.disk = null;
     // A fresh handle over the same disk; the old one is fenced so a dead node cannot write.
     node.storage = node.storage.reopen();
     this.stats.crashes++;
@@ -279,9 +283,21 @@ export class Simulator {
   /** What the node's driver sees of its disk: observed by the checkers, synced in the background. */
   private storageFor(node: SimNode, incarnation: number): Storage {
     const observed = new ObservedStorage(node.storage, node.id, this.checkers);
-    const delayMs = this.options.syncDelayMaxMs;
-    if (delayMs === 0) return observed;
-    return new DeferredSyncStorage(observed, this.queue, this.syncRandom, delayMs, () => node.incarnation === incarnation);
+    const syncDelayMaxMs = this.options.syncDelayMaxMs;
+    if (syncDelayMaxMs === 0) return observed;
+    node.disk = new DeferredSyncStorage({
+      inner: observed,
+      queue: this.queue,
+      random: this.syncRandom,
+      syncDelayMaxMs,
+      // A paused process runs nothing: the sync lands on disk, its completion waits for resume.
+      deliver: (completion) => {
+        if (node.incarnation !== incarnation) return;
+        if (node.paused) node.held.push(completion);
+        else completion();
+      },
+    });
+    return node.disk;
   }
 
   private scheduleTick(node: SimNode, incarnation: number, atMs: number): void {

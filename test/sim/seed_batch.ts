@@ -3,17 +3,16 @@
  * prints the range and how to replay a failing seed, and fails with the replay commands.
  */
 import { expect } from 'vitest';
-import { runSeeds } from '../../src/sim/run_simulation.js';
+import { replayCommand, runSeeds } from '../../src/sim/run_simulation.js';
+import { resolveSimulationOptions, type SimulationOptions } from '../../src/sim/simulation_options.js';
 
 /** Shorter runs than the CLI default keep 300+ seeds within a few minutes on 2 cores. */
 export const BATCH_OPTIONS = { durationMs: 6_000 } as const;
 
-export function checkSeedRange(seedStart: number, seeds: number): void {
-  console.log(
-    `simulating seeds ${seedStart}..${seedStart + seeds - 1} (every nemesis, every checker); ` +
-      `replay one with: kv-sim sim --seed N --nodes 5 --duration-ms ${BATCH_OPTIONS.durationMs}`,
-  );
-  const summary = runSeeds({ ...BATCH_OPTIONS, seedStart, seeds });
+export function checkSeedRange(seedStart: number, seeds: number, options: Partial<SimulationOptions> = {}): void {
+  const replay = replayCommand(resolveSimulationOptions({ ...BATCH_OPTIONS, ...options })).replace(/--seed \d+/, '--seed N');
+  console.log(`simulating seeds ${seedStart}..${seedStart + seeds - 1} (every nemesis, every checker); replay one with: ${replay}`);
+  const summary = runSeeds({ ...BATCH_OPTIONS, ...options, seedStart, seeds });
   const failures = summary.failures.map(
     (result) => `seed ${result.seed}: ${result.violation?.checker}: ${result.violation?.message}\n  replay: ${result.replay}`,
   );

@@ -11,7 +11,7 @@
  * exactly as if the node had persisted, sent, then moved on.
  * - A leader of term T that advances its persisted commit index to c holds an entry of term T at c.
  */
-import type { HardState, Message, NodeId, Role } from '../../core/types.js';
+import type { HardState, Message, NodeId } from '../../core/types.js';
 import type { ReportViolation } from './violation.js';
 
 export class PersistenceChecks {
@@ -30,10 +30,12 @@ export class PersistenceChecks {
    * A hard state reached the disk. role/term are what the node reported before this write;
    * persistedTerms is its log after the write.
    */
-  onHardState(node: NodeId, hardState: HardState, role: Role, term: number, persistedTerms: readonly number[]): void {
+  /** `ledItsTerm`: the node was leader of hardState.term (so a commit advance in it is its own). */
+  onHardState(node: NodeId, hardState: HardState, ledItsTerm: boolean, persistedTerms: readonly number[]): void {
     const previous = this.hardStates.get(node);
     this.hardStates.set(node, { ...hardState });
-    if (previous === undefined || role !== 'leader' || hardState.term !== term || hardState.commit <= previous.commit) return;
+    const term = hardState.term;
+    if (previous === undefined || !ledItsTerm || hardState.commit <= previous.commit) return;
     const commitTerm = persistedTerms[hardState.commit];
     if (commitTerm !== term) {
       this.report(

@@ -24,7 +24,12 @@ export class SafetyCheckers {
   readonly reads: LinearizableReads;
   readonly persistence: PersistenceChecks;
   /** Each node's role and term as last reported (before the write being observed). */
-  private readonly roles = new Map<NodeId, { role: Role; term: number }>();
+  /**
+   * "node:term" for every term a node led. A hard state reaches the disk after a sync delay, when
+   * the node may have stepped down: what counts is whether it led the term the hard state is of
+   * (no other node leads that term, so a commit advance in it is the leader's own).
+   */
+  private readonly ledTerms = new Set<string>();
   private readonly nowMs: () => number;
 
   constructor(nowMs: () => number) {
@@ -46,14 +51,13 @@ export class SafetyCheckers {
   onLoad(node: NodeId, persisted: PersistedState): void {
     this.logs.onLoad(node, persisted);
     this.persistence.onLoad(node, persisted.hardState);
-    this.roles.set(node, { role: 'follower', term: persisted.hardState.term });
   }
 
   onSave(node: NodeId, batch: SaveBatch): void {
     this.logs.onSave(node, batch.entries);
     if (batch.hardState !== null) {
-      const known = this.roles.get(node) ?? { role: 'follower', term: 0 };
-      this.persistence.onHardState(node, batch.hardState, known.role, known.term, this.logs.persistedTerms(node));
+      const led = this.ledTerms.has(`${node}:${batch.hardState.term}`);
+      this.persistence.onHardState(node, batch.hardState, led, this.logs.persistedTerms(node));
     }
   }
 
@@ -71,7 +75,7 @@ export class SafetyCheckers {
   }
 
   onSoftState(node: NodeId, role: Role, term: number): void {
-    this.roles.set(node, { role, term });
+    if (role === 'leader') this.ledTerms.add(`${node}:${term}`);
     this.elections.onSoftState(node, role, term);
     if (role === 'leader') checkLeaderCompleteness(node, term, this.logs.persistedTerms(node), this.committed, this.report);
   }
