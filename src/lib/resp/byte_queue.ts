@@ -1,5 +1,8 @@
 import { parseSafeIntegerIn } from './decimal.js';
 
+/** Bytes indexOf() scans in JavaScript before it calls the builtin. */
+const SHORT_SCAN_BYTES = 16;
+
 /**
  * A growable byte buffer with a read cursor: bytes are appended at the end and consumed from the
  * front. Compacts in place before growing, so steady pipelined traffic reuses one allocation.
@@ -47,8 +50,13 @@ export class ByteQueue {
 
   /** Offset (from the read cursor) of the first `byte` at or after `from`, or -1. */
   indexOf(byte: number, from = 0, limit = this.length): number {
+    const data = this.data;
     const stop = this.start + Math.min(limit, this.length);
-    const found = this.data.indexOf(byte, this.start + from);
+    // Headers are a few bytes long: look at those in a loop, beyond them call the builtin scan.
+    const nearStop = Math.min(stop, this.start + from + SHORT_SCAN_BYTES);
+    for (let at = this.start + from; at < nearStop; at++) if (data[at] === byte) return at - this.start;
+    if (nearStop === stop) return -1;
+    const found = data.indexOf(byte, nearStop);
     return found === -1 || found >= stop ? -1 : found - this.start;
   }
 

@@ -42,6 +42,18 @@ describe('byte queue', () => {
     expect(queue.integer(0, 3)).toBe(123);
   });
 
+  it('finds a byte near the cursor and far from it, within the limit only', () => {
+    const queue = new ByteQueue();
+    queue.push(utf8(`xx${'a'.repeat(40)}\n${'b'.repeat(10)}\n`));
+    queue.consume(2);
+    expect(queue.indexOf(0x0a)).toBe(40);
+    expect(queue.indexOf(0x0a, 41)).toBe(51);
+    expect(queue.indexOf(0x0a, 0, 40)).toBe(-1);
+    expect(queue.indexOf(0x0a, 0, 41)).toBe(40);
+    expect(queue.indexOf(0x62, 0, 8)).toBe(-1);
+    expect(queue.indexOf(0x7a)).toBe(-1);
+  });
+
   it('hands out request arguments that survive later chunks, whatever the split', () => {
     const text = '*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$10\r\n0123456789\r\n'.repeat(3);
     const bytes = utf8(text);
