@@ -15,7 +15,7 @@ const PARTITIONS = parseNemesis('partition');
 describe('chaos in the simulator', () => {
   it('finds correct runs linearizable under every fault kind, unknown outcomes included', () => {
     let unknown = 0;
-    for (const seed of [4, 9, 20]) {
+    for (const seed of [1, 3, 5]) {
       const result = runChaosSimulation({ seed, durationMs: 5_000 });
       const failure = result.check.failures[0];
       if (!result.ok) console.log(`seed ${seed} failed; replay: runChaosSimulation({ seed: ${seed}, durationMs: 5000 })\n${failure ? describeFailure(failure) : result.safetyViolation}`);
@@ -25,8 +25,9 @@ describe('chaos in the simulator', () => {
       expect(result.faults.length).toBeGreaterThan(2);
       unknown += result.history.filter((op) => op.outcome === 'unknown').length;
     }
-    console.log(`simulated chaos: seeds 4, 9, 20 linearizable, ${unknown} unknown outcomes among them`);
-    // Seeds 4, 9 and 20 leave some writes unknown (deterministic): the checker had to consider both outcomes.
+    console.log(`simulated chaos: seeds 1, 3, 5 linearizable, ${unknown} unknown outcomes among them`);
+    // Seeds 1, 3 and 5 leave some writes unknown (deterministic for a given build; pick others if the
+    // simulation changes): the checker had to consider both outcomes.
     expect(unknown).toBeGreaterThan(0);
   });
 
