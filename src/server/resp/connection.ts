@@ -1,8 +1,13 @@
 /**
  * One client connection of the RESP front end, without sockets: bytes in through onData(), replies
- * out through ConnectionIo. Requests run strictly in order. Server commands are answered at once;
- * data commands wait while one backend call is in flight and then leave together as one proposal
- * or one read (see dispatch.ts), which is how a pipeline becomes a batch.
+ * out through ConnectionIo, always in request order. Data commands that arrive together leave
+ * together as one proposal or one read (see dispatch.ts), which is how a pipeline becomes a batch.
+ *
+ * Writes pipeline: a batch with a write is proposed while earlier write batches of this connection
+ * are still in flight (the log keeps their order, so a client sending write after write is not held
+ * up a whole commit round per batch). Anything else — a read-only batch, a server command, an
+ * immediate error — waits until nothing is in flight, so a read sees every write sent before it and
+ * no write overtakes a read (its ReadIndex could otherwise include the later write).
  */
 import { encodeProposal, encodeQuery, decodeResults } from '../../kv/command_codec.js';
 import type { KvItem, KvRead } from '../../kv/commands.js';
@@ -30,6 +35,8 @@ export const RESP_MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 export const RESP_MAX_BATCH_COMMANDS = 1_000;
 /** A batch is closed once its arguments pass this size (one command may exceed it alone). */
 export const RESP_MAX_BATCH_BYTES = 4 * 1024 * 1024;
+/** Write batches of one connection in flight at once. */
+export const RESP_MAX_WRITE_BATCHES_IN_FLIGHT = 16;
 
 export interface ConnectionIo {
   write(bytes: Uint8Array): void;
@@ -48,6 +55,12 @@ interface Segment {
   writes: boolean;
 }
 
+/** A backend call in flight; its replies, once they come, wait for the ones before them. */
+interface InFlight {
+  writes: boolean;
+  replies: RespValue[] | null;
+}
+
 export class RespConnection {
   readonly state: ConnectionState;
   private readonly parser: RespRequestParser;
@@ -58,7 +71,9 @@ export class RespConnection {
   private queue: Uint8Array[][] = [];
   private head = 0;
   private queuedBytes = 0;
-  private busy = false;
+  private inFlight: InFlight[] = [];
+  /** A collected batch that may not start before the calls in flight end (see the header). */
+  private held: Segment | null = null;
   private closed = false;
   private paused = false;
   private protocolError: string | null = null;
@@ -103,17 +118,26 @@ export class RespConnection {
 
   private pump(): void {
     const out = this.out;
-    while (!this.busy && !this.closed && this.head < this.queue.length) {
-      const args = this.queue[this.head] as Uint8Array[];
-      const name = commandName(args);
-      if (name === FORWARD_COMMAND) {
-        this.startForwarded();
+    while (!this.closed && (this.held !== null || this.head < this.queue.length)) {
+      if (this.held !== null) {
+        if (this.inFlight.length > 0) break;
+        const segment = this.held;
+        this.held = null;
+        this.startSegment(segment, out);
         continue;
       }
+      const args = this.queue[this.head] as Uint8Array[];
+      const name = commandName(args);
       if (isDataRequest(name)) {
+        if (this.inFlight.length >= RESP_MAX_WRITE_BATCHES_IN_FLIGHT || this.inFlight.some((call) => !call.writes)) break;
         const segment = this.collectSegment();
-        if (segment.items.length === 0) this.writeSlots(out, segment.slots, []);
-        else this.startSegment(segment);
+        if (segment.writes || this.inFlight.length === 0) this.startSegment(segment, out);
+        else this.held = segment;
+        continue;
+      }
+      if (this.inFlight.length > 0) break;
+      if (name === FORWARD_COMMAND) {
+        this.startForwarded();
         continue;
       }
       this.take();
@@ -125,7 +149,8 @@ export class RespConnection {
       }
       if (result.kind === 'reply') out.value(result.value, this.state.protocol);
     }
-    if (!this.busy && !this.closed && this.head >= this.queue.length && this.protocolError !== null) {
+    const idle = this.inFlight.length === 0 && this.held === null && this.head >= this.queue.length;
+    if (idle && !this.closed && this.protocolError !== null) {
       out.value(resp.error(`ERR ${this.protocolError}`), this.state.protocol);
       this.finish(out);
       return;
@@ -171,8 +196,10 @@ export class RespConnection {
     return segment;
   }
 
-  private startSegment(segment: Segment): void {
-    this.answerWhenDone(this.runSegment(segment));
+  /** A batch of only immediate answers (errors) is answered now; nothing can be in flight then. */
+  private startSegment(segment: Segment, out: RespWriter): void {
+    if (segment.items.length === 0) this.writeSlots(out, segment.slots, []);
+    else this.answerWhenDone(this.runSegment(segment), segment.writes);
   }
 
   /**
@@ -187,19 +214,27 @@ export class RespConnection {
       this.take();
       run.push(runForwarded(args, this.context.backend));
     }
-    this.answerWhenDone(Promise.all(run));
+    this.answerWhenDone(Promise.all(run), false);
   }
 
   /**
-   * The connection is busy until `replies` settle; then they are written in order, in one write
-   * with the replies of the requests pump() can answer at once after them.
+   * Once `replies` settle and every call before it has answered, they are written in order, in one
+   * write with the replies of whatever pump() can answer at once after them.
    */
-  private answerWhenDone(replies: Promise<RespValue[]>): void {
-    this.busy = true;
+  private answerWhenDone(replies: Promise<RespValue[]>, writes: boolean): void {
+    const call: InFlight = { writes, replies: null };
+    this.inFlight.push(call);
     void replies.then((values) => {
-      this.busy = false;
       if (this.closed) return;
-      for (const value of values) this.out.value(value, this.state.protocol);
+      call.replies = values;
+      let answered = 0;
+      for (const done of this.inFlight) {
+        if (done.replies === null) break;
+        for (const value of done.replies) this.out.value(value, this.state.protocol);
+        answered++;
+      }
+      if (answered === 0) return;
+      this.inFlight = this.inFlight.slice(answered);
       this.pump();
     });
   }

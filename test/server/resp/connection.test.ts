@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RespReplyParser, utf8, type RespValue } from '../../../src/lib/resp/index.js';
 import { RespConnection } from '../../../src/server/resp/index.js';
 import { show } from './raw_client.js';
+import type { ProposalOutcome, ReadOutcome } from '../../../src/node/types.js';
 import { StateMachineBackend } from './state_machine_backend.js';
 
 /** A connection without a socket: records what it writes and whether it asked to pause or end. */
@@ -37,13 +38,15 @@ function harness() {
 describe('RespConnection', () => {
   it('pauses input when a pipeline overflows the queue and resumes once it drains', async () => {
     const h = harness();
-    h.connection.onData(utf8('INCR n\r\n'.repeat(12_000)));
+    // 16 batches of 1,000 go in flight at once; the 14,000 left are past the queue's bound.
+    h.connection.onData(utf8('INCR n\r\n'.repeat(30_000)));
     expect(h.events).toEqual(['pause']);
-    await h.waitReplies(12_000);
+    expect(h.backend.writeCalls).toBe(16);
+    await h.waitReplies(30_000);
     expect(h.events).toEqual(['pause', 'resume']);
-    expect(show(h.replies[11_999] as RespValue)).toBe(':12000');
-    // 12,000 writes in batches of at most 1,000 commands.
-    expect(h.backend.writeCalls).toBe(12);
+    expect(show(h.replies[29_999] as RespValue)).toBe(':30000');
+    // 30,000 writes in batches of at most 1,000 commands.
+    expect(h.backend.writeCalls).toBe(30);
   });
 
   it('runs server commands between data commands in order', async () => {
@@ -67,5 +70,71 @@ describe('RespConnection', () => {
     h.connection.onData(utf8('SET a 1\r\nGET a\r\nPING\r\n'));
     await h.waitReplies(3);
     expect(h.replies.map(show)).toEqual(['-NOTLEADER leader=3 addr=127.0.0.1:7003', '-NOTLEADER leader=3 addr=127.0.0.1:7003', '+PONG']);
+  });
+});
+
+/** A backend whose calls the test answers by hand, in any order; writes apply in call order (the log's). */
+class ManualBackend extends StateMachineBackend {
+  readonly pending: Array<{ kind: 'write' | 'read'; finish: () => void }> = [];
+  override write(proposal: Uint8Array): Promise<ProposalOutcome> {
+    this.writeCalls++;
+    const index = ++this.index;
+    const result = this.machine.apply(proposal, index);
+    return new Promise((resolve) => this.pending.push({ kind: 'write', finish: () => resolve({ ok: true, index, result }) }));
+  }
+  override read(query: Uint8Array): Promise<ReadOutcome> {
+    this.readCalls++;
+    return new Promise((resolve) => this.pending.push({ kind: 'read', finish: () => resolve({ ok: true, index: this.index, result: this.machine.query(query) }) }));
+  }
+}
+
+function manualHarness() {
+  const backend = new ManualBackend();
+  const parser = new RespReplyParser();
+  const replies: string[] = [];
+  const connection = new RespConnection(1, { backend, connectedClients: () => 1 }, {
+    write: (bytes) => {
+      parser.push(bytes);
+      for (let step = parser.next(); step.kind === 'value'; step = parser.next()) replies.push(show(step.value));
+    },
+    end: () => undefined,
+    pause: () => undefined,
+    resume: () => undefined,
+  });
+  const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+  return { backend, connection, replies, settle };
+}
+
+describe('RespConnection write pipelining', () => {
+  it('proposes a write batch while the one before it is in flight, and answers in request order', async () => {
+    const h = manualHarness();
+    h.connection.onData(utf8('SET a 1\r\n'));
+    h.connection.onData(utf8('SET a 2\r\n'));
+    h.connection.onData(utf8('GET a\r\n'));
+    expect([h.backend.writeCalls, h.backend.readCalls]).toEqual([2, 0]); // the read waits for both writes
+    h.backend.pending[1]!.finish(); // the second write answers first...
+    await h.settle();
+    expect(h.replies).toEqual([]); // ...but its reply waits for the first one's
+    h.backend.pending[0]!.finish();
+    await h.settle();
+    expect(h.replies).toEqual(['+OK', '+OK']);
+    expect(h.backend.readCalls).toBe(1);
+    h.backend.pending[2]!.finish();
+    await h.settle();
+    expect(h.replies).toEqual(['+OK', '+OK', '"2"']);
+  });
+
+  it('holds a write behind a read in flight, so the read cannot see it', async () => {
+    const h = manualHarness();
+    h.connection.onData(utf8('GET a\r\n'));
+    h.connection.onData(utf8('SET a 3\r\n'));
+    h.connection.onData(utf8('PING\r\n'));
+    expect([h.backend.readCalls, h.backend.writeCalls]).toEqual([1, 0]);
+    h.backend.pending[0]!.finish();
+    await h.settle();
+    expect(h.backend.writeCalls).toBe(1);
+    h.backend.pending[1]!.finish();
+    await h.settle();
+    expect(h.replies).toEqual(['nil', '+OK', '+PONG']);
   });
 });
