@@ -258,7 +258,7 @@ export class NodeDriver {
   private handleReady(ready: Ready): void {
     const { storage, transport } = this.options;
     if (ready.snapshot !== null) this.installSnapshot(ready.snapshot);
-    // The leader's appends go out while it writes the same entries to its own disk.
+    // A leader's messages go out while it writes the same entries to its own disk.
     if (ready.messagesBeforePersist.length > 0) transport.send(ready.messagesBeforePersist);
     const writes = ready.hardState !== null || ready.entries.length > 0;
     if (writes) storage.save({ hardState: ready.hardState, entries: ready.entries });
