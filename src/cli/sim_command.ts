@@ -36,6 +36,7 @@ function builder(yargs: Argv<object>) {
     .option('sync-delay-max-ms', { type: 'number', default: d.syncDelayMaxMs, describe: 'background disk sync time, upper bound (0: durable when written); a crash loses unsynced writes' })
     .option('pre-vote', { type: 'boolean', default: d.preVote, describe: 'raft pre-vote (--no-pre-vote to disable)' })
     .option('check-quorum', { type: 'boolean', default: d.checkQuorum, describe: 'raft check-quorum' })
+    .option('read-lease', { type: 'boolean', default: d.readLease, describe: 'lease reads on the leader (needs check-quorum; --no-read-lease: a quorum round per read batch)' })
     .option('unsafe', { type: 'string', describe: `deliberately broken core, to see the checkers fire: ${UNSAFE_BUGS.join(',')}` })
     .option('verbose', { type: 'boolean', default: false, describe: 'with --seeds: one line per seed' })
     .check((args) => {
@@ -94,6 +95,7 @@ function toSimSettings(args: SimArgs): SimSettings {
       snapshotChunkBytesMax: args['snapshot-chunk-bytes'],
       preVote: args['pre-vote'],
       checkQuorum: args['check-quorum'],
+      readLease: args['read-lease'],
       unsafe: parseUnsafe(args.unsafe),
     },
   };

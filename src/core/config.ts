@@ -16,6 +16,14 @@ export interface RaftConfig {
   preVote: boolean;
   /** A leader that has not heard from a quorum within an election timeout steps down. */
   checkQuorum: boolean;
+  /**
+   * Lease reads (Raft thesis §6.4.1; needs checkQuorum): the leader may serve a read at its commit
+   * index without a quorum round while its lease holds (the driver times it). What makes that safe
+   * here: a follower ignores vote requests for an election timeout after it heard from the leader
+   * (check-quorum), and, with this on, also for an election timeout after it (re)started — it may
+   * have been part of a lease it no longer remembers.
+   */
+  readLease: boolean;
   /** Bound on append messages in flight per follower while replicating (pipelining window). */
   inflightAppendsMax: number;
   /** Bound on the payload bytes carried by one append message (at least one entry is sent). */
@@ -58,6 +66,7 @@ export const DEFAULT_RAFT_TUNING = {
   heartbeatIntervalTicks: 1,
   preVote: true,
   checkQuorum: true,
+  readLease: true,
   inflightAppendsMax: 64,
   appendBytesMax: 1 << 20,
   inflightBytesMax: 16 << 20,
@@ -75,6 +84,7 @@ export function validateRaftConfig(config: RaftConfig): void {
     config.electionTimeoutTicks > config.heartbeatIntervalTicks,
     `electionTimeoutTicks (${config.electionTimeoutTicks}) must exceed heartbeatIntervalTicks (${config.heartbeatIntervalTicks})`,
   );
+  assert(!config.readLease || config.checkQuorum, 'readLease needs checkQuorum (a follower must ignore votes while it hears from a leader)');
   assert(config.inflightAppendsMax >= 1, 'inflightAppendsMax must be >= 1');
   assert(config.appendBytesMax >= 1, 'appendBytesMax must be >= 1');
   assert(config.inflightBytesMax >= config.appendBytesMax, 'inflightBytesMax must be >= appendBytesMax');

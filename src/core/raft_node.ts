@@ -73,6 +73,8 @@ export class RaftNode {
   readonly log: RaftLog;
   membership: Membership;
   electionElapsedTicks = 0;
+  /** Ticks since this node (re)started, counted up to an election timeout (see inVoteLease). */
+  ticksSinceStart = 0;
   heartbeatElapsedTicks = 0;
   randomizedElectionTimeoutTicks = 0;
   /** Votes received in the current (pre-)campaign. */
@@ -115,6 +117,7 @@ export class RaftNode {
 
   tick(): void {
     this.electionElapsedTicks++;
+    if (this.ticksSinceStart < this.config.electionTimeoutTicks) this.ticksSinceStart++;
     if (this.role === 'leader') {
       this.heartbeatElapsedTicks++;
       if (this.electionElapsedTicks >= this.config.electionTimeoutTicks) {
@@ -173,6 +176,27 @@ export class RaftNode {
     const firstIndex = this.log.lastIndex() + 1;
     this.appendEntries(commands.map((data) => ({ kind: 'normal' as const, data })));
     return { ok: true, term: this.term, firstIndex, lastIndex: this.log.lastIndex() };
+  }
+
+  /**
+   * With readLease: the index a read may be served at without a quorum round, if the driver's
+   * lease (a quorum confirmed this leadership within the lease time) holds — the commit index,
+   * once this leader has committed an entry of its own term; null when it may not.
+   */
+  leaseReadIndex(): number | null {
+    if (!this.config.readLease || this.role !== 'leader') return null;
+    return this.log.term(this.log.commitIndex) === this.term ? this.log.commitIndex : null;
+  }
+
+  currentTerm(): number {
+    return this.term;
+  }
+
+  /** Whether this node ignores vote requests now (see RaftConfig.readLease and checkQuorum). */
+  inVoteLease(): boolean {
+    if (!this.config.checkQuorum || this.electionElapsedTicks >= this.config.electionTimeoutTicks) return false;
+    const restarting = this.config.readLease && this.ticksSinceStart < this.config.electionTimeoutTicks;
+    return this.leader !== NO_NODE || restarting;
   }
 
   readIndex(requestId: number): ReadIndexResult {

@@ -11,8 +11,7 @@ export function acceptHigherTerm(node: RaftNode, message: Message): boolean {
   if (message.type === 'vote') {
     // Check-quorum's lease: while we hear from a live leader, a candidate's vote request (or
     // pre-vote) is ignored, so a rejoining node with an inflated term cannot depose it.
-    const inLease = node.config.checkQuorum && node.leader !== NO_NODE && node.electionElapsedTicks < node.config.electionTimeoutTicks;
-    if (inLease) return false;
+    if (node.inVoteLease()) return false;
     if (message.pre) return true; // a pre-vote never changes our term
   }
   if (message.type === 'vote-response' && message.pre && message.granted) return true;

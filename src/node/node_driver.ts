@@ -20,7 +20,8 @@ import { Prng } from '../lib/prng.js';
 import type { ReadConsistency } from './types.js';
 import type { NodeDriverOptions, NodeError, NodeStatus, ProposalGrouping, ProposalOutcome, ReadOutcome } from './types.js';
 import { PendingProposals } from './pending_proposals.js';
-import { PendingReads } from './pending_reads.js';
+import { PendingReads, type PendingRead } from './pending_reads.js';
+import { ReadLease } from './read_lease.js';
 
 /** Named bounds on every queue the driver holds. */
 export const DRIVER_LIMITS = {
@@ -75,6 +76,7 @@ export class NodeDriver {
   private proposalQueue: QueuedProposal[] = [];
   private readonly proposals = new PendingProposals();
   private readonly reads = new PendingReads();
+  private readonly lease: ReadLease | null;
   private staleReads: Array<{ query: Uint8Array; callback: (outcome: ReadOutcome) => void }> = [];
   private nextReadRequestId = 1;
   private softState: SoftState;
@@ -94,6 +96,8 @@ export class NodeDriver {
     const { restored, appliedIndex } = this.restore();
     this.appliedIndex = appliedIndex;
     this.core = new RaftNode({ ...options.raft, id: options.id, random: new Prng(options.seed) }, restored);
+    const clock = options.leaseClock;
+    this.lease = clock !== undefined && options.raft.readLease ? new ReadLease(clock, options.raft.electionTimeoutTicks) : null;
     const status = this.core.status();
     this.softState = { role: status.role, leader: status.leader, term: status.term };
     options.transport.onMessage((message) => this.receive(message));
@@ -212,13 +216,31 @@ export class NodeDriver {
     this.inbox = [];
     for (const message of inbox) this.core.step(message);
     if (this.proposalQueue.length > 0) this.proposeBatch();
-    if (this.reads.hasQueued()) {
-      const readBatch = this.reads.takeQueued();
-      const requestId = this.nextReadRequestId++;
-      const result = this.core.readIndex(requestId);
-      if (result.ok) this.reads.startBatch(requestId, readBatch);
-      else this.reads.failBatch(readBatch, result.error);
+    if (this.reads.hasQueued()) this.startReads(this.reads.takeQueued());
+  }
+
+  /** One quorum round for the batch — or none while the leader's lease holds (then maybe a renewal). */
+  private startReads(batch: PendingRead[]): void {
+    const term = this.core.currentTerm();
+    const leaseIndex = this.lease?.holds(term) ? this.core.leaseReadIndex() : null;
+    if (leaseIndex !== null) {
+      this.reads.confirmBatch(batch, leaseIndex);
+      this.reads.serve(this.appliedIndex, this.options.stateMachine); // no Ready may come to do it
+      if (this.lease?.wantsRenewal()) this.startRound(term);
+      return;
     }
+    const round = this.startRound(term);
+    if (round.ok) this.reads.startBatch(round.requestId, batch);
+    else this.reads.failBatch(batch, round.error);
+  }
+
+  /** A ReadIndex round, stamped for the lease (a batch's, or a renewal without reads). */
+  private startRound(term: number): { ok: true; requestId: number } | { ok: false; error: NodeError } {
+    const requestId = this.nextReadRequestId++;
+    const result = this.core.readIndex(requestId);
+    if (!result.ok) return result;
+    this.lease?.roundStarted(requestId, term);
+    return { ok: true, requestId };
   }
 
   private proposeBatch(): void {
@@ -263,10 +285,16 @@ export class NodeDriver {
     const writes = ready.hardState !== null || ready.entries.length > 0;
     if (writes) storage.save({ hardState: ready.hardState, entries: ready.entries });
     this.apply(ready.committedEntries);
-    for (const readState of ready.readStates) this.reads.confirm(readState.requestId, readState.index);
+    for (const readState of ready.readStates) {
+      this.reads.confirm(readState.requestId, readState.index);
+      this.lease?.roundConfirmed(readState.requestId);
+    }
     if (ready.droppedReads.length > 0) {
       const leaderHint = ready.softState?.leader ?? this.softState.leader;
-      for (const requestId of ready.droppedReads) this.reads.drop(requestId, { type: 'not-leader', leaderHint });
+      for (const requestId of ready.droppedReads) {
+        this.reads.drop(requestId, { type: 'not-leader', leaderHint });
+        this.lease?.roundDropped(requestId);
+      }
     }
     this.reads.serve(this.appliedIndex, this.options.stateMachine);
     if (ready.softState !== null) this.changeSoftState(ready.softState);
@@ -368,6 +396,7 @@ export class NodeDriver {
     const error: NodeError = { type: 'timeout' };
     if (next.role !== 'leader') this.proposals.failAll(error);
     else this.proposals.failOtherTerms(next.term, error);
+    if (next.role !== 'leader' || next.term !== this.softState.term) this.lease?.lose(next.term);
     this.softState = next;
     this.options.onEvent?.({ type: 'leader-changed', node: this.id, role: next.role, term: next.term, leader: next.leader });
   }

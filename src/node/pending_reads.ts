@@ -45,6 +45,11 @@ export class PendingReads {
     this.inFlight.set(requestId, batch);
   }
 
+  /** A batch confirmed without a round of its own (the leader's lease holds) at `index`. */
+  confirmBatch(batch: PendingRead[], index: number): void {
+    this.confirmed.push({ index, reads: batch });
+  }
+
   /** A batch that never started (readIndex refused it). */
   failBatch(batch: PendingRead[], error: NodeError): void {
     this.count -= batch.length;

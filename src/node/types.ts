@@ -17,6 +17,11 @@ export type ReadOutcome = { ok: true; index: number; result: Uint8Array } | { ok
 
 export type ReadConsistency = 'linearizable' | 'stale';
 
+export interface LeaseClock {
+  nowMs(): number;
+  tickMs: number;
+}
+
 export interface NodeDriverOptions {
   /** Raft settings less `id` and `random`, which come separately. */
   raft: Omit<RaftConfig, 'id' | 'random'>;
@@ -40,6 +45,12 @@ export interface NodeDriverOptions {
   snapshotPolicy?: SnapshotPolicy;
   /** Packs the proposals of one flush into few log entries; absent: one entry per proposal. */
   proposalGrouping?: ProposalGrouping;
+  /**
+   * Times read leases (with raft.readLease): a monotonic clock in ms that keeps running while the
+   * node is paused or stalled, and how many of its ms a tick is at least. Absent: every
+   * linearizable read takes a quorum round.
+   */
+  leaseClock?: LeaseClock;
   /**
    * Optional observer of what the node does (role/leader changes, applied entries), called
    * synchronously from flush(). Keep it cheap; it must not call back into the driver.

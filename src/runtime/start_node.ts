@@ -88,6 +88,9 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger; 
       logger,
       requestFlush: loop.requestFlush,
       requestTimeoutTicks: timing.requestTimeoutTicks,
+      // Monotonic, and it runs on while the node is paused or its event loop stalls: a stalled
+      // leader's lease runs out on time even when its ticks fall behind.
+      leaseClock: { nowMs: () => performance.now(), tickMs: timing.tickIntervalMs },
       // The runner applies the policy (in steps that do not stall the loop); the driver only compacts.
       snapshotPolicy: { entriesThreshold: Number.POSITIVE_INFINITY, bytesThreshold: Number.POSITIVE_INFINITY, retainEntries: policy.policy.retainEntries },
       proposalGrouping: KV_PROPOSAL_GROUPING,

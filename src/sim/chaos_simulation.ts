@@ -34,6 +34,8 @@ export interface ChaosSimulationOptions {
   thinkMaxMs: number;
   /** TEST HOOK THAT BREAKS LINEARIZABILITY: followers answer linearizable reads from their own state. */
   unsafeReadsFromFollowers: boolean;
+  /** Lease reads on the leader (the simulator's default: on). */
+  readLease: boolean;
   checkBudgetMs: number;
 }
 
@@ -51,6 +53,7 @@ export const DEFAULT_CHAOS_SIMULATION: ChaosSimulationOptions = {
   attemptTimeoutMs: 300,
   thinkMaxMs: 10,
   unsafeReadsFromFollowers: false,
+  readLease: DEFAULT_SIMULATION.readLease,
   checkBudgetMs: 20_000,
 };
 
@@ -73,7 +76,7 @@ const LEADER_SAMPLE_MS = 50;
 export function runChaosSimulation(partial: Partial<ChaosSimulationOptions> & { seed: number }): ChaosSimulationResult {
   const options: ChaosSimulationOptions = { ...DEFAULT_CHAOS_SIMULATION, ...definedOnly(partial) };
   // Validates seed, nodes, clients and keys with the simulator's own messages.
-  const simOptions = resolveSimulationOptions({ ...DEFAULT_SIMULATION, seed: options.seed, nodes: options.nodes, clients: options.clients, keys: options.keys });
+  const simOptions = resolveSimulationOptions({ ...DEFAULT_SIMULATION, seed: options.seed, nodes: options.nodes, clients: options.clients, keys: options.keys, readLease: options.readLease });
   const sim = new Simulator(simOptions, { stateMachine: () => new KvStateMachine() });
   const random = new Prng(options.seed ^ 0x0c4a05);
   const recorder = new HistoryRecorder();

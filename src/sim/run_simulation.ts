@@ -153,6 +153,7 @@ export function replayCommand(options: SimulationOptions): string {
   if (options.syncDelayMaxMs !== d.syncDelayMaxMs) parts.push(`--sync-delay-max-ms ${options.syncDelayMaxMs}`);
   if (!options.preVote) parts.push('--no-pre-vote');
   if (!options.checkQuorum) parts.push('--no-check-quorum');
+  if (!options.readLease) parts.push('--no-read-lease');
   const unsafe = Object.entries(options.unsafe).filter(([, on]) => on === true).map(([name]) => name);
   if (unsafe.length > 0) parts.push(`--unsafe ${unsafe.join(',')}`);
   return parts.join(' ');

@@ -37,6 +37,8 @@ export interface SimulationOptions {
   /** Raft's pre-vote and check-quorum (on in products; off makes elections far more turbulent). */
   preVote: boolean;
   checkQuorum: boolean;
+  /** Lease reads on the leader (Raft thesis §6.4.1; only with check-quorum). */
+  readLease: boolean;
   /** Deliberately broken core variants, to prove the checkers catch real bugs. */
   unsafe: UnsafeBugs;
   /**
@@ -76,6 +78,7 @@ export const DEFAULT_SIMULATION: SimulationOptions = {
   appendBytesMax: 1 << 20,
   preVote: true,
   checkQuorum: true,
+  readLease: true,
   unsafe: {},
   snapshotEntriesThreshold: 40,
   snapshotRetainEntries: 5,

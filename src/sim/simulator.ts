@@ -244,6 +244,7 @@ export class Simulator {
         heartbeatIntervalTicks: options.heartbeatIntervalTicks,
         preVote: options.preVote,
         checkQuorum: options.checkQuorum,
+        readLease: options.readLease && options.checkQuorum,
         inflightAppendsMax: 64,
         appendBytesMax: options.appendBytesMax,
         inflightBytesMax: Math.max(16 << 20, options.appendBytesMax),
@@ -271,6 +272,8 @@ export class Simulator {
       logger: SILENT_LOGGER,
       requestFlush: () => this.queue.after(0, flushNow),
       requestTimeoutTicks: REQUEST_TIMEOUT_TICKS,
+      // Virtual time: it runs on while a node is paused, like a real monotonic clock.
+      leaseClock: { nowMs: () => this.queue.nowMs, tickMs: options.tickMs },
       onEvent: (event) => this.observe(node, event),
     });
     node.driver = driver;

@@ -37,6 +37,9 @@ export class TestCluster {
 
   start(id: NodeId, restored: RestoredState): RaftNode {
     const node = new RaftNode({ ...DEFAULT_RAFT_TUNING, id, random: this.prng.fork(), ...this.overrides }, restored);
+    // As if it had run for an election timeout already: tests elect at once. The vote lease a
+    // (re)started node keeps for its first election timeout has a test of its own.
+    node.ticksSinceStart = node.config.electionTimeoutTicks;
     this.nodes.set(id, node);
     this.disks.set(id, { hardState: { ...restored.hardState }, entries: restored.entries.slice() });
     this.applied.set(id, []);

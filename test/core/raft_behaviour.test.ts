@@ -21,6 +21,21 @@ describe('leader election', () => {
     expect(cluster.appliedTexts(1)).toEqual(['x']);
   });
 
+  it('read lease: a node ignores vote requests for an election timeout after it (re)starts, as it may have backed a lease it forgot', () => {
+    const cluster = new TestCluster([1, 2, 3]);
+    cluster.elect(1);
+    const restarted = cluster.restart(2);
+    restarted.ticksSinceStart = 0; // what a real restart gives (the harness skips it for its other tests)
+    const term = restarted.term;
+    const ask = (): void => restarted.step({ type: 'vote', from: 3, to: 2, term: term + 1, pre: false, lastLogIndex: 100, lastLogTerm: term });
+    ask();
+    expect(restarted.term).toBe(term); // ignored: no term change, no grant
+    expect(restarted.ready().messages.filter((m) => m.type === 'vote-response')).toEqual([]);
+    for (let i = 0; i < restarted.config.electionTimeoutTicks; i++) restarted.tick();
+    ask();
+    expect(restarted.ready().messages.filter((m) => m.type === 'vote-response' && m.granted)).toHaveLength(1);
+  });
+
   it('pre-vote: a node that was isolated does not raise its term nor depose the leader when it rejoins', () => {
     const cluster = new TestCluster([1, 2, 3]);
     cluster.elect(1);

@@ -20,7 +20,11 @@ interface Harness {
   flushRequests: number;
 }
 
-function makeDriver(overrides: Partial<NodeDriverOptions> & { voters?: number[] } = {}): Harness {
+/**
+ * `readLease: false` for tests that hand a fresh node a vote request: with leases on, a node
+ * ignores votes for its first election timeout (see RaftConfig.readLease).
+ */
+function makeDriver(overrides: Partial<NodeDriverOptions> & { voters?: number[]; readLease?: boolean } = {}): Harness {
   const sent: Message[] = [];
   const events: NodeEvent[] = [];
   let handler: (message: Message) => void = () => {};
@@ -36,6 +40,7 @@ function makeDriver(overrides: Partial<NodeDriverOptions> & { voters?: number[] 
       heartbeatIntervalTicks: 2,
       preVote: true,
       checkQuorum: true,
+      readLease: overrides.readLease ?? true,
       inflightAppendsMax: 8,
       appendBytesMax: 1 << 16,
       inflightBytesMax: 1 << 20,
@@ -191,7 +196,7 @@ describe('NodeDriver as a follower', () => {
 
   it('persists its vote before the grant leaves the node', () => {
     const storage = new MemoryStorage();
-    const h = makeDriver({ voters: [1, 2, 3], storage });
+    const h = makeDriver({ voters: [1, 2, 3], storage, readLease: false });
     h.deliver({ type: 'vote', from: 2, to: 1, term: 1, pre: false, lastLogIndex: 0, lastLogTerm: 0 });
     h.driver.flush();
     const grant = h.sent.find((m) => m.type === 'vote-response');
@@ -257,7 +262,7 @@ describe('NodeDriver over a storage that syncs in the background', () => {
 
   it('a failed sync stops the Ready loop with the disk error instead of acknowledging anything', () => {
     const storage = new HandSyncedStorage();
-    const h = makeDriver({ storage, voters: [1, 2, 3] });
+    const h = makeDriver({ storage, voters: [1, 2, 3], readLease: false });
     h.deliver({ type: 'vote', from: 2, to: 1, term: 5, pre: false, lastLogIndex: 10, lastLogTerm: 5 });
     h.driver.flush();
     expect(h.sent.filter((m) => m.type === 'vote-response')).toEqual([]); // the vote waits for the disk
