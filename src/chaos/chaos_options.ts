@@ -25,6 +25,8 @@ export interface ChaosOptions {
   leaderSampleIntervalMs: number;
   /** TEST HOOK THAT BREAKS LINEARIZABILITY (followers answer linearizable reads locally). */
   unsafeReadsFromFollowers: boolean;
+  /** Lease reads on the leader (ClusterOptions.readLease). */
+  readLease: boolean;
 }
 
 export const DEFAULT_CHAOS_OPTIONS: ChaosOptions = {
@@ -42,6 +44,7 @@ export const DEFAULT_CHAOS_OPTIONS: ChaosOptions = {
   checkBudgetMs: 60_000,
   leaderSampleIntervalMs: 100,
   unsafeReadsFromFollowers: false,
+  readLease: true,
 };
 
 export function resolveChaosOptions(partial: Partial<ChaosOptions>): ChaosOptions {

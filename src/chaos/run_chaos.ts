@@ -40,6 +40,7 @@ export async function runChaos(partial: Partial<ChaosOptions>, progress: ChaosPr
     transport: options.transport,
     seed: options.seed,
     logLevel: 'silent',
+    readLease: options.readLease,
     ...(options.unsafeReadsFromFollowers ? { unsafeReadsFromFollowers: true } : {}),
   });
   let phase: Phase;

@@ -29,6 +29,7 @@ const DESCRIPTIONS: Record<(typeof SETTING_KEYS)[number], string> = {
   'control-token': 'bearer token the control plane requires (recommended off loopback)',
   timing: 'fast (elections in 150-300 ms) or standard (1-2 s, default)',
   fsync: 'always (default), batch or never',
+  'read-lease': 'lease reads on the leader: true (default) or false (a quorum round per read batch)',
   'log-level': 'debug, info (default), warn, error or silent',
   'log-format': 'auto (pretty on a terminal, default), json or pretty',
   seed: 'seed for election jitter (default: random)',

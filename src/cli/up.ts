@@ -17,6 +17,7 @@ export interface UpSettings {
   keepData: boolean;
   timing: 'fast' | 'standard';
   fsync: 'always' | 'batch' | 'never';
+  readLease: boolean;
   seed: number | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }

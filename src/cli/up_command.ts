@@ -24,6 +24,7 @@ function builder(yargs: Argv<object>) {
       describe: 'fast: elections in 150-300 ms; standard: etcd-like 1-2 s',
     })
     .option('fsync', { choices: FSYNC_POLICIES, default: 'always' as const, describe: 'when storage syncs to disk' })
+    .option('read-lease', { type: 'boolean', default: true, describe: 'lease reads on the leader (--no-read-lease: a quorum round per read batch)' })
     .option('seed', { type: 'number', describe: 'seed for election jitter and link-rule randomness' })
     .option('log-level', { choices: LOG_LEVELS, default: 'info' as const, describe: 'log verbosity (logs go to stderr)' })
     .check((args) => {
@@ -58,6 +59,7 @@ function toSettings(args: UpArgs): UpSettings {
     keepData: args['keep-data'],
     timing: args.timing,
     fsync: args.fsync,
+    readLease: args['read-lease'],
     seed: args.seed,
     logLevel: args['log-level'],
   };
@@ -101,6 +103,7 @@ async function startUpCluster(settings: UpSettings): Promise<UpCluster> {
     keepData: settings.keepData,
     timing: settings.timing,
     fsync: settings.fsync,
+    readLease: settings.readLease,
     logLevel: settings.logLevel,
     ...(settings.dataDir === undefined ? {} : { dataDir: settings.dataDir }),
     ...(settings.seed === undefined ? {} : { seed: settings.seed }),

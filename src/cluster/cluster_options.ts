@@ -20,6 +20,7 @@ export interface ClusterSettings {
   logLevel: LogLevel;
   host: string;
   snapshotPolicy: SnapshotPolicy;
+  readLease: boolean;
   /** Test hook that breaks linearizability (ClusterOptions.unsafeReadsFromFollowers). */
   unsafeReadsFromFollowers: boolean;
 }
@@ -50,10 +51,12 @@ export function normalizeClusterOptions(options: ClusterOptions, randomSeed: () 
   if (dataDir !== null && (typeof dataDir !== 'string' || dataDir.length === 0)) {
     throw new ClusterError('dataDir must be a non-empty path');
   }
+  const readLease = options.readLease ?? true;
+  if (typeof readLease !== 'boolean') throw new ClusterError(`readLease must be true or false, got ${String(readLease)}`);
   const snapshot = resolveSnapshotPolicy(options.snapshotPolicy);
   if (!snapshot.ok) throw new ClusterError(snapshot.message);
   return {
-    nodes, transport, dataDir, keepData: options.keepData === true, seed, timing, fsync, logLevel, host, snapshotPolicy: snapshot.policy,
+    nodes, transport, dataDir, keepData: options.keepData === true, seed, timing, fsync, logLevel, host, snapshotPolicy: snapshot.policy, readLease,
     unsafeReadsFromFollowers: options.unsafeReadsFromFollowers === true,
   };
 }

@@ -33,6 +33,11 @@ export interface ClusterOptions {
    */
   snapshotPolicy?: Partial<SnapshotPolicy>;
   /**
+   * Lease reads on the leader (default true): linearizable reads without a quorum round while the
+   * leader's lease holds. false: every batch of linearizable reads takes a round (ReadIndex).
+   */
+  readLease?: boolean;
+  /**
    * TEST HOOK THAT BREAKS LINEARIZABILITY: followers answer linearizable reads from their own
    * state (see NodeConfig.unsafeReadsFromFollowers). Only for tests proving the checker works.
    */

@@ -11,6 +11,7 @@ import {
   bad,
   formatHostPort,
   ok,
+  parseBoolean,
   parseChoice,
   parseHostPort,
   parseInteger,
@@ -44,6 +45,8 @@ export interface NodeSettings {
   controlToken: string | null;
   timing: TimingName;
   fsync: FsyncPolicy;
+  /** Lease reads on the leader (ClusterOptions.readLease). */
+  readLease: boolean;
   logLevel: LogLevel;
   logFormat: LogFormat;
   /** Election-jitter seed; null = drawn at start. */
@@ -63,6 +66,7 @@ export const SETTING_KEYS = [
   'control-token',
   'timing',
   'fsync',
+  'read-lease',
   'log-level',
   'log-format',
   'seed',
@@ -136,6 +140,7 @@ function buildSettings(raw: RawSettings): NodeSettings {
     controlToken: must(read(raw, 'control-token', parseText)),
     timing: must(read(raw, 'timing', (value) => parseChoice(value, TIMINGS))) ?? 'standard',
     fsync: must(read(raw, 'fsync', (value) => parseChoice(value, FSYNC_POLICIES))) ?? 'always',
+    readLease: must(read(raw, 'read-lease', parseBoolean)) ?? true,
     logLevel: must(read(raw, 'log-level', (value) => parseChoice(value, LOG_LEVELS))) ?? 'info',
     logFormat: must(read(raw, 'log-format', (value) => parseChoice(value, LOG_FORMATS))) ?? 'auto',
     seed: must(read(raw, 'seed', (value) => parseInteger(value, 0, 0xffff_ffff))),

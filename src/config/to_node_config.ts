@@ -22,6 +22,7 @@ export function toNodeConfig(settings: NodeSettings, options: { randomSeed: numb
     seed,
     dataDir: settings.dataDir,
     fsync: settings.fsync,
+    readLease: settings.readLease,
     timing: settings.timing,
     logLevel: settings.logLevel,
     host: settings.clientHost,

@@ -63,6 +63,8 @@ export interface NodeConfig {
    * DEFAULT_SNAPSHOT_POLICY's values.
    */
   snapshotPolicy?: Partial<SnapshotPolicy>;
+  /** Lease reads on the leader (see ClusterOptions.readLease); default true. */
+  readLease?: boolean;
   /**
    * TEST HOOK THAT BREAKS LINEARIZABILITY: a follower answers linearizable reads from its own,
    * possibly stale state instead of refusing or forwarding them. Only for proving that the chaos

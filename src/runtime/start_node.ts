@@ -78,7 +78,12 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger; 
     const events = new RuntimeEvents();
     const stateMachine = new KvStateMachine();
     driver = new NodeDriver({
-      raft: { ...DEFAULT_RAFT_TUNING, electionTimeoutTicks: timing.electionTimeoutTicks, heartbeatIntervalTicks: timing.heartbeatIntervalTicks },
+      raft: {
+        ...DEFAULT_RAFT_TUNING,
+        electionTimeoutTicks: timing.electionTimeoutTicks,
+        heartbeatIntervalTicks: timing.heartbeatIntervalTicks,
+        readLease: config.readLease ?? DEFAULT_RAFT_TUNING.readLease,
+      },
       id: config.id,
       seed: config.seed,
       initialMembership: { voters: [...config.members], learners: [] },

@@ -11,6 +11,7 @@ const SETTINGS: UpSettings = {
   keepData: false,
   timing: 'fast',
   fsync: 'always',
+  readLease: true,
   seed: 7,
   logLevel: 'silent',
 };
