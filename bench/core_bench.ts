@@ -40,9 +40,13 @@ export function benchCore(batchSize: number, durationMs: number): CoreBenchResul
       for (const message of batch) nodes.get(message.to)!.step(message);
     }
   };
-  const leader = nodes.get(1)!;
-  leader.campaign();
-  settle();
+  // Fresh nodes ignore votes for their first election timeout (read-lease safety): tick to a leader.
+  for (let tick = 0; tick < 100 && ![...nodes.values()].some((node) => node.status().role === 'leader'); tick++) {
+    for (const node of nodes.values()) node.tick();
+    settle();
+  }
+  const leader = [...nodes.values()].find((node) => node.status().role === 'leader');
+  if (leader === undefined) throw new Error('core bench: no leader elected within 100 ticks');
   const payload = new Uint8Array(100);
   const commands = Array.from({ length: batchSize }, () => payload);
   const start = performance.now();
@@ -52,5 +56,7 @@ export function benchCore(batchSize: number, durationMs: number): CoreBenchResul
     settle();
   }
   const seconds = (performance.now() - start) / 1000;
-  return { batchSize, entriesPerSecond: (leader.status().commitIndex - startCommit) / seconds };
+  const committed = leader.status().commitIndex - startCommit;
+  if (committed === 0) throw new Error('core bench: nothing committed');
+  return { batchSize, entriesPerSecond: committed / seconds };
 }

@@ -26,7 +26,7 @@ const wants = (section: string): boolean => only === null || only.has(section);
 
 const loadProfile: LoadProfile = full
   ? { repeats: 3, requestsPipelined1: 50_000, requestsPipelined16: 300_000, loadDurationMs: 3000, loadClients: [1, 16, 64, 256], wrkDurationS: 5, follower: true, respLoad: wants('resp-load') }
-  : { repeats: 1, requestsPipelined1: 10_000, requestsPipelined16: 60_000, loadDurationMs: 2000, loadClients: [1, 16, 64, 256], wrkDurationS: 3, follower: true, respLoad: wants('resp-load') };
+  : { repeats: 1, requestsPipelined1: 30_000, requestsPipelined16: 150_000, loadDurationMs: 2000, loadClients: [1, 16, 64, 256], wrkDurationS: 3, follower: true, respLoad: wants('resp-load') };
 const referenceProfile: ReferenceProfile = full
   ? { redisRequestsPipelined1: 300_000, redisRequestsPipelined16: 2_000_000, wrkDurationS: 5 }
   : { redisRequestsPipelined1: 100_000, redisRequestsPipelined16: 500_000, wrkDurationS: 3 };
