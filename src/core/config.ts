@@ -19,9 +19,9 @@ export interface RaftConfig {
   /**
    * Lease reads (Raft thesis §6.4.1; needs checkQuorum): the leader may serve a read at its commit
    * index without a quorum round while its lease holds (the driver times it). What makes that safe
-   * here: a follower ignores vote requests for an election timeout after it heard from the leader
-   * (check-quorum), and, with this on, also for an election timeout after it (re)started — it may
-   * have been part of a lease it no longer remembers.
+   * here: with check-quorum, a node ignores vote requests (and does not campaign) for an election
+   * timeout after it heard from the leader, and for an election timeout after it (re)started — it
+   * may have been part of a lease it no longer remembers. Every node must run the same timing.
    */
   readLease: boolean;
   /** Bound on append messages in flight per follower while replicating (pipelining window). */

@@ -192,11 +192,14 @@ export class RaftNode {
     return this.term;
   }
 
-  /** Whether this node ignores vote requests now (see RaftConfig.readLease and checkQuorum). */
+  /**
+   * Whether this node ignores vote requests now (and does not campaign): for an election timeout
+   * after it heard from a leader, and after it (re)started — whatever its own readLease setting,
+   * since another node's leader may be relying on leases (see RaftConfig.readLease).
+   */
   inVoteLease(): boolean {
     if (!this.config.checkQuorum || this.electionElapsedTicks >= this.config.electionTimeoutTicks) return false;
-    const restarting = this.config.readLease && this.ticksSinceStart < this.config.electionTimeoutTicks;
-    return this.leader !== NO_NODE || restarting;
+    return this.leader !== NO_NODE || this.ticksSinceStart < this.config.electionTimeoutTicks;
   }
 
   readIndex(requestId: number): ReadIndexResult {
@@ -239,9 +242,13 @@ export class RaftNode {
     return this.snapshot?.meta.index ?? 0;
   }
 
-  /** Starts an election now: a pre-vote round first when pre-vote is on. */
+  /**
+   * Starts an election now: a pre-vote round first when pre-vote is on. Not while this node is in
+   * a vote lease (it may have just confirmed the leader's read lease: its own vote is one it
+   * promised not to give yet).
+   */
   campaign(): void {
-    if (this.role === 'leader' || !this.isVoter(this.id)) return;
+    if (this.role === 'leader' || !this.isVoter(this.id) || this.inVoteLease()) return;
     if (this.config.preVote) this.becomePreCandidate();
     else this.becomeCandidate();
   }

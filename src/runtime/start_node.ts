@@ -20,6 +20,7 @@ import { checkNodeConfig, NodeConfigError } from './check_node_config.js';
 import { DriverBackend } from './driver_backend.js';
 import { startClientServers, type ClientServers } from './client_servers.js';
 import type { NodeConfig, NodeEndpoints, RuntimeEvent, RuntimeStatus } from './node_config.js';
+import { leaseClock } from './lease_clock.js';
 import { NodeLoop } from './node_loop.js';
 import { PausableTransport } from './pausable_transport.js';
 import { openPeerTransport, urlHost, type PeerTransport } from './peer_transport.js';
@@ -93,9 +94,9 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger; 
       logger,
       requestFlush: loop.requestFlush,
       requestTimeoutTicks: timing.requestTimeoutTicks,
-      // Monotonic, and it runs on while the node is paused or its event loop stalls: a stalled
+      // Runs on while the node is paused, its event loop stalls or the host sleeps: a stalled
       // leader's lease runs out on time even when its ticks fall behind.
-      leaseClock: { nowMs: () => performance.now(), tickMs: timing.tickIntervalMs },
+      leaseClock: leaseClock(timing.tickIntervalMs),
       // The runner applies the policy (in steps that do not stall the loop); the driver only compacts.
       snapshotPolicy: { entriesThreshold: Number.POSITIVE_INFINITY, bytesThreshold: Number.POSITIVE_INFINITY, retainEntries: policy.policy.retainEntries },
       proposalGrouping: KV_PROPOSAL_GROUPING,

@@ -36,6 +36,22 @@ describe('leader election', () => {
     expect(restarted.ready().messages.filter((m) => m.type === 'vote-response' && m.granted)).toHaveLength(1);
   });
 
+  it('read lease: a follower that heard from the leader within an election timeout does not campaign, even when asked', () => {
+    const cluster = new TestCluster([1, 2, 3]);
+    cluster.elect(1);
+    const follower = cluster.node(2);
+    const term = follower.term;
+    follower.campaign();
+    cluster.settle();
+    expect(follower.role).toBe('follower');
+    expect(cluster.leaders()).toEqual([1]);
+    expect(follower.term).toBe(term);
+    cluster.expireLeaderLeases();
+    follower.campaign();
+    cluster.settle();
+    expect(follower.term).toBeGreaterThan(term); // once the lease is over, it may
+  });
+
   it('pre-vote: a node that was isolated does not raise its term nor depose the leader when it rejoins', () => {
     const cluster = new TestCluster([1, 2, 3]);
     cluster.elect(1);
