@@ -9,7 +9,7 @@ import { parseNemesis } from '../../src/chaos/nemesis_plan.js';
 import { describeFailure } from '../../src/check/linearizability.js';
 import { runChaosSimulation } from '../../src/sim/chaos_simulation.js';
 
-const UNSAFE_SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
+const UNSAFE_SEEDS = Array.from({ length: 16 }, (_, i) => i + 1);
 const PARTITIONS = parseNemesis('partition');
 
 describe('chaos in the simulator', () => {

@@ -21,10 +21,10 @@ interface Harness {
 }
 
 /**
- * `readLease: false` for tests that hand a fresh node a vote request: with leases on, a node
- * ignores votes for its first election timeout (see RaftConfig.readLease).
+ * `checkQuorum: false` (and with it no read leases) for tests that hand a fresh node a vote
+ * request: with check-quorum, a node ignores votes for its first election timeout.
  */
-function makeDriver(overrides: Partial<NodeDriverOptions> & { voters?: number[]; readLease?: boolean } = {}): Harness {
+function makeDriver(overrides: Partial<NodeDriverOptions> & { voters?: number[]; checkQuorum?: boolean } = {}): Harness {
   const sent: Message[] = [];
   const events: NodeEvent[] = [];
   let handler: (message: Message) => void = () => {};
@@ -39,8 +39,8 @@ function makeDriver(overrides: Partial<NodeDriverOptions> & { voters?: number[];
       electionTimeoutTicks: 10,
       heartbeatIntervalTicks: 2,
       preVote: true,
-      checkQuorum: true,
-      readLease: overrides.readLease ?? true,
+      checkQuorum: overrides.checkQuorum ?? true,
+      readLease: overrides.checkQuorum ?? true,
       inflightAppendsMax: 8,
       appendBytesMax: 1 << 16,
       inflightBytesMax: 1 << 20,
@@ -196,7 +196,7 @@ describe('NodeDriver as a follower', () => {
 
   it('persists its vote before the grant leaves the node', () => {
     const storage = new MemoryStorage();
-    const h = makeDriver({ voters: [1, 2, 3], storage, readLease: false });
+    const h = makeDriver({ voters: [1, 2, 3], storage, checkQuorum: false });
     h.deliver({ type: 'vote', from: 2, to: 1, term: 1, pre: false, lastLogIndex: 0, lastLogTerm: 0 });
     h.driver.flush();
     const grant = h.sent.find((m) => m.type === 'vote-response');
@@ -262,7 +262,7 @@ describe('NodeDriver over a storage that syncs in the background', () => {
 
   it('a failed sync stops the Ready loop with the disk error instead of acknowledging anything', () => {
     const storage = new HandSyncedStorage();
-    const h = makeDriver({ storage, voters: [1, 2, 3], readLease: false });
+    const h = makeDriver({ storage, voters: [1, 2, 3], checkQuorum: false });
     h.deliver({ type: 'vote', from: 2, to: 1, term: 5, pre: false, lastLogIndex: 10, lastLogTerm: 5 });
     h.driver.flush();
     expect(h.sent.filter((m) => m.type === 'vote-response')).toEqual([]); // the vote waits for the disk
