@@ -15,7 +15,7 @@ export async function benchLayers(full: boolean, log: (line: string) => void): P
     rows.push({ section: 'layers', setup: 'core, 3 nodes in memory', case: `${batchSize} entries per proposal`, value, unit: 'entries/s', note: `median of ${repeats}` });
   }
   log('layers: storage');
-  for (const r of runStorageBench({ durationMs: full ? 1500 : 600 })) {
+  for (const r of await runStorageBench({ durationMs: full ? 1500 : 600 })) {
     rows.push({
       section: 'layers', setup: r.storage === 'sqlite' ? `storage, SQLite, fsync ${r.fsync}` : 'storage, memory',
       case: `appends of ${r.batchSize} entries (128 B)`, value: r.entriesPerSecond, unit: 'entries/s', note: `${r.saveLatencyUs} µs per save`,

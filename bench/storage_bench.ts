@@ -1,6 +1,7 @@
 /**
  * Storage throughput: entries per second through save() for a few batch sizes and fsync
- * policies, on SQLite (one database in a temp directory) and in memory for reference.
+ * policies, on SQLite (one database in a temp directory) and in memory for reference. Each save
+ * waits until it is durable (whenDurable) before the next: one node writing with nothing to overlap.
  * Run: npx tsx bench/storage_bench.ts [--entry-bytes 128] [--duration-ms 1500]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,7 +21,7 @@ export interface StorageBenchCase {
   batchSize: number;
   entriesPerSecond: number;
   savesPerSecond: number;
-  /** Mean latency of one save() call. */
+  /** Mean latency of one save() until durable. */
   saveLatencyUs: number;
 }
 
@@ -38,7 +39,10 @@ const DEFAULTS: StorageBenchOptions = {
   policies: ['always', 'batch', 'never'],
 };
 
-function measure(storage: Storage, batchSize: number, entryBytes: number, durationMs: number) {
+const durable = (storage: Storage): Promise<void> =>
+  new Promise((resolve, reject) => storage.whenDurable((error) => (error === null ? resolve() : reject(error))));
+
+async function measure(storage: Storage, batchSize: number, entryBytes: number, durationMs: number) {
   const payload = new Uint8Array(entryBytes).map((_, i) => i & 0xff);
   const batch: Entry[] = Array.from({ length: batchSize }, () => ({ index: 0, term: 1, kind: 'normal', data: payload }));
   let next = 1;
@@ -49,6 +53,7 @@ function measure(storage: Storage, batchSize: number, entryBytes: number, durati
   while (elapsedMs < durationMs) {
     for (let i = 0; i < batchSize; i++) (batch[i] as Entry).index = next + i;
     storage.save({ hardState: { term: 1, vote: 1, commit: next - 1 }, entries: batch });
+    await durable(storage);
     next += batchSize;
     saves++;
     if ((saves & 7) === 0) elapsedMs = performance.now() - started;
@@ -61,7 +66,7 @@ function measure(storage: Storage, batchSize: number, entryBytes: number, durati
   };
 }
 
-export function runStorageBench(overrides: Partial<StorageBenchOptions> = {}): StorageBenchCase[] {
+export async function runStorageBench(overrides: Partial<StorageBenchOptions> = {}): Promise<StorageBenchCase[]> {
   const options = { ...DEFAULTS, ...overrides };
   const results: StorageBenchCase[] = [];
   for (const fsync of options.policies) {
@@ -69,7 +74,7 @@ export function runStorageBench(overrides: Partial<StorageBenchOptions> = {}): S
       const dataDir = mkdtempSync(join(tmpdir(), 'kv-sim-storage-bench-'));
       const storage = new SqliteStorage({ dataDir, nodeId: 1, fsync });
       try {
-        results.push({ storage: 'sqlite', fsync, batchSize, ...measure(storage, batchSize, options.entryBytes, options.durationMs) });
+        results.push({ storage: 'sqlite', fsync, batchSize, ...(await measure(storage, batchSize, options.entryBytes, options.durationMs)) });
       } finally {
         storage.close();
         rmSync(dataDir, { recursive: true, force: true });
@@ -78,7 +83,7 @@ export function runStorageBench(overrides: Partial<StorageBenchOptions> = {}): S
   }
   for (const batchSize of options.batchSizes) {
     const storage = new MemoryStorage();
-    results.push({ storage: 'memory', fsync: '-', batchSize, ...measure(storage, batchSize, options.entryBytes, options.durationMs) });
+    results.push({ storage: 'memory', fsync: '-', batchSize, ...(await measure(storage, batchSize, options.entryBytes, options.durationMs)) });
   }
   return results;
 }
@@ -96,7 +101,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const durationMs = numberFlag(args, '--duration-ms') ?? DEFAULTS.durationMs;
   console.log(`storage bench: ${entryBytes}-byte entries, ${durationMs} ms per case`);
   console.log('storage  fsync   batch   entries/s    saves/s  µs/save');
-  for (const r of runStorageBench({ entryBytes, durationMs })) {
+  for (const r of await runStorageBench({ entryBytes, durationMs })) {
     console.log(
       `${r.storage.padEnd(8)} ${r.fsync.padEnd(7)} ${String(r.batchSize).padStart(5)} ${String(r.entriesPerSecond).padStart(11)} ${String(r.savesPerSecond).padStart(10)} ${String(r.saveLatencyUs).padStart(8)}`,
     );
