@@ -29,10 +29,14 @@ export class OperationPicker {
   /** The last value this client saw or wrote per key (null: absent, or never seen). */
   private readonly lastSeen = new Map<string, Value>();
 
-  constructor(random: Prng, clientId: number, keys: number) {
+  /** A reader only reads: it keeps asking whichever node answered it last, through leader changes. */
+  private readonly readsOnly: boolean;
+
+  constructor(random: Prng, clientId: number, keys: number, options: { readsOnly?: boolean } = {}) {
     this.random = random;
     this.clientId = clientId;
     this.keys = keys;
+    this.readsOnly = options.readsOnly === true;
   }
 
   next(): PlannedOperation {
@@ -67,6 +71,7 @@ export class OperationPicker {
   }
 
   private pickKind(): OperationKind {
+    if (this.readsOnly) return 'read';
     let total = 0;
     for (const weight of Object.values(OPERATION_WEIGHTS)) total += weight;
     let roll = this.random.next() * total;

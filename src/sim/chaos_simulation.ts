@@ -36,6 +36,12 @@ export interface ChaosSimulationOptions {
   unsafeReadsFromFollowers: boolean;
   /** Lease reads on the leader (the simulator's default: on). */
   readLease: boolean;
+  /**
+   * Extra clients that only read. A reader never hangs on a write at a cut-off leader, so after a
+   * leader change it keeps reading from old leaders and lagging followers: that is where stale
+   * reads would show.
+   */
+  readerClients: number;
   checkBudgetMs: number;
 }
 
@@ -54,6 +60,7 @@ export const DEFAULT_CHAOS_SIMULATION: ChaosSimulationOptions = {
   thinkMaxMs: 10,
   unsafeReadsFromFollowers: false,
   readLease: DEFAULT_SIMULATION.readLease,
+  readerClients: 0,
   checkBudgetMs: 20_000,
 };
 
@@ -75,13 +82,19 @@ const LEADER_SAMPLE_MS = 50;
 
 export function runChaosSimulation(partial: Partial<ChaosSimulationOptions> & { seed: number }): ChaosSimulationResult {
   const options: ChaosSimulationOptions = { ...DEFAULT_CHAOS_SIMULATION, ...definedOnly(partial) };
+  if (!Number.isInteger(options.readerClients) || options.readerClients < 0) {
+    throw new RangeError(`readerClients must be an integer >= 0, got ${String(options.readerClients)}`);
+  }
   // Validates seed, nodes, clients and keys with the simulator's own messages.
   const simOptions = resolveSimulationOptions({ ...DEFAULT_SIMULATION, seed: options.seed, nodes: options.nodes, clients: options.clients, keys: options.keys, readLease: options.readLease });
   const sim = new Simulator(simOptions, { stateMachine: () => new KvStateMachine() });
   const random = new Prng(options.seed ^ 0x0c4a05);
   const recorder = new HistoryRecorder();
   const settings = { clients: options.clients, operationTimeoutMs: options.operationTimeoutMs, attemptTimeoutMs: options.attemptTimeoutMs, thinkMaxMs: options.thinkMaxMs, unsafeReadsFromFollowers: options.unsafeReadsFromFollowers };
-  const clients = Array.from({ length: options.clients }, (_, i) => new ChaosSimClient(i + 1, sim, recorder, new OperationPicker(random.fork(), i + 1, options.keys), random.fork(), settings));
+  const clients = Array.from({ length: options.clients + options.readerClients }, (_, i) => {
+    const picker = new OperationPicker(random.fork(), i + 1, options.keys, { readsOnly: i >= options.clients });
+    return new ChaosSimClient(i + 1, sim, recorder, picker, random.fork(), settings);
+  });
   const nemesis = new SimNemesis(sim, options, random.fork());
   const leaderSamples: LeaderSample[] = [];
   const sample = (): void => {

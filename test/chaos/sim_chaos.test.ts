@@ -9,7 +9,7 @@ import { parseNemesis } from '../../src/chaos/nemesis_plan.js';
 import { describeFailure } from '../../src/check/linearizability.js';
 import { runChaosSimulation } from '../../src/sim/chaos_simulation.js';
 
-const UNSAFE_SEEDS = Array.from({ length: 16 }, (_, i) => i + 1);
+const UNSAFE_SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
 const PARTITIONS = parseNemesis('partition');
 
 describe('chaos in the simulator', () => {
@@ -32,9 +32,9 @@ describe('chaos in the simulator', () => {
   });
 
   it('catches followers answering linearizable reads locally, and the failing seed replays exactly', () => {
-    // Without leader leases: with them, no seed of 150 sent a client to a lagging follower in this
-    // workload (clients keep reading at the leader instead), so the bug had nothing to show.
-    const settings = { durationMs: 5_000, nemesis: PARTITIONS, unsafeReadsFromFollowers: true, readLease: false };
+    // Two clients that only read: with lease reads the others soon hang on a write at a cut-off
+    // leader and then follow the new leader's hints, never reaching a lagging follower; readers do.
+    const settings = { durationMs: 5_000, nemesis: PARTITIONS, unsafeReadsFromFollowers: true, readerClients: 2 };
     let found: ReturnType<typeof runChaosSimulation> | null = null;
     for (const seed of UNSAFE_SEEDS) {
       const result = runChaosSimulation({ seed, ...settings });
@@ -47,7 +47,7 @@ describe('chaos in the simulator', () => {
     if (found === null) return;
     const failure = found.check.failures[0];
     expect(failure).toBeDefined();
-    console.log(`seed ${found.seed}: violation (replay: runChaosSimulation({ seed: ${found.seed}, durationMs: 5000, nemesis: partition, unsafeReadsFromFollowers: true, readLease: false }))\n${describeFailure(failure!)}`);
+    console.log(`seed ${found.seed}: violation (replay: runChaosSimulation({ seed: ${found.seed}, durationMs: 5000, nemesis: partition, unsafeReadsFromFollowers: true, readerClients: 2 }))\n${describeFailure(failure!)}`);
     // Stale reads are what the bug produces: the failing operation is a read.
     expect(failure!.failedOperation.kind).toBe('read');
 
