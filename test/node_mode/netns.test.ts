@@ -5,7 +5,6 @@
  * after the repair. Needs root and iproute2 (CI has both); skipped with the reason otherwise.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { ControlStatus } from '../../src/runtime/control_http.js';
 import { at, generateCluster, startNodeProcess, type GeneratedCluster } from './cluster_helpers.js';
 import { makeNamespaces, netnsExec, netnsUnavailable, setHostLink, type Namespaces } from './netns.js';
-import { BIN_PATH, cleanEnv, eventually, type NodeProcess } from './node_proc.js';
+import { BIN_PATH, eventually, runCommand, type CommandOutput, type NodeProcess } from './node_proc.js';
 
 const AGENT = fileURLToPath(new URL('./ns_agent.mjs', import.meta.url));
 const IDS = [1, 2, 3];
@@ -26,20 +25,8 @@ let cluster: GeneratedCluster;
 const processes = new Map<number, NodeProcess>();
 
 /** Runs a command inside host i's namespace; resolves with its output (never rejects). */
-function inHost(host: number, command: string[], timeoutMs = 20_000): Promise<{ code: number | null; out: string; err: string }> {
-  const full = [...netnsExec(namespaces as Namespaces, host), ...command];
-  return new Promise((resolve) => {
-    const child = spawn(full[0] as string, full.slice(1), { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err });
-    });
-  });
+function inHost(host: number, command: string[], timeoutMs = 20_000): Promise<CommandOutput> {
+  return runCommand([...netnsExec(namespaces as Namespaces, host), ...command], timeoutMs);
 }
 
 async function agent<T>(host: number, request: Record<string, unknown>): Promise<T> {

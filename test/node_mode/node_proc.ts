@@ -109,10 +109,21 @@ export function runCli(args: string[], env: Record<string, string> = {}, timeout
   return { code: result.status, out: result.stdout, err: result.stderr };
 }
 
+export interface CommandOutput {
+  code: number | null;
+  out: string;
+  err: string;
+}
+
 /** Async version, so a test can run it while its own event loop keeps serving. */
-export function runCliAsync(args: string[], timeoutMs = 20_000): Promise<{ code: number | null; out: string; err: string }> {
+export function runCliAsync(args: string[], timeoutMs = 20_000): Promise<CommandOutput> {
+  return runCommand([process.execPath, BIN_PATH, ...args], timeoutMs);
+}
+
+/** Runs `command` with a clean environment; resolves with its output (never rejects), killed at the deadline. */
+export function runCommand(command: string[], timeoutMs = 20_000): Promise<CommandOutput> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN_PATH, ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command[0] as string, command.slice(1), { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
