@@ -4,9 +4,9 @@
  * A handler that throws answers 500 for that request only.
  */
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { handleHttp, type HttpContext } from './http_api.js';
 import { problem, type HttpResponse } from './http_codec.js';
+import { closeServer, listeningAddress } from './http_listener.js';
 
 /** Largest request body accepted (a value plus its JSON wrapping). */
 export const HTTP_BODY_MAX_BYTES = 8 * 1024 * 1024;
@@ -42,16 +42,12 @@ export class HttpServer {
   }
 
   address(): { host: string; port: number } {
-    const address = this.server.address() as AddressInfo;
-    return { host: address.address, port: address.port };
+    return listeningAddress(this.server);
   }
 
   /** Stops listening and drops every connection, idle or not. */
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    return closeServer(this.server);
   }
 }
 
