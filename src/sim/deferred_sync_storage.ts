@@ -9,10 +9,10 @@
 import type { Membership, Snapshot } from '../core/types.js';
 import { assert } from '../lib/assert.js';
 import type { Prng } from '../lib/prng.js';
+import { SyncWaiters } from '../lib/sync_waiters.js';
 import type { PersistedState, SaveBatch, Storage } from '../ports/storage.js';
 import type { EventQueue } from './event_queue.js';
 
-type Waiter = { writes: number; callback: (error: Error | null) => void };
 
 export interface DeferredSyncOptions {
   /** The disk: writes reach it when synced. */
@@ -37,7 +37,7 @@ export class DeferredSyncStorage implements Storage {
   private writes = 0;
   private synced = 0;
   private syncing = false;
-  private waiters: Waiter[] = [];
+  private readonly waiters = new SyncWaiters();
 
   constructor(options: DeferredSyncOptions) {
     this.inner = options.inner;
@@ -55,7 +55,7 @@ export class DeferredSyncStorage implements Storage {
     this.syncTo(this.synced + kept);
     this.crashed = true;
     this.unsynced = [];
-    this.waiters = [];
+    this.waiters.takeAll(); // a crashed node hears nothing
   }
 
   load(): PersistedState {
@@ -76,7 +76,7 @@ export class DeferredSyncStorage implements Storage {
 
   whenDurable(callback: (error: Error | null) => void): void {
     if (this.synced >= this.writes) return callback(null);
-    this.waiters.push({ writes: this.writes, callback });
+    this.waiters.add(this.writes, callback);
     this.startSync();
   }
 
@@ -97,11 +97,9 @@ export class DeferredSyncStorage implements Storage {
       if (this.crashed) return;
       this.syncing = false;
       this.syncTo(target);
-      const waiters = this.waiters;
-      const done = waiters.filter((w) => w.writes <= this.synced);
-      this.waiters = waiters.filter((w) => w.writes > this.synced);
-      if (this.waiters.length > 0) this.startSync();
-      if (done.length > 0) this.deliver(() => done.forEach((waiter) => waiter.callback(null)));
+      const done = this.waiters.takeCovered(this.synced);
+      if (this.waiters.size > 0) this.startSync();
+      if (done.length > 0) this.deliver(() => done.forEach((callback) => callback(null)));
     });
   }
 

@@ -1,8 +1,8 @@
 import { closeSync, fdatasync, fdatasyncSync, fsyncSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { SyncWaiters } from '../lib/sync_waiters.js';
 import { platform } from 'node:process';
 
-type Waiter = { writes: number; callback: (error: Error | null) => void };
 
 /**
  * Group commit for one file that is written synchronously but synced in the background: each
@@ -22,7 +22,7 @@ export class GroupSync {
   private writes = 0;
   private durableWrites = 0;
   private syncing = false;
-  private waiters: Waiter[] = [];
+  private readonly waiters = new SyncWaiters();
   private closed = false;
   private failure: Error | null = null;
 
@@ -44,7 +44,7 @@ export class GroupSync {
   whenDurable(callback: (error: Error | null) => void): void {
     if (this.failure !== null) return callback(this.failure);
     if (this.durableWrites >= this.writes) return callback(null);
-    this.waiters.push({ writes: this.writes, callback });
+    this.waiters.add(this.writes, callback);
     this.startSync();
   }
 
@@ -72,9 +72,8 @@ export class GroupSync {
   }
 
   private failWaitersClosed(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const waiter of waiters) waiter.callback(new Error(`${this.path}: closed before these writes were synced`));
+    const error = new Error(`${this.path}: closed before these writes were synced`);
+    for (const callback of this.waiters.takeAll()) callback(error);
   }
 
   private startSync(): void {
@@ -97,7 +96,7 @@ export class GroupSync {
       if (this.closed) {
         this.failWaitersClosed();
         this.closeFile();
-      } else if (this.waiters.length > 0) {
+      } else if (this.waiters.size > 0) {
         this.startSync();
       }
     });
@@ -105,11 +104,9 @@ export class GroupSync {
 
   /** Calls back the waiters covered by now, or every waiter once a sync failed. */
   private settle(): void {
-    const waiters = this.waiters;
     const failure = this.failure;
-    const done = failure === null ? waiters.filter((w) => w.writes <= this.durableWrites) : waiters;
-    this.waiters = failure === null ? waiters.filter((w) => w.writes > this.durableWrites) : [];
-    for (const waiter of done) waiter.callback(failure);
+    const done = failure === null ? this.waiters.takeCovered(this.durableWrites) : this.waiters.takeAll();
+    for (const callback of done) callback(failure);
   }
 
   private describe(error: Error): Error {
