@@ -1,8 +1,9 @@
 import { assert } from '../lib/assert.js';
 import { validateRaftConfig, type RaftConfig } from './config.js';
+import { maybeCommit, quorumRecentlyActive, releaseConfirmedReads } from './leader_quorum.js';
 import { decodeMembership } from './membership.js';
 import { Progress } from './progress.js';
-import { majority, quorumValue } from './quorum.js';
+import { hasVoteQuorum } from './quorum.js';
 import { RaftLog } from './raft_log.js';
 import { ReadQueue } from './read_queue.js';
 import { stepCandidate } from './step_candidate.js';
@@ -122,7 +123,7 @@ export class RaftNode {
       this.heartbeatElapsedTicks++;
       if (this.electionElapsedTicks >= this.config.electionTimeoutTicks) {
         this.electionElapsedTicks = 0;
-        if (this.config.checkQuorum && !this.quorumRecentlyActive()) {
+        if (this.config.checkQuorum && !quorumRecentlyActive(this)) {
           this.becomeFollower(this.term, NO_NODE);
           return;
         }
@@ -273,7 +274,7 @@ export class RaftNode {
       if (this.reads.needsRound()) {
         this.reads.startRound();
         broadcastHeartbeats(this);
-        this.releaseConfirmedReads(); // a single voter confirms on its own
+        releaseConfirmedReads(this); // a single voter confirms on its own
       }
       maybeSendAppends(this);
     }
@@ -327,7 +328,7 @@ export class RaftNode {
   /** Entries up to (index, term), written in an earlier Ready, are durable now. */
   persisted(index: number, term: number): void {
     this.log.stableTo(index, term);
-    if (this.role === 'leader') this.maybeCommit(); // our own copy now counts
+    if (this.role === 'leader') maybeCommit(this); // our own copy now counts
   }
 
   status(): RaftStatus {
@@ -398,7 +399,7 @@ export class RaftNode {
   private startCampaign(pre: boolean): void {
     this.resetElectionTimer();
     this.votes = new Map([[this.id, true]]);
-    if (this.hasVoteQuorum()) {
+    if (hasVoteQuorum(this.membership.voters, this.votes)) {
       if (pre) this.becomeCandidate();
       else this.becomeLeader();
       return;
@@ -425,19 +426,6 @@ export class RaftNode {
     this.appendEntries([{ kind: 'noop', data: new Uint8Array(0) }]);
   }
 
-  hasVoteQuorum(): boolean {
-    let granted = 0;
-    for (const voter of this.membership.voters) if (this.votes.get(voter) === true) granted++;
-    return granted * 2 > this.membership.voters.length;
-  }
-
-  /** The campaign is lost once the rejections leave too few voters to reach a majority. */
-  hasRejectionQuorum(): boolean {
-    let rejected = 0;
-    for (const voter of this.membership.voters) if (this.votes.get(voter) === false) rejected++;
-    return this.membership.voters.length - rejected < majority(this.membership.voters.length);
-  }
-
   // --- helpers for the step handlers ---------------------------------------------------------
 
   send(message: Message): void {
@@ -448,34 +436,6 @@ export class RaftNode {
     let index = this.log.lastIndex();
     this.log.append(entries.map((e) => ({ term: this.term, index: ++index, kind: e.kind, data: e.data })));
     this.appendsPending = true;
-  }
-
-  /** Commits the highest index a majority of voters hold, if it is of the current term. */
-  maybeCommit(): boolean {
-    const matches: number[] = [];
-    for (const voter of this.membership.voters) {
-      // The leader's own copy counts once it is durable: its appends may leave before its own
-      // disk write ends, so a crash could still take unpersisted entries away.
-      matches.push(voter === this.id ? this.log.stableIndex : (this.progress.get(voter)?.matchIndex ?? 0));
-    }
-    const quorumIndex = quorumValue(matches);
-    if (quorumIndex <= this.log.commitIndex) return false;
-    if (this.log.term(quorumIndex) !== this.term && !this.config.unsafe?.commitByCountingOldTerms) return false;
-    this.log.commitTo(quorumIndex);
-    if (this.reads.hasWaitingForCommit() && this.log.term(quorumIndex) === this.term) {
-      this.reads.commitReached(quorumIndex);
-      this.releaseConfirmedReads();
-    }
-    return true;
-  }
-
-  /** Reads whose round a quorum has acknowledged become ready. */
-  releaseConfirmedReads(): void {
-    const acked: number[] = [];
-    for (const voter of this.membership.voters) {
-      acked.push(voter === this.id ? this.reads.currentRound() : this.reads.ackedRound(voter));
-    }
-    this.reads.confirmUpTo(quorumValue(acked));
   }
 
   resetElectionTimer(): void {
@@ -494,17 +454,6 @@ export class RaftNode {
 
   isMember(id: NodeId): boolean {
     return this.isVoter(id) || this.membership.learners.includes(id);
-  }
-
-  private quorumRecentlyActive(): boolean {
-    let active = 1; // the leader itself
-    for (const voter of this.membership.voters) {
-      if (voter === this.id) continue;
-      const pr = this.progress.get(voter);
-      if (pr?.recentActive) active++;
-      if (pr) pr.recentActive = false;
-    }
-    return active * 2 > this.membership.voters.length;
   }
 
   private hardState(): HardState {

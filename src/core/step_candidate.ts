@@ -1,3 +1,4 @@
+import { hasRejectionQuorum, hasVoteQuorum } from './quorum.js';
 import { NO_NODE, type Message } from './types.js';
 import type { RaftNode } from './raft_node.js';
 import { handleAppend, handleHeartbeat } from './step_follower.js';
@@ -21,10 +22,10 @@ export function stepCandidate(node: RaftNode, message: Message): void {
     case 'vote-response': {
       if (message.pre !== (node.role === 'pre-candidate')) return; // a response to an earlier round
       node.votes.set(message.from, message.granted);
-      if (node.hasVoteQuorum()) {
+      if (hasVoteQuorum(node.membership.voters, node.votes)) {
         if (node.role === 'pre-candidate') node.becomeCandidate();
         else node.becomeLeader();
-      } else if (node.hasRejectionQuorum()) {
+      } else if (hasRejectionQuorum(node.membership.voters, node.votes)) {
         node.becomeFollower(node.term, NO_NODE);
       }
       break;

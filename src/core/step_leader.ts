@@ -1,4 +1,5 @@
 import { assert } from '../lib/assert.js';
+import { maybeCommit, releaseConfirmedReads } from './leader_quorum.js';
 import type { Progress } from './progress.js';
 import type { RaftNode } from './raft_node.js';
 import type { AppendResponse, HeartbeatResponse, Message, NodeId } from './types.js';
@@ -34,7 +35,7 @@ function handleAppendResponse(node: RaftNode, message: AppendResponse): void {
   pr.recentActive = true;
   if (pr.state === 'snapshot') {
     // Answers to appends sent before the transfer began: only an acknowledgement is of use.
-    if (message.success && pr.acknowledge(message.matchIndex)) node.maybeCommit();
+    if (message.success && pr.acknowledge(message.matchIndex)) maybeCommit(node);
     return;
   }
   if (message.success) {
@@ -43,7 +44,7 @@ function handleAppendResponse(node: RaftNode, message: AppendResponse): void {
     if (pr.state === 'probe') pr.becomeReplicate();
     if (progressed) {
       pr.stalledHeartbeats = 0;
-      node.maybeCommit();
+      maybeCommit(node);
     }
     node.appendsPending = true;
     return;
@@ -68,7 +69,7 @@ function handleHeartbeatResponse(node: RaftNode, message: HeartbeatResponse): vo
   pr.probeSent = false; // a lost probe is retried once per heartbeat
   if (node.isVoter(message.from)) {
     node.reads.ack(message.from, message.readSeq);
-    node.releaseConfirmedReads();
+    releaseConfirmedReads(node);
   }
   // Pipelined appends that were lost leave the follower waiting for entries we think are in
   // flight; without progress across heartbeats, restart from what it has acknowledged.

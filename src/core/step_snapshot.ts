@@ -1,4 +1,5 @@
 import { assert } from '../lib/assert.js';
+import { maybeCommit } from './leader_quorum.js';
 import type { Progress } from './progress.js';
 import type { RaftNode } from './raft_node.js';
 import type { NodeId, SnapshotRequest, SnapshotResponse } from './types.js';
@@ -83,7 +84,7 @@ export function handleSnapshotResponse(node: RaftNode, message: SnapshotResponse
   if (message.installed) {
     pr.acknowledge(message.snapshotIndex);
     if (pr.state === 'snapshot') pr.becomeProbe();
-    node.maybeCommit();
+    maybeCommit(node);
     node.appendsPending = true;
     return;
   }
