@@ -1,9 +1,9 @@
 import { assert } from '../lib/assert.js';
 import { validateRaftConfig, type RaftConfig } from './config.js';
+import { startElection } from './election.js';
 import { maybeCommit, quorumRecentlyActive, releaseConfirmedReads } from './leader_quorum.js';
 import { decodeMembership } from './membership.js';
-import { Progress } from './progress.js';
-import { hasVoteQuorum } from './quorum.js';
+import type { Progress } from './progress.js';
 import { RaftLog } from './raft_log.js';
 import { ReadQueue } from './read_queue.js';
 import { stepCandidate } from './step_candidate.js';
@@ -250,8 +250,7 @@ export class RaftNode {
    */
   campaign(): void {
     if (this.role === 'leader' || !this.isVoter(this.id) || this.inVoteLease()) return;
-    if (this.config.preVote) this.becomePreCandidate();
-    else this.becomeCandidate();
+    startElection(this);
   }
 
   // --- outputs -------------------------------------------------------------------------------
@@ -379,51 +378,6 @@ export class RaftNode {
     this.progress.clear();
     this.appendsPending = false;
     this.resetElectionTimer();
-  }
-
-  private becomePreCandidate(): void {
-    // Pre-vote changes neither term nor vote: a node that cannot win disturbs no one.
-    this.role = 'pre-candidate';
-    this.leader = NO_NODE;
-    this.startCampaign(true);
-  }
-
-  becomeCandidate(): void {
-    this.term += 1;
-    this.vote = this.id;
-    this.role = 'candidate';
-    this.leader = NO_NODE;
-    this.startCampaign(false);
-  }
-
-  private startCampaign(pre: boolean): void {
-    this.resetElectionTimer();
-    this.votes = new Map([[this.id, true]]);
-    if (hasVoteQuorum(this.membership.voters, this.votes)) {
-      if (pre) this.becomeCandidate();
-      else this.becomeLeader();
-      return;
-    }
-    const term = pre ? this.term + 1 : this.term;
-    for (const peer of this.membership.voters) {
-      if (peer === this.id) continue;
-      this.send({ type: 'vote', from: this.id, to: peer, term, pre, lastLogIndex: this.log.lastIndex(), lastLogTerm: this.log.lastTerm() });
-    }
-  }
-
-  becomeLeader(): void {
-    assert(this.role === 'candidate', 'only a candidate becomes leader');
-    this.role = 'leader';
-    this.leader = this.id;
-    this.heartbeatElapsedTicks = 0;
-    this.electionElapsedTicks = 0;
-    this.progress.clear();
-    for (const peer of this.members()) {
-      if (peer !== this.id) this.progress.set(peer, new Progress(this.log.lastIndex() + 1));
-    }
-    // A new leader cannot count replicas of older-term entries (§5.4.2): it commits them by
-    // committing an entry of its own term first.
-    this.appendEntries([{ kind: 'noop', data: new Uint8Array(0) }]);
   }
 
   // --- helpers for the step handlers ---------------------------------------------------------

@@ -1,5 +1,5 @@
-import { hasRejectionQuorum, hasVoteQuorum } from './quorum.js';
-import { NO_NODE, type Message } from './types.js';
+import { countVote } from './election.js';
+import type { Message } from './types.js';
 import type { RaftNode } from './raft_node.js';
 import { handleAppend, handleHeartbeat } from './step_follower.js';
 import { handleSnapshotRequest } from './step_snapshot.js';
@@ -21,13 +21,7 @@ export function stepCandidate(node: RaftNode, message: Message): void {
       break;
     case 'vote-response': {
       if (message.pre !== (node.role === 'pre-candidate')) return; // a response to an earlier round
-      node.votes.set(message.from, message.granted);
-      if (hasVoteQuorum(node.membership.voters, node.votes)) {
-        if (node.role === 'pre-candidate') node.becomeCandidate();
-        else node.becomeLeader();
-      } else if (hasRejectionQuorum(node.membership.voters, node.votes)) {
-        node.becomeFollower(node.term, NO_NODE);
-      }
+      countVote(node, message.from, message.granted);
       break;
     }
     default:
