@@ -1,6 +1,7 @@
 /**
- * The HTTP/JSON API over a real socket (node:http) in front of a state machine backend: the
- * routes, binary-safe keys, and clear 4xx answers to bad input while the server keeps serving.
+ * The HTTP/JSON API over a real socket (through the HTTP/1.1 front end) in front of a state
+ * machine backend: the routes, binary-safe keys, and clear 4xx answers to bad input while the
+ * server keeps serving.
  */
 import * as http from 'node:http';
 import * as net from 'node:net';

@@ -1,0 +1,237 @@
+/**
+ * One client connection of the HTTP front end, without sockets: bytes in through onData(),
+ * responses out through HttpConnectionIo, always in request order (handleHttp is async, so
+ * pipelined requests run at once and each answer waits in a queue for the ones before it).
+ *
+ * Keep-alive by default for HTTP/1.1, close for HTTP/1.0 unless asked to keep it. A refused
+ * request (malformed, over a limit, too slow) is answered and then the connection closes, since
+ * where the next request would start is unknown. Reading pauses while QUEUED_REQUESTS_MAX answers
+ * are pending or while the socket's buffer is full, so a client that pipelines without reading
+ * cannot grow the server's memory.
+ *
+ * Timeouts (checked by the server's sweep through checkTimeouts()) bound what a client owes: a
+ * head within headersTimeoutMs and a whole request within requestTimeoutMs of its first byte
+ * (408, then close), the next request within keepAliveTimeoutMs of the last answer (dropped), and
+ * its own close within keepAliveTimeoutMs of ours. Nothing is timed while reading is paused or
+ * while the server owes an answer.
+ */
+import { handleHttp, type HttpContext } from './http_api.js';
+import { problem, type HttpResponse } from './http_codec.js';
+import type { Refusal } from './request_head.js';
+import { HttpRequestParser, type ParsedRequest, type RequestParserLimits } from './request_parser.js';
+import { CONTINUE_RESPONSE, formatResponse, type ResponseFraming } from './response_writer.js';
+
+/** Requests taken in from one connection and not yet answered before its reading pauses. */
+export const QUEUED_REQUESTS_MAX = 32;
+
+export interface HttpTimeouts {
+  /** A request's line and headers must arrive within this long of its first byte. */
+  headersTimeoutMs: number;
+  /** The whole request, body included, within this long of its first byte. */
+  requestTimeoutMs: number;
+  /** An idle kept-alive connection is dropped after this long (and a closing one whose client does not close). */
+  keepAliveTimeoutMs: number;
+}
+
+/** The bounds node:http uses by default. */
+export const HTTP_TIMEOUTS: HttpTimeouts = { headersTimeoutMs: 60_000, requestTimeoutMs: 300_000, keepAliveTimeoutMs: 5_000 };
+
+export interface HttpConnectionIo {
+  /** false when the socket's buffer is full: the connection waits for onDrain(). */
+  write(text: string): boolean;
+  /** Ends the connection once written bytes are flushed. */
+  end(): void;
+  destroy(): void;
+  pause(): void;
+  resume(): void;
+}
+
+export interface HttpConnectionOptions {
+  context: HttpContext;
+  limits: RequestParserLimits;
+  timeouts: HttpTimeouts;
+  /** Milliseconds on a monotonic clock. */
+  nowMs: () => number;
+}
+
+/** One answer in request order: text once known; close ends the connection after it. */
+interface Slot {
+  text: string | null;
+  close: boolean;
+}
+
+export class HttpConnection {
+  private readonly io: HttpConnectionIo;
+  private readonly options: HttpConnectionOptions;
+  private readonly parser: HttpRequestParser;
+  private readonly keepAliveTimeoutS: number;
+  private queue: Slot[] = [];
+  /** A request that closes the connection was taken: nothing after it is read. */
+  private lastRequestTaken = false;
+  private ending = false;
+  private peerEnded = false;
+  private closed = false;
+  private paused = false;
+  private outputBlocked = false;
+  private answeredAny = false;
+  private requestStartedMs: number;
+  private idleSinceMs: number;
+  private endingSinceMs = 0;
+
+  constructor(io: HttpConnectionIo, options: HttpConnectionOptions) {
+    this.io = io;
+    this.options = options;
+    this.parser = new HttpRequestParser(options.limits);
+    this.keepAliveTimeoutS = Math.max(1, Math.floor(options.timeouts.keepAliveTimeoutMs / 1000));
+    this.requestStartedMs = this.idleSinceMs = options.nowMs();
+  }
+
+  onData(chunk: Buffer): void {
+    if (this.lastRequestTaken || this.ending || this.closed) return; // never answered: the connection closes
+    const wasBetweenRequests = this.parser.phase === 'between-requests';
+    this.parser.push(chunk);
+    if (wasBetweenRequests) this.requestStartedMs = this.options.nowMs();
+    this.pump();
+  }
+
+  onDrain(): void {
+    this.outputBlocked = false;
+    this.pump();
+  }
+
+  /** The client closed its sending side: answer what came, then close. */
+  onPeerEnd(): void {
+    this.peerEnded = true;
+    this.pump();
+  }
+
+  onClose(): void {
+    this.closed = true;
+    this.queue = [];
+  }
+
+  checkTimeouts(nowMs: number): void {
+    if (this.closed) return;
+    const timeouts = this.options.timeouts;
+    if (this.ending) {
+      if (nowMs - this.endingSinceMs > timeouts.keepAliveTimeoutMs) this.io.destroy();
+      return;
+    }
+    if (this.paused || this.lastRequestTaken) return;
+    const phase = this.parser.phase;
+    if (phase === 'between-requests') {
+      if (this.queue.length > 0) return;
+      // A fresh connection gets as long for its first head as a started one.
+      if (nowMs - this.idleSinceMs > (this.answeredAny ? timeouts.keepAliveTimeoutMs : timeouts.headersTimeoutMs)) this.io.destroy();
+      return;
+    }
+    const elapsedMs = nowMs - this.requestStartedMs;
+    if (phase === 'head' && elapsedMs > timeouts.headersTimeoutMs) {
+      this.refuse({ status: 408, message: `request head not received within ${timeouts.headersTimeoutMs} ms` });
+      this.pump();
+    } else if (elapsedMs > timeouts.requestTimeoutMs) {
+      this.refuse({ status: 408, message: `request not received within ${timeouts.requestTimeoutMs} ms` });
+      this.pump();
+    }
+  }
+
+  private pump(): void {
+    if (this.closed) return;
+    do this.takeRequests();
+    while (this.flushReady() && !this.ending);
+    if (this.ending || this.closed) return;
+    if (this.queue.length === 0) {
+      if (this.peerEnded) return this.endAfterPeer();
+      this.idleSinceMs = this.options.nowMs();
+    }
+    this.updateFlow();
+  }
+
+  private takeRequests(): void {
+    while (!this.lastRequestTaken && !this.outputBlocked && this.queue.length < QUEUED_REQUESTS_MAX) {
+      const event = this.parser.next();
+      if (event === null) return;
+      if (event.type === 'request') {
+        this.dispatch(event.request);
+        if (this.parser.phase !== 'between-requests') this.requestStartedMs = this.options.nowMs();
+      } else if (event.type === 'continue') {
+        this.queue.push({ text: CONTINUE_RESPONSE, close: false });
+      } else {
+        this.refuse(event.refusal);
+      }
+    }
+  }
+
+  private dispatch(request: ParsedRequest): void {
+    const framing: ResponseFraming = { headOnly: request.method === 'HEAD', close: !request.keepAlive, http10: request.http10, keepAliveTimeoutS: this.keepAliveTimeoutS };
+    const slot: Slot = { text: null, close: framing.close };
+    this.queue.push(slot);
+    if (framing.close) this.lastRequestTaken = true;
+    handleHttp({ method: request.method, url: request.url, body: request.body }, this.options.context).then(
+      (answer) => this.complete(slot, answer, framing),
+      (error: unknown) => this.complete(slot, problem(500, `internal error: ${error instanceof Error ? error.message : String(error)}`), framing),
+    );
+  }
+
+  private complete(slot: Slot, answer: HttpResponse, framing: ResponseFraming): void {
+    slot.text = formatResponse(answer, framing);
+    if (this.queue[0] === slot) this.pump();
+  }
+
+  /** Answers with an error, in order after the requests before it, then closes. */
+  private refuse(refusal: Refusal): void {
+    const answer = problem(refusal.status, refusal.message, refusal.extra);
+    this.queue.push({ text: formatResponse(answer, { headOnly: false, close: true, http10: false, keepAliveTimeoutS: this.keepAliveTimeoutS }), close: true });
+    this.lastRequestTaken = true;
+  }
+
+  /** Writes the answers that are ready at the head of the queue; true when any was written. */
+  private flushReady(): boolean {
+    let wrote = false;
+    while (this.queue.length > 0) {
+      const slot = this.queue[0] as Slot;
+      if (slot.text === null) break;
+      this.queue.shift();
+      wrote = true;
+      this.answeredAny = true;
+      if (!this.io.write(slot.text)) this.outputBlocked = true;
+      if (slot.close) {
+        this.beginEnding();
+        break;
+      }
+    }
+    return wrote;
+  }
+
+  private endAfterPeer(): void {
+    // The client stopped sending in the middle of a request: tell it why nothing more comes.
+    if (!this.lastRequestTaken && this.parser.phase !== 'between-requests') {
+      this.refuse({ status: 400, message: 'the connection ended in the middle of a request' });
+      this.flushReady();
+      return;
+    }
+    this.beginEnding();
+  }
+
+  private beginEnding(): void {
+    this.ending = true;
+    this.endingSinceMs = this.options.nowMs();
+    this.queue = [];
+    this.io.end();
+    // Read on (and discard) so the client's close is seen and a body it still sends is no error.
+    if (this.paused) {
+      this.paused = false;
+      this.io.resume();
+    }
+  }
+
+  private updateFlow(): void {
+    const shouldPause = this.outputBlocked || this.queue.length >= QUEUED_REQUESTS_MAX;
+    if (shouldPause === this.paused) return;
+    this.paused = shouldPause;
+    if (shouldPause) return this.io.pause();
+    this.io.resume();
+    // The client is not to blame for the time reading was paused.
+    if (this.parser.phase !== 'between-requests') this.requestStartedMs = this.options.nowMs();
+  }
+}

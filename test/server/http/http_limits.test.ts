@@ -1,0 +1,228 @@
+/**
+ * The HTTP front end's bounds on the wire: head and body limits, timeouts against slow and idle
+ * clients (injected small), a client that leaves mid-body, reading paused while answers pile up,
+ * and close() dropping every connection.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ReadOutcome } from '../../../src/node/types.js';
+import { QUEUED_REQUESTS_MAX } from '../../../src/server/http/http_connection.js';
+import { HTTP_HEAD_MAX_BYTES, HttpServer, type HttpServerOptions } from '../../../src/server/http/http_server.js';
+import { StateMachineBackend } from '../resp/state_machine_backend.js';
+import { RawClient, request } from './raw_client.js';
+
+/** Reads wait while held (readsArrived counts them as they come, held or not). */
+class HeldBackend extends StateMachineBackend {
+  private gate: Promise<void> | null = null;
+  private open: () => void = () => {};
+  readsArrived = 0;
+
+  holdReads(): void {
+    this.gate = new Promise((resolve) => (this.open = resolve));
+  }
+
+  releaseReads(): void {
+    this.open();
+    this.gate = null;
+  }
+
+  override async read(query: Uint8Array): Promise<ReadOutcome> {
+    this.readsArrived++;
+    if (this.gate !== null) await this.gate;
+    return super.read(query);
+  }
+}
+
+const servers: HttpServer[] = [];
+const clients: RawClient[] = [];
+
+async function start(options: Partial<HttpServerOptions> = {}): Promise<{ server: HttpServer; backend: HeldBackend; connect: () => Promise<RawClient> }> {
+  const backend = new HeldBackend();
+  const server = await HttpServer.start({ backend, port: 0, bodyMaxBytes: 1024, ...options });
+  servers.push(server);
+  return {
+    server,
+    backend,
+    connect: async () => {
+      const client = await RawClient.connect(server.address().port);
+      clients.push(client);
+      return client;
+    },
+  };
+}
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.destroy();
+  for (const server of servers.splice(0)) await server.close();
+});
+
+async function stillServes(connect: () => Promise<RawClient>): Promise<void> {
+  const client = await connect();
+  client.send(request('GET', '/health'));
+  expect(await client.response()).toMatchObject({ status: 200 });
+}
+
+describe('HTTP limits', () => {
+  it('refuses a head over the limit with 431 and closes; the server keeps serving', async () => {
+    const { connect } = await start();
+    const client = await connect();
+    client.send(request('GET', '/health', { headers: [`X-Filler: ${'a'.repeat(HTTP_HEAD_MAX_BYTES)}`] }));
+    const refused = await client.response();
+    expect(refused).toMatchObject({ status: 431, headers: { connection: 'close' } });
+    expect(JSON.parse(refused.body)).toMatchObject({ limitBytes: HTTP_HEAD_MAX_BYTES });
+    await client.whenClosed();
+    await stillServes(connect);
+  });
+
+  it('refuses a declared body over the limit with 413 before it is sent, and a chunked one once it passes the limit', async () => {
+    const { backend, connect } = await start();
+    const declared = await connect();
+    declared.send('PUT /v1/kv/k HTTP/1.1\r\nHost: t\r\nContent-Length: 1025\r\n\r\n');
+    expect(await declared.response()).toMatchObject({ status: 413, headers: { connection: 'close' } });
+    await declared.whenClosed();
+
+    const chunked = await connect();
+    chunked.send('PUT /v1/kv/k HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n');
+    for (let i = 0; i < 3; i++) chunked.send(`200\r\n${'a'.repeat(0x200)}\r\n`);
+    expect(await chunked.response()).toMatchObject({ status: 413 });
+    await chunked.whenClosed();
+    expect(backend.writeCalls).toBe(0);
+    await stillServes(connect);
+  });
+
+  it('forgets a request whose client disconnects mid-body', async () => {
+    const { backend, connect } = await start();
+    const client = await connect();
+    client.send('PUT /v1/kv/k HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n{"value": "par');
+    await new Promise<void>((resolve) => client.socket.end(resolve));
+    client.destroy();
+    await stillServes(connect);
+    expect(backend.writeCalls).toBe(0);
+  });
+});
+
+describe('HTTP timeouts', () => {
+  const timeouts = { headersTimeoutMs: 300, requestTimeoutMs: 600, keepAliveTimeoutMs: 200 };
+
+  it('drops a kept-alive connection idle for the keep-alive timeout', async () => {
+    const { connect } = await start({ timeouts });
+    const client = await connect();
+    client.send(request('GET', '/health'));
+    expect(await client.response()).toMatchObject({ status: 200, headers: { 'keep-alive': 'timeout=1' } });
+    const answeredMs = performance.now();
+    await client.whenClosed(5_000);
+    expect(performance.now() - answeredMs).toBeGreaterThanOrEqual(timeouts.keepAliveTimeoutMs - 20);
+  });
+
+  it('answers 408 and closes when a head trickles in too slowly', async () => {
+    const { connect } = await start({ timeouts });
+    const client = await connect();
+    const startedMs = performance.now();
+    client.send('GET /health HTTP/1.1\r\nHost: t\r\n');
+    expect(await client.response({ timeoutMs: 5_000 })).toMatchObject({ status: 408, headers: { connection: 'close' } });
+    expect(performance.now() - startedMs).toBeGreaterThanOrEqual(timeouts.headersTimeoutMs - 20);
+    await client.whenClosed();
+  });
+
+  it('answers 408 and closes when a body does not arrive within the request timeout', async () => {
+    const { backend, connect } = await start({ timeouts });
+    const client = await connect();
+    const startedMs = performance.now();
+    client.send('PUT /v1/kv/k HTTP/1.1\r\nHost: t\r\nContent-Length: 20\r\n\r\n{"value"');
+    expect(await client.response({ timeoutMs: 5_000 })).toMatchObject({ status: 408 });
+    expect(performance.now() - startedMs).toBeGreaterThanOrEqual(timeouts.requestTimeoutMs - 20);
+    await client.whenClosed();
+    expect(backend.writeCalls).toBe(0);
+  });
+
+  it('drops a connection that never sends a request within the headers timeout', async () => {
+    const { connect } = await start({ timeouts });
+    const startedMs = performance.now();
+    const client = await connect();
+    await client.whenClosed(5_000);
+    expect(performance.now() - startedMs).toBeGreaterThanOrEqual(timeouts.headersTimeoutMs - 20);
+    expect(client.unread).toBe('');
+  });
+
+  it('does not time out a client waiting for a slow answer', async () => {
+    const { backend, connect } = await start({ timeouts });
+    const client = await connect();
+    backend.holdReads();
+    client.send(request('GET', '/v1/kv/k'));
+    // A slow client started after it is timed out: by then the waiting one was as long unanswered.
+    const slow = await connect();
+    slow.send('PUT /v1/kv/k HTTP/1.1\r\nHost: t\r\nContent-Length: 20\r\n\r\n');
+    expect(await slow.response()).toMatchObject({ status: 408 });
+    expect(client.closed).toBe(false);
+    backend.releaseReads();
+    expect(await client.response()).toMatchObject({ status: 404 });
+  });
+});
+
+describe('HTTP backpressure', () => {
+  it('takes at most QUEUED_REQUESTS_MAX pipelined requests while answers are pending', async () => {
+    const { backend, connect } = await start();
+    const client = await connect();
+    backend.holdReads();
+    const count = QUEUED_REQUESTS_MAX * 3;
+    client.send(request('GET', '/v1/kv/k').repeat(count));
+    // Requests are taken synchronously as bytes arrive: a server taking more would pass the mark.
+    await waitUntil(() => backend.readsArrived === QUEUED_REQUESTS_MAX, 'exactly a full queue of reads');
+    backend.releaseReads();
+    const answers = await client.responses(count);
+    expect(answers.every((a) => a.status === 404)).toBe(true);
+    expect(backend.readCalls).toBe(count);
+  });
+
+  it('stops reading a client that pipelines without reading its answers, and answers it all once it reads', async () => {
+    const { backend, connect } = await start({ bodyMaxBytes: 1024 * 1024 });
+    const value = 'v'.repeat(64 * 1024);
+    const writer = await connect();
+    writer.send(request('PUT', '/v1/kv/big', { body: JSON.stringify({ value }) }));
+    expect(await writer.response()).toMatchObject({ status: 200 });
+
+    const count = 400; // about 26 MB of answers, far over the socket buffers (about 90 answers fit here)
+    const client = await connect();
+    client.socket.pause();
+    client.send(request('GET', '/v1/kv/big').repeat(count));
+    await waitUntilSteady(() => backend.readCalls, 'reads to stop while the client does not read');
+    expect(backend.readCalls).toBeLessThan(count);
+    client.socket.resume();
+    const answers = await client.responses(count, { timeoutMs: 30_000 });
+    expect(answers.every((a) => a.status === 200 && a.body.length > value.length)).toBe(true);
+  });
+
+  it('close() drops idle and busy connections', async () => {
+    const { server, backend, connect } = await start();
+    const idle = await connect();
+    const busy = await connect();
+    backend.holdReads();
+    busy.send(request('GET', '/v1/kv/k'));
+    await waitUntil(() => backend.readsArrived === 1, 'the held read');
+    await server.close();
+    await Promise.all([idle.whenClosed(), busy.whenClosed()]);
+    backend.releaseReads();
+  });
+});
+
+async function waitUntil(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Waits until a counter holds still for steadyMs, up to a deadline. */
+async function waitUntilSteady(counter: () => number, what: string, steadyMs = 200, timeoutMs = 10_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  let last = counter();
+  let sinceMs = performance.now();
+  while (performance.now() - sinceMs < steadyMs) {
+    if (performance.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    if (counter() !== last) {
+      last = counter();
+      sinceMs = performance.now();
+    }
+  }
+}
