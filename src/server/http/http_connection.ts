@@ -6,8 +6,8 @@
  * Keep-alive by default for HTTP/1.1, close for HTTP/1.0 unless asked to keep it. A refused
  * request (malformed, over a limit, too slow) is answered and then the connection closes, since
  * where the next request would start is unknown. Reading pauses while QUEUED_REQUESTS_MAX answers
- * are pending or while the socket's buffer is full, so a client that pipelines without reading
- * cannot grow the server's memory.
+ * (or QUEUED_BODY_BYTES_MAX of their bodies) are pending or while the socket's buffer is full, so
+ * a client that pipelines without reading cannot grow the server's memory.
  *
  * Timeouts (checked by the server's sweep through checkTimeouts()) bound what a client owes: a
  * head within headersTimeoutMs and a whole request within requestTimeoutMs of its first byte
@@ -23,6 +23,8 @@ import { CONTINUE_RESPONSE, formatResponse, type ResponseFraming } from './respo
 
 /** Requests taken in from one connection and not yet answered before its reading pauses. */
 export const QUEUED_REQUESTS_MAX = 32;
+/** Bodies of those requests held at once before reading pauses (one request may exceed it alone). */
+export const QUEUED_BODY_BYTES_MAX = 16 * 1024 * 1024;
 
 export interface HttpTimeouts {
   /** A request's line and headers must arrive within this long of its first byte. */
@@ -58,6 +60,8 @@ export interface HttpConnectionOptions {
 interface Slot {
   text: string | null;
   close: boolean;
+  /** The request's body, held until the answer is written. */
+  bodyBytes: number;
 }
 
 export class HttpConnection {
@@ -66,6 +70,7 @@ export class HttpConnection {
   private readonly parser: HttpRequestParser;
   private readonly keepAliveTimeoutS: number;
   private queue: Slot[] = [];
+  private queuedBodyBytes = 0;
   /** A request that closes the connection was taken: nothing after it is read. */
   private lastRequestTaken = false;
   private ending = false;
@@ -108,6 +113,7 @@ export class HttpConnection {
   onClose(): void {
     this.closed = true;
     this.queue = [];
+    this.queuedBodyBytes = 0;
   }
 
   checkTimeouts(nowMs: number): void {
@@ -148,14 +154,14 @@ export class HttpConnection {
   }
 
   private takeRequests(): void {
-    while (!this.lastRequestTaken && !this.outputBlocked && this.queue.length < QUEUED_REQUESTS_MAX) {
+    while (!this.lastRequestTaken && !this.outputBlocked && !this.queueFull()) {
       const event = this.parser.next();
       if (event === null) return;
       if (event.type === 'request') {
         this.dispatch(event.request);
         if (this.parser.phase !== 'between-requests') this.requestStartedMs = this.options.nowMs();
       } else if (event.type === 'continue') {
-        this.queue.push({ text: CONTINUE_RESPONSE, close: false });
+        this.queue.push({ text: CONTINUE_RESPONSE, close: false, bodyBytes: 0 });
       } else {
         this.refuse(event.refusal);
       }
@@ -164,8 +170,9 @@ export class HttpConnection {
 
   private dispatch(request: ParsedRequest): void {
     const framing: ResponseFraming = { headOnly: request.method === 'HEAD', close: !request.keepAlive, http10: request.http10, keepAliveTimeoutS: this.keepAliveTimeoutS };
-    const slot: Slot = { text: null, close: framing.close };
+    const slot: Slot = { text: null, close: framing.close, bodyBytes: request.body.length };
     this.queue.push(slot);
+    this.queuedBodyBytes += slot.bodyBytes;
     if (framing.close) this.lastRequestTaken = true;
     handleHttp({ method: request.method, url: request.url, body: request.body }, this.options.context).then(
       (answer) => this.complete(slot, answer, framing),
@@ -181,7 +188,7 @@ export class HttpConnection {
   /** Answers with an error, in order after the requests before it, then closes. */
   private refuse(refusal: Refusal): void {
     const answer = problem(refusal.status, refusal.message, refusal.extra);
-    this.queue.push({ text: formatResponse(answer, { headOnly: false, close: true, http10: false, keepAliveTimeoutS: this.keepAliveTimeoutS }), close: true });
+    this.queue.push({ text: formatResponse(answer, { headOnly: false, close: true, http10: false, keepAliveTimeoutS: this.keepAliveTimeoutS }), close: true, bodyBytes: 0 });
     this.lastRequestTaken = true;
   }
 
@@ -192,6 +199,7 @@ export class HttpConnection {
       const slot = this.queue[0] as Slot;
       if (slot.text === null) break;
       this.queue.shift();
+      this.queuedBodyBytes -= slot.bodyBytes;
       wrote = true;
       this.answeredAny = true;
       if (!this.io.write(slot.text)) this.outputBlocked = true;
@@ -217,6 +225,7 @@ export class HttpConnection {
     this.ending = true;
     this.endingSinceMs = this.options.nowMs();
     this.queue = [];
+    this.queuedBodyBytes = 0;
     this.io.end();
     // Read on (and discard) so the client's close is seen and a body it still sends is no error.
     if (this.paused) {
@@ -225,8 +234,12 @@ export class HttpConnection {
     }
   }
 
+  private queueFull(): boolean {
+    return this.queue.length >= QUEUED_REQUESTS_MAX || this.queuedBodyBytes >= QUEUED_BODY_BYTES_MAX;
+  }
+
   private updateFlow(): void {
-    const shouldPause = this.outputBlocked || this.queue.length >= QUEUED_REQUESTS_MAX;
+    const shouldPause = this.outputBlocked || this.queueFull();
     if (shouldPause === this.paused) return;
     this.paused = shouldPause;
     if (shouldPause) return this.io.pause();

@@ -54,8 +54,11 @@ export class HttpRequestParser {
   private bufferInScratch = false;
   private state: State = 'head';
   private head: RequestHead | null = null;
-  private bodyParts: Buffer[] = [];
+  /** The body so far is body[0, bodyBytes): grown by doubling, never past bodyCapBytes. */
+  private body: Buffer | null = null;
   private bodyBytes = 0;
+  /** The declared length, or the body limit for a chunked body. */
+  private bodyCapBytes = 0;
   /** Bytes left of the fixed-length body or of the current chunk. */
   private remainingBytes = 0;
   private trailerBytes = 0;
@@ -76,8 +79,8 @@ export class HttpRequestParser {
     }
     // Joining is rare (a head or chunk line split across reads, or requests left while the
     // connection's queue was full). The scratch doubles, so a head sent a byte at a time costs
-    // linear copying, not quadratic. Body parts already taken are views of bytes before
-    // buffer.length, which appending never overwrites.
+    // linear copying, not quadratic. A body handed on as a view lies before buffer.length,
+    // which appending never overwrites.
     if (this.bufferInScratch && this.scratch !== null && this.buffer.length + chunk.length <= this.scratch.length) {
       chunk.copy(this.scratch, this.buffer.length);
       this.buffer = this.scratch.subarray(0, this.buffer.length + chunk.length);
@@ -160,31 +163,52 @@ export class HttpRequestParser {
     if (!outcome.ok) return this.refuseWith(outcome.refusal);
     const head = outcome.head;
     this.head = head;
-    this.bodyParts = [];
+    this.body = null;
     this.bodyBytes = 0;
     switch (head.framing.kind) {
       case 'none':
         return this.finishRequest();
-      case 'length':
-        if (head.framing.bytes > this.limits.bodyMaxBytes) return this.refuseBodyTooLarge();
+      case 'length': {
+        const length = head.framing.bytes;
+        if (length > this.limits.bodyMaxBytes) return this.refuseBodyTooLarge();
+        if (this.buffer.length - this.offset >= length) {
+          // The usual case: the whole body came with the head, and is passed on without a copy.
+          this.body = this.buffer.subarray(this.offset, this.offset + length);
+          this.bodyBytes = length;
+          this.offset += length;
+          return this.finishRequest();
+        }
         this.state = 'body';
-        this.remainingBytes = head.framing.bytes;
+        this.remainingBytes = length;
+        this.bodyCapBytes = length;
         break;
+      }
       case 'chunked':
         this.state = 'chunk-size';
         this.trailerBytes = 0;
+        this.bodyCapBytes = this.limits.bodyMaxBytes;
         break;
     }
     return head.expectContinue && this.offset === this.buffer.length ? { type: 'continue' } : undefined;
   }
 
-  /** Takes up to remainingBytes; true once they are all here. */
+  /**
+   * Copies up to remainingBytes into the body; true once they are all here. Copied, not kept as
+   * views of the reads: a body of many tiny chunks would otherwise cost an object per chunk.
+   */
   private readBodyBytes(): boolean {
-    const available = this.buffer.length - this.offset;
-    if (available === 0) return this.remainingBytes === 0;
-    const taken = Math.min(available, this.remainingBytes);
-    this.bodyParts.push(this.buffer.subarray(this.offset, this.offset + taken));
-    this.bodyBytes += taken;
+    const taken = Math.min(this.buffer.length - this.offset, this.remainingBytes);
+    if (taken === 0) return this.remainingBytes === 0;
+    const needed = this.bodyBytes + taken;
+    if (this.body === null || this.body.length < needed) {
+      // Doubling keeps copies linear; growing with what arrives (not the declared length at once)
+      // keeps clients that declare large bodies and send little from costing memory.
+      const grown = Buffer.allocUnsafe(Math.min(this.bodyCapBytes, Math.max(needed, 2 * (this.body?.length ?? 0), 1024)));
+      this.body?.copy(grown, 0, 0, this.bodyBytes);
+      this.body = grown;
+    }
+    this.buffer.copy(this.body, this.bodyBytes, this.offset, this.offset + taken);
+    this.bodyBytes = needed;
     this.offset += taken;
     this.remainingBytes -= taken;
     return this.remainingBytes === 0;
@@ -239,10 +263,9 @@ export class HttpRequestParser {
 
   private finishRequest(): ParseEvent {
     const head = this.head as RequestHead;
-    const parts = this.bodyParts;
-    const body = parts.length === 0 ? EMPTY : parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, this.bodyBytes);
+    const body = this.body === null ? EMPTY : this.body.subarray(0, this.bodyBytes);
     this.head = null;
-    this.bodyParts = [];
+    this.body = null;
     this.state = 'head';
     this.headSearchFrom = this.offset;
     return { type: 'request', request: { method: head.method, url: head.url, body, http10: head.http10, keepAlive: head.keepAlive } };
@@ -267,7 +290,7 @@ export class HttpRequestParser {
     this.offset = 0;
     this.scratch = null;
     this.bufferInScratch = false;
-    this.bodyParts = [];
+    this.body = null;
     return { type: 'refused', refusal };
   }
 }

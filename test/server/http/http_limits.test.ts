@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ReadOutcome } from '../../../src/node/types.js';
-import { QUEUED_REQUESTS_MAX } from '../../../src/server/http/http_connection.js';
+import { QUEUED_BODY_BYTES_MAX, QUEUED_REQUESTS_MAX } from '../../../src/server/http/http_connection.js';
 import { HTTP_HEAD_MAX_BYTES, HttpServer, type HttpServerOptions } from '../../../src/server/http/http_server.js';
 import { StateMachineBackend } from '../resp/state_machine_backend.js';
 import { RawClient, request } from './raw_client.js';
@@ -171,6 +171,18 @@ describe('HTTP backpressure', () => {
     const answers = await client.responses(count);
     expect(answers.every((a) => a.status === 404)).toBe(true);
     expect(backend.readCalls).toBe(count);
+  });
+
+  it('takes pipelined requests only up to QUEUED_BODY_BYTES_MAX of bodies while answers are pending', async () => {
+    const { backend, connect } = await start({ bodyMaxBytes: 8 * 1024 * 1024 });
+    const client = await connect();
+    backend.holdReads();
+    const bodyBytes = Math.ceil(QUEUED_BODY_BYTES_MAX / 2.5); // the third body passes the bound
+    const count = 5;
+    client.send(request('GET', '/v1/kv/k', { body: 'b'.repeat(bodyBytes) }).repeat(count));
+    await waitUntil(() => backend.readsArrived === 3, 'exactly three held reads');
+    backend.releaseReads();
+    expect((await client.responses(count, { timeoutMs: 10_000 })).map((a) => a.status)).toEqual(Array(count).fill(404));
   });
 
   it('stops reading a client that pipelines without reading its answers, and answers it all once it reads', async () => {

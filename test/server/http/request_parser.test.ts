@@ -62,6 +62,18 @@ describe('request parser: framing', () => {
     expect(requests(parse(CHUNKED.replace('5;ext=1', '00005 ;ext')))).toEqual(want);
   });
 
+  it('assembles bodies that arrive over many reads or in many tiny chunks', () => {
+    const parser = new HttpRequestParser({ headMaxBytes: 1024, bodyMaxBytes: 10_000 });
+    const body = Buffer.from(Array.from({ length: 5000 }, (_, i) => i % 251));
+    parser.push(Buffer.from(`PUT /a HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n`));
+    for (let at = 0; at < body.length; at += 1500) parser.push(body.subarray(at, at + 1500));
+    const tiny = Array.from(body.subarray(0, 1000), (byte) => Buffer.concat([Buffer.from('1\r\n'), Buffer.from([byte]), Buffer.from('\r\n')]));
+    parser.push(Buffer.concat([Buffer.from('PUT /b HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n'), ...tiny, Buffer.from('0\r\n\r\n')]));
+    const [fixed, chunked] = drain(parser);
+    expect(fixed?.type === 'request' && Buffer.from(fixed.request.body).equals(body)).toBe(true);
+    expect(chunked?.type === 'request' && Buffer.from(chunked.request.body).equals(body.subarray(0, 1000))).toBe(true);
+  });
+
   it('splits pipelined requests in one read and ignores empty lines between them', () => {
     const get = 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n';
     const got = requests(parse(`${get}${PUT}\r\n${CHUNKED}${get}`));
