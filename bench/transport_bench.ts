@@ -12,6 +12,7 @@ import type { Message } from '../src/core/types.js';
 import type { Transport } from '../src/ports/transport.js';
 import { ChannelTransport, type ChannelEncoding } from '../src/transport/channel_transport.js';
 import { encodeFrame, FrameDecoder } from '../src/transport/codec.js';
+import type { LeaseSettings } from '../src/transport/peer_protocol.js';
 import { startTcpTransport, type PeerAddress, type TcpTransport } from '../src/transport/tcp_transport.js';
 
 export interface TransportBenchResult {
@@ -26,6 +27,8 @@ const BATCH_MESSAGES = 64;
 /** Batches in flight before the sender waits for the receiver's acknowledgement. */
 const WINDOW_BATCHES = 16;
 const DEADLINE_MS = 60_000;
+/** Both ends of a TCP pair must agree on these to link; their values do not matter here. */
+const LEASE: LeaseSettings = { tickIntervalMs: 10, electionTimeoutTicks: 15, heartbeatIntervalTicks: 5, checkQuorum: true, readLease: true };
 
 function appendBatch(entryBytes: number): Message[] {
   const data = new Uint8Array(entryBytes).fill(0x61);
@@ -102,8 +105,8 @@ function countAcks(sender: Transport): () => number {
 }
 
 async function tcpPair(): Promise<[TcpTransport, TcpTransport]> {
-  const a = await startTcpTransport({ self: 1, listen: { host: '127.0.0.1', port: 0 }, peers: [] });
-  const b = await startTcpTransport({ self: 2, listen: { host: '127.0.0.1', port: 0 }, peers: [] });
+  const a = await startTcpTransport({ self: 1, listen: { host: '127.0.0.1', port: 0 }, peers: [], lease: LEASE });
+  const b = await startTcpTransport({ self: 2, listen: { host: '127.0.0.1', port: 0 }, peers: [], lease: LEASE });
   if (!a.ok || !b.ok) throw new Error('tcp bench: cannot listen');
   a.transport.setPeerAddress(2, b.transport.address());
   b.transport.setPeerAddress(1, a.transport.address());
@@ -155,7 +158,7 @@ async function peerWorkerMain(data: PeerWorkerData, control: MessagePort): Promi
   if (data.kind === 'channel' && data.port !== undefined) {
     transport = new ChannelTransport({ self: data.self, peers: [[other, data.port]], encoding: data.encoding });
   } else {
-    const started = await startTcpTransport({ self: data.self, listen: { host: '127.0.0.1', port: 0 }, peers: [] });
+    const started = await startTcpTransport({ self: data.self, listen: { host: '127.0.0.1', port: 0 }, peers: [], lease: LEASE });
     if (!started.ok) throw new Error(started.error);
     const tcp = started.transport;
     transport = tcp;

@@ -75,7 +75,9 @@ export async function runNode(settings: NodeSettings): Promise<number> {
     stop = () => node.stop();
     const control = await startControl(settings, node, logger);
     if (control !== null) stop = async () => Promise.all([control.close(), node.stop()]).then(() => undefined);
-    logger.info({ peer: formatHostPort(settings.peerAdvertise), redis: node.endpoints.redis, http: node.endpoints.http, control: control === null ? null : control.url }, 'ready');
+    // Timing and read-lease must match on every node (peers refuse each other otherwise): log them to compare.
+    const ready = { peer: formatHostPort(settings.peerAdvertise), redis: node.endpoints.redis, http: node.endpoints.http, control: control === null ? null : control.url };
+    logger.info({ ...ready, timing: settings.timing, readLease: settings.readLease }, 'ready');
   } catch (error) {
     claim.release();
     stopSignal.dispose();

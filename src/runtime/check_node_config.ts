@@ -28,6 +28,7 @@ export function checkNodeConfig(config: NodeConfig): void {
   if (typeof config.dataDir !== 'string' || config.dataDir.length === 0) fail('dataDir must be a non-empty path');
   if (!['always', 'batch', 'never'].includes(config.fsync)) fail(`fsync must be always, batch or never, got ${String(config.fsync)}`);
   if (!isTimingName(config.timing)) fail(`timing must be fast or standard, got ${String(config.timing)}`);
+  if (config.readLease !== undefined && typeof config.readLease !== 'boolean') fail(`readLease must be true or false, got ${String(config.readLease)}`);
   if (!isLogLevel(config.logLevel)) fail(`logLevel must be debug, info, warn, error or silent, got ${String(config.logLevel)}`);
   if (typeof config.host !== 'string' || config.host.length === 0) fail('host must be a non-empty string');
   if (!isPort(config.redisPort)) fail(`redisPort must be 0..65535, got ${String(config.redisPort)}`);

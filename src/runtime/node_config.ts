@@ -95,6 +95,12 @@ export interface RuntimeStatus extends NodeStatus {
   recoveryMs: number;
   /** Longest single piece of snapshot work that held the event loop, since start (or the last reset), in ms. */
   snapshotStepMaxMs: number;
+  /**
+   * Peers whose connections this node refuses, with why: their timing or read-lease settings (or
+   * their wire format) differ from this node's, so a lease read could be stale across the link.
+   * Each stays listed until that peer's hello is accepted. Always empty on MessagePorts.
+   */
+  refusedPeers: Array<{ peer: NodeId; reason: string }>;
 }
 
 /** What a running node reports to whoever supervises it; cheap and coalesced. */

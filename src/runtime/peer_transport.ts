@@ -5,6 +5,7 @@ import type { Logger } from '../ports/logger.js';
 import type { Transport } from '../ports/transport.js';
 import { ChannelTransport } from '../transport/channel_transport.js';
 import type { LinkRulesState } from '../transport/link_rules.js';
+import type { LeaseSettings } from '../transport/peer_protocol.js';
 import { startTcpTransport } from '../transport/tcp_transport.js';
 import type { NodeConfig } from './node_config.js';
 import { NodeConfigError } from './check_node_config.js';
@@ -18,6 +19,8 @@ export interface PeerTransport {
   setRules(state: LinkRulesState): void;
   replacePeerPort(peer: NodeId, port: MessagePort): void;
   setPeerAddresses(peers: Array<{ peer: NodeId; host: string; port: number }>): void;
+  /** Peers refused because their lease settings (or wire format) differ from this node's. */
+  refusedPeers(): Array<{ peer: NodeId; reason: string }>;
 }
 
 /** Link-rule draws get a stream of their own, apart from election jitter. */
@@ -25,9 +28,12 @@ function linkSeed(config: NodeConfig): number {
   return (config.seed ^ 0x5bd1e995) >>> 0;
 }
 
-export async function openPeerTransport(config: NodeConfig, logger: Logger): Promise<PeerTransport> {
+/** `lease`: the settings this node's driver runs with, which every TCP peer must share. */
+export async function openPeerTransport(config: NodeConfig, lease: LeaseSettings, logger: Logger): Promise<PeerTransport> {
   const spec = config.transport;
   if (spec.kind === 'channel') {
+    // No handshake compares lease settings here: the emulator builds every node's config from
+    // one ClusterOptions (one timing, one read-lease setting), so its nodes cannot disagree.
     const transport = new ChannelTransport({
       self: config.id,
       peers: spec.peerPorts.map(({ peer, port }): [NodeId, MessagePort] => [peer, port]),
@@ -45,6 +51,7 @@ export async function openPeerTransport(config: NodeConfig, logger: Logger): Pro
       setPeerAddresses: () => {
         throw new NodeConfigError('this node uses the MessagePort transport; it has no peer addresses');
       },
+      refusedPeers: () => [],
     };
   }
   const started = await startTcpTransport({
@@ -52,6 +59,7 @@ export async function openPeerTransport(config: NodeConfig, logger: Logger): Pro
     listen: { host: spec.listenHost ?? config.host, port: spec.listenPort },
     peers: spec.peers.map(({ peer, host, port }): [NodeId, { host: string; port: number }] => [peer, { host, port }]),
     members: config.members,
+    lease,
     seed: linkSeed(config),
     logger,
   });
@@ -70,6 +78,7 @@ export async function openPeerTransport(config: NodeConfig, logger: Logger): Pro
     setPeerAddresses: (peers) => {
       for (const { peer, host, port: peerPort } of peers) transport.setPeerAddress(peer, { host, port: peerPort });
     },
+    refusedPeers: () => transport.refusedPeers(),
   };
 }
 

@@ -70,21 +70,24 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger; 
     fsync: config.fsync,
     breakStaleLock: config.breakStaleLock === true,
   }));
+  const raft = {
+    ...DEFAULT_RAFT_TUNING,
+    electionTimeoutTicks: timing.electionTimeoutTicks,
+    heartbeatIntervalTicks: timing.heartbeatIntervalTicks,
+    readLease: config.readLease ?? DEFAULT_RAFT_TUNING.readLease,
+  };
+  const { electionTimeoutTicks, heartbeatIntervalTicks, checkQuorum, readLease } = raft;
   let peers: PeerTransport | null = null;
   let driver: NodeDriver | null = null;
   try {
-    peers = await openPeerTransport(config, logger);
+    // Peers compare what the driver runs with, so the handshake cannot claim other settings.
+    peers = await openPeerTransport(config, { tickIntervalMs: timing.tickIntervalMs, electionTimeoutTicks, heartbeatIntervalTicks, checkQuorum, readLease }, logger);
     const transport = new PausableTransport(peers.transport);
     const loop = new NodeLoop(timing.tickIntervalMs, transport);
     const events = new RuntimeEvents();
     const stateMachine = new KvStateMachine();
     driver = new NodeDriver({
-      raft: {
-        ...DEFAULT_RAFT_TUNING,
-        electionTimeoutTicks: timing.electionTimeoutTicks,
-        heartbeatIntervalTicks: timing.heartbeatIntervalTicks,
-        readLease: config.readLease ?? DEFAULT_RAFT_TUNING.readLease,
-      },
+      raft,
       id: config.id,
       seed: config.seed,
       initialMembership: { voters: [...config.members], learners: [] },
@@ -179,6 +182,7 @@ function assemble(config: NodeConfig, parts: Parts): RunningNode {
       ...loop.meter.read(),
       recoveryMs,
       snapshotStepMaxMs: Math.round(runner.stepMaxMs * 100) / 100,
+      refusedPeers: peers.refusedPeers(),
     }),
     pause: () => {
       loop.pause();

@@ -5,7 +5,9 @@
  * Frame = header (8 bytes) + payload:
  *   0..1  magic "kv" (0x6b 0x76)   a stray client (telnet, redis-cli) is told apart at byte one
  *   2     wire version
- *   3     frame kind: 1 batch of messages, 2 hello (handshake naming the sender)
+ *   3     frame kind: 1 batch of messages, 3 hello (handshake naming the sender and its lease
+ *         settings); 2 was the first release's hello, without settings: it is still decoded, so
+ *         that a node of that release is refused by name instead of misread
  *   4..7  payload length, unsigned 32-bit big-endian, at most FRAME_PAYLOAD_BYTES_MAX
  *
  * Decoding never throws and never allocates more than the bytes actually received: bad input
@@ -14,6 +16,7 @@
 import type { Message, NodeId } from '../core/types.js';
 import { assert } from '../lib/assert.js';
 import { MESSAGE_BYTES_MIN, messageSize, readMessage, writeMessage } from './message_codec.js';
+import type { LeaseSettings } from './peer_protocol.js';
 import { assertWireNumber, varintSize, WireFailure, WireReader, WireWriter } from './wire.js';
 
 export const FRAME_MAGIC_0 = 0x6b;
@@ -24,9 +27,17 @@ export const FRAME_HEADER_BYTES = 8;
 export const FRAME_PAYLOAD_BYTES_MAX = 64 * 1024 * 1024;
 
 const KIND_BATCH = 1;
-const KIND_HELLO = 2;
+const KIND_HELLO_WITHOUT_SETTINGS = 2;
+const KIND_HELLO = 3;
 
-export type Frame = { kind: 'batch'; messages: Message[] } | { kind: 'hello'; from: NodeId; to: NodeId };
+/** The hello's flags byte; other bits must be zero. */
+const FLAG_CHECK_QUORUM = 1;
+const FLAG_READ_LEASE = 2;
+
+export type Frame =
+  | { kind: 'batch'; messages: Message[] }
+  | { kind: 'hello'; from: NodeId; to: NodeId; lease: LeaseSettings }
+  | { kind: 'hello-without-settings'; from: NodeId; to: NodeId };
 
 export type DecodeErrorReason =
   | 'bad-magic'
@@ -116,16 +127,32 @@ export function encodeFrames(messages: readonly Message[]): { frames: Uint8Array
   return { frames, oversized };
 }
 
-/** The first frame on a peer connection: who is calling, and whom it believes it called. */
-export function encodeHello(from: NodeId, to: NodeId): Uint8Array {
-  assertWireNumber(from, 'hello from');
-  assertWireNumber(to, 'hello to');
-  const payloadBytes = varintSize(from) + varintSize(to);
+/**
+ * The first frame on a peer connection: who is calling, whom it believes it called, and the
+ * settings lease reads depend on (see LeaseSettings). Payload: varints from, to, tick interval ms,
+ * election timeout ticks, heartbeat ticks; then one flags byte (check-quorum, read-lease).
+ */
+export function encodeHello(from: NodeId, to: NodeId, lease: LeaseSettings): Uint8Array {
+  const numbers = [from, to, lease.tickIntervalMs, lease.electionTimeoutTicks, lease.heartbeatIntervalTicks];
+  for (const value of numbers) assertWireNumber(value, 'hello field');
+  const payloadBytes = numbers.reduce((sum, value) => sum + varintSize(value), 1);
   const w = new WireWriter(new Uint8Array(FRAME_HEADER_BYTES + payloadBytes));
   writeHeader(w, KIND_HELLO, payloadBytes);
-  w.varint(from);
-  w.varint(to);
+  for (const value of numbers) w.varint(value);
+  w.byte((lease.checkQuorum ? FLAG_CHECK_QUORUM : 0) | (lease.readLease ? FLAG_READ_LEASE : 0));
   return w.bytes;
+}
+
+function readHello(r: WireReader): Frame {
+  const from = r.varint('hello from');
+  const to = r.varint('hello to');
+  const tickIntervalMs = r.varint('hello tick interval');
+  const electionTimeoutTicks = r.varint('hello election timeout');
+  const heartbeatIntervalTicks = r.varint('hello heartbeat interval');
+  const flags = r.byte('hello flags');
+  if ((flags & ~(FLAG_CHECK_QUORUM | FLAG_READ_LEASE)) !== 0) throw new WireFailure('malformed', `unknown hello flags 0x${flags.toString(16)}`);
+  const lease = { tickIntervalMs, electionTimeoutTicks, heartbeatIntervalTicks, checkQuorum: (flags & FLAG_CHECK_QUORUM) !== 0, readLease: (flags & FLAG_READ_LEASE) !== 0 };
+  return { kind: 'hello', from, to, lease };
 }
 
 /** Checks the header bytes seen so far (the first `available` of them): fails fast on garbage. */
@@ -133,7 +160,9 @@ function checkHeaderPrefix(byteAt: (i: number) => number, available: number): De
   if (available > 0 && byteAt(0) !== FRAME_MAGIC_0) return decodeError('bad-magic', `first byte is 0x${byteAt(0).toString(16)}, not a kv-sim frame`);
   if (available > 1 && byteAt(1) !== FRAME_MAGIC_1) return decodeError('bad-magic', `second byte is 0x${byteAt(1).toString(16)}, not a kv-sim frame`);
   if (available > 2 && byteAt(2) !== WIRE_VERSION) return decodeError('bad-version', `wire version ${byteAt(2)}, this node speaks ${WIRE_VERSION}`);
-  if (available > 3 && byteAt(3) !== KIND_BATCH && byteAt(3) !== KIND_HELLO) return decodeError('unknown-frame-kind', `frame kind ${byteAt(3)}`);
+  if (available < 4) return null;
+  const kind = byteAt(3);
+  if (kind !== KIND_BATCH && kind !== KIND_HELLO && kind !== KIND_HELLO_WITHOUT_SETTINGS) return decodeError('unknown-frame-kind', `frame kind ${kind}`);
   return null;
 }
 
@@ -150,7 +179,9 @@ function decodePayload(kind: number, payload: Uint8Array): Frame | DecodeError {
   try {
     let frame: Frame;
     if (kind === KIND_HELLO) {
-      frame = { kind: 'hello', from: r.varint('hello from'), to: r.varint('hello to') };
+      frame = readHello(r);
+    } else if (kind === KIND_HELLO_WITHOUT_SETTINGS) {
+      frame = { kind: 'hello-without-settings', from: r.varint('hello from'), to: r.varint('hello to') };
     } else {
       const count = r.count('message count', MESSAGE_BYTES_MIN);
       const messages: Message[] = [];

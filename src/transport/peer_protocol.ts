@@ -17,7 +17,7 @@ export const CONNECT_TIMEOUT_MS = 3_000;
 /** An accepted connection must identify itself within this time or it is refused. */
 export const HANDSHAKE_TIMEOUT_MS = 5_000;
 /**
- * Bytes a connection may send before it has identified itself. A hello frame is about a dozen
+ * Bytes a connection may send before it has identified itself. A hello frame is under twenty
  * bytes; without this bound a stranger could make us buffer a whole maximum-size frame.
  */
 export const HANDSHAKE_BYTES_MAX = 64;
@@ -27,6 +27,8 @@ export const OUTBOX_BYTES_MAX = 8 * 1024 * 1024;
 export const SOCKET_BACKLOG_BYTES_MAX = 32 * 1024 * 1024;
 /** How long a refused connection may linger to flush the refusal line before it is destroyed. */
 export const REFUSAL_LINGER_MS = 1_000;
+/** How much of a refusal line the dialer logs (a settings mismatch names several values). */
+export const REFUSAL_LINE_BYTES_MAX = 1_024;
 
 /**
  * A connection we keep writing to while its peer has sent us nothing for this long is presumed
@@ -67,19 +69,67 @@ export function addressProblem(address: { host: unknown; port: unknown }, listen
   return null;
 }
 
-export type HandshakeVerdict = { ok: true; peer: NodeId } | { ok: false; reason: string };
+/**
+ * The settings lease reads are safe under only if every node shares them, carried in the hello.
+ * A leader serves reads without a quorum round for a while after a quorum heard from it, trusting
+ * that no follower votes for another candidate within an election timeout (ticks x tick length)
+ * of hearing from it, nor within one of (re)starting (check-quorum). A follower with a shorter
+ * timeout, or without check-quorum, could elect a new leader while the old one still serves
+ * stale reads. Heartbeat ticks and read-lease are compared too: mixed values are a deployment
+ * mistake (one cluster, one timing), and today's rule that every check-quorum node keeps its vote
+ * window whatever its own read-lease setting should not be the only thing between a mixed cluster
+ * and a stale read.
+ *
+ * A mismatch refuses the link (both ways, as both nodes judge the other's hello) and is logged
+ * and reported in status; it does not stop either node. A node cannot tell which side is wrong,
+ * and stopping would let one misconfigured newcomer take down a healthy majority; refused links
+ * leave the minority that disagrees unable to win or back an election, which is all safety needs.
+ */
+export interface LeaseSettings {
+  tickIntervalMs: number;
+  electionTimeoutTicks: number;
+  heartbeatIntervalTicks: number;
+  checkQuorum: boolean;
+  readLease: boolean;
+}
+
+/** Why a peer with settings `theirs` may not link with this node's `ours`, or null when they agree. */
+export function leaseSettingsMismatch(theirs: LeaseSettings, them: NodeId, ours: LeaseSettings, us: NodeId): string | null {
+  const onOff = (value: boolean): string => (value ? 'on' : 'off');
+  const fields = [
+    ['tick interval', `${theirs.tickIntervalMs} ms`, `${ours.tickIntervalMs} ms`],
+    ['election timeout', `${theirs.electionTimeoutTicks} ticks`, `${ours.electionTimeoutTicks} ticks`],
+    ['heartbeat', `${theirs.heartbeatIntervalTicks} ticks`, `${ours.heartbeatIntervalTicks} ticks`],
+    ['check-quorum', onOff(theirs.checkQuorum), onOff(ours.checkQuorum)],
+    ['read-lease', onOff(theirs.readLease), onOff(ours.readLease)],
+  ];
+  const differences = fields.filter(([, their, our]) => their !== our).map(([name, their, our]) => `${name} ${their} at node ${them}, ${our} at node ${us}`);
+  if (differences.length === 0) return null;
+  return `lease settings differ (${differences.join('; ')}): every node needs the same timing and read-lease`;
+}
+
+/**
+ * A refusal names `peer` when a known peer called the right node but its settings or wire format
+ * disagree: a state of the cluster worth reporting, unlike a stranger's misdial.
+ */
+export type HandshakeVerdict = { ok: true; peer: NodeId } | { ok: false; reason: string; peer: NodeId | null };
 
 /** Judges the first frame of an accepted connection (or the decode error that came instead). */
 export function judgeHandshake(
   first: Frame | DecodeError,
   self: NodeId,
   knownPeers: ReadonlySet<NodeId>,
+  lease: LeaseSettings,
 ): HandshakeVerdict {
-  if ('type' in first) return { ok: false, reason: `not a peer handshake (${first.reason})` };
-  if (first.kind !== 'hello') return { ok: false, reason: 'expected a hello frame first' };
-  if (first.to !== self) return { ok: false, reason: `this is node ${self}, not node ${first.to}` };
-  if (first.from === self || !knownPeers.has(first.from)) {
-    return { ok: false, reason: `node ${first.from} is not a peer of node ${self}` };
+  const refused = (reason: string, peer: NodeId | null = null): HandshakeVerdict => ({ ok: false, reason, peer });
+  if ('type' in first) return refused(`not a peer handshake (${first.reason})`);
+  if (first.kind === 'batch') return refused('expected a hello frame first');
+  if (first.to !== self) return refused(`this is node ${self}, not node ${first.to}`);
+  if (first.from === self || !knownPeers.has(first.from)) return refused(`node ${first.from} is not a peer of node ${self}`);
+  if (first.kind === 'hello-without-settings') {
+    return refused(`node ${first.from} speaks an older peer protocol that does not send its lease settings; every node must run the same kv-sim version`, first.from);
   }
+  const mismatch = leaseSettingsMismatch(first.lease, first.from, lease, self);
+  if (mismatch !== null) return refused(mismatch, first.from);
   return { ok: true, peer: first.from };
 }

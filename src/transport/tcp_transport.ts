@@ -3,6 +3,7 @@
  * and dials each peer; every connection carries one direction (see peer_protocol.ts). Frames come
  * from the pure codec; each send() writes at most one frame per peer. A peer that is down costs
  * nothing but dropped messages (Raft retries); redials back off exponentially up to a bound.
+ * A peer whose lease settings differ from ours is refused on every hello (see LeaseSettings).
  */
 import * as net from 'node:net';
 import type { Message, NodeId } from '../core/types.js';
@@ -17,10 +18,12 @@ import {
   HANDSHAKE_TIMEOUT_MS,
   isSilentPeer,
   judgeHandshake,
+  type LeaseSettings,
   nextBackoffMs,
   OUTBOX_BYTES_MAX,
   PEER_SILENCE_CHECK_MS,
   RECONNECT_BACKOFF_INITIAL_MS,
+  REFUSAL_LINE_BYTES_MAX,
   REFUSAL_LINGER_MS,
   refusalLine,
   SOCKET_BACKLOG_BYTES_MAX,
@@ -39,6 +42,8 @@ export interface TcpTransportOptions {
   /** Where each peer listens; may be completed later with setPeerAddress(). */
   peers: Iterable<[NodeId, PeerAddress]>;
   members?: readonly NodeId[];
+  /** Sent in every hello; a peer whose own differ is refused (and refuses us). */
+  lease: LeaseSettings;
   seed?: number;
   logger?: Logger;
   nowMs?: () => number;
@@ -86,6 +91,8 @@ interface OutLink {
   timer: ReturnType<typeof setTimeout> | null;
   /** Set once a failure is logged, so a peer that stays down does not flood the log. */
   downLogged: boolean;
+  /** The peer's last refusal line, logged once however often it repeats; null once a connection was accepted. */
+  refusal: string | null;
   /** Monotonic ms: when the connection opened, and when we last wrote to it. */
   openedAtMs: number;
   lastSentMs: number;
@@ -112,6 +119,7 @@ function stopInboundTimers(conn: Inbound): void {
 
 export class TcpTransport implements Transport {
   private readonly self: NodeId;
+  private readonly lease: LeaseSettings;
   private readonly logger: Logger;
   private readonly server: net.Server;
   private readonly sender: RoutedSender;
@@ -123,11 +131,14 @@ export class TcpTransport implements Transport {
   private closed = false;
   /** Monotonic ms when each peer last sent us a batch. */
   private readonly lastHeardMs = new Map<NodeId, number>();
+  /** Known peers whose latest hello we refused (settings or format disagree), with why. */
+  private readonly refused = new Map<NodeId, string>();
   private readonly silenceTimer: ReturnType<typeof setInterval>;
 
   /** Use startTcpTransport(), which binds the server first. */
   constructor(options: TcpTransportOptions, server: net.Server) {
     this.self = options.self;
+    this.lease = options.lease;
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
     this.logger = options.logger ?? SILENT_LOGGER;
     this.server = server;
@@ -169,6 +180,11 @@ export class TcpTransport implements Transport {
     this.sender.setRules(state);
   }
 
+  /** Known peers whose latest hello was refused because their lease settings or wire format differ. */
+  refusedPeers(): Array<{ peer: NodeId; reason: string }> {
+    return [...this.refused].sort(([a], [b]) => a - b).map(([peer, reason]) => ({ peer, reason }));
+  }
+
   /** Peers with an open outgoing connection (handshake written). */
   connectedPeers(): NodeId[] {
     return [...this.links.values()].filter((link) => link.state === 'open').map((link) => link.peer);
@@ -192,7 +208,7 @@ export class TcpTransport implements Transport {
       return;
     }
     if (old !== undefined) this.dropLink(old);
-    const link: OutLink = { peer, address, state: 'connecting', socket: null, outbox: [], outboxBytes: 0, backoffMs: 0, timer: null, downLogged: false, openedAtMs: 0, lastSentMs: 0 };
+    const link: OutLink = { peer, address, state: 'connecting', socket: null, outbox: [], outboxBytes: 0, backoffMs: 0, timer: null, downLogged: false, refusal: null, openedAtMs: 0, lastSentMs: 0 };
     this.links.set(peer, link);
     this.dial(link);
   }
@@ -222,22 +238,29 @@ export class TcpTransport implements Transport {
     const socket = net.connect({ host: link.address.host, port: link.address.port, noDelay: true });
     link.socket = socket;
     link.timer = setTimeout(() => socket.destroy(new Error('connect timeout')), CONNECT_TIMEOUT_MS);
+    let refusedUs = false;
     socket.once('connect', () => {
       if (link.socket !== socket) return;
       this.clearTimer(link);
       link.state = 'open';
-      link.backoffMs = 0;
       link.openedAtMs = performance.now();
-      if (link.downLogged) this.logger.info({ peer: link.peer }, 'connected to peer again');
-      link.downLogged = false;
-      socket.write(encodeHello(this.self, link.peer));
+      // After a refusal, connecting proves nothing: the peer judges our hello next.
+      if (link.downLogged && link.refusal === null) {
+        this.logger.info({ peer: link.peer }, 'connected to peer again');
+        link.downLogged = false;
+      }
+      socket.write(encodeHello(this.self, link.peer, this.lease));
       for (const frame of link.outbox) socket.write(frame);
       link.outbox = [];
       link.outboxBytes = 0;
     });
-    // The acceptor never writes, except one refusal line: show it to whoever reads the log.
+    // The acceptor never writes, except one refusal line: show it to whoever reads the log, once.
     socket.on('data', (chunk: Buffer) => {
-      if (!link.downLogged) this.logger.warn({ peer: link.peer, reply: chunk.toString('utf8', 0, 200).trim() }, 'peer refused our connection');
+      if (refusedUs) return;
+      refusedUs = true;
+      const reply = chunk.toString('utf8', 0, REFUSAL_LINE_BYTES_MAX).trim();
+      if (reply !== link.refusal) this.logger.warn({ peer: link.peer, reply }, 'peer refused our connection');
+      link.refusal = reply;
       link.downLogged = true;
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
@@ -246,12 +269,16 @@ export class TcpTransport implements Transport {
     });
     socket.once('close', () => {
       if (link.socket !== socket || link.state === 'closed') return;
+      // A connection that opened and was not refused worked: redial it soon. A refused one backs
+      // off like a dead peer, so a peer that keeps refusing is not redialled 20 times a second.
+      const worked = link.state === 'open' && !refusedUs;
       this.clearTimer(link);
       link.socket = null;
       link.state = 'backoff';
       link.outbox = [];
       link.outboxBytes = 0;
-      link.backoffMs = link.backoffMs === 0 ? RECONNECT_BACKOFF_INITIAL_MS : nextBackoffMs(link.backoffMs);
+      if (worked) link.refusal = null;
+      link.backoffMs = worked ? RECONNECT_BACKOFF_INITIAL_MS : nextBackoffMs(link.backoffMs);
       link.timer = setTimeout(() => {
         link.timer = null;
         if (link.state === 'backoff') this.dial(link);
@@ -333,8 +360,8 @@ export class TcpTransport implements Transport {
     const { frames, error } = conn.decoder.push(chunk);
     for (const frame of frames) {
       if (conn.peer === null) {
-        const verdict = judgeHandshake(frame, this.self, new Set(this.links.keys()));
-        if (!verdict.ok) return this.refuse(conn, verdict.reason);
+        const verdict = judgeHandshake(frame, this.self, new Set(this.links.keys()), this.lease);
+        if (!verdict.ok) return verdict.peer === null ? this.refuse(conn, verdict.reason) : this.refusePeer(conn, verdict.peer, verdict.reason);
         conn.peer = verdict.peer;
         stopInboundTimers(conn);
         this.adoptInbound(verdict.peer, conn.socket);
@@ -347,7 +374,7 @@ export class TcpTransport implements Transport {
     }
     if (error !== null) {
       if (conn.peer !== null) return this.dropInbound(conn, `bad frame: ${error.reason} (${error.detail})`);
-      const verdict = judgeHandshake(error, this.self, new Set(this.links.keys()));
+      const verdict = judgeHandshake(error, this.self, new Set(this.links.keys()), this.lease);
       this.refuse(conn, verdict.ok ? 'protocol error' : verdict.reason);
     } else if (conn.peer === null && conn.decoder.bufferedBytes > HANDSHAKE_BYTES_MAX) {
       this.refuse(conn, 'handshake frame too long');
@@ -357,15 +384,32 @@ export class TcpTransport implements Transport {
   /** One line back to a caller that is not a peer, then hang up; nothing it sent is acted on. */
   private refuse(conn: Inbound, reason: string): void {
     if (conn.done) return;
+    this.logger.warn({ remote: conn.remote, reason }, 'refused a connection on the peer port');
+    this.hangUp(conn, reason);
+  }
+
+  /**
+   * Refuses a known peer that cannot be linked with as configured: an error an operator must fix,
+   * logged once per reason (the peer redials every couple of seconds) and kept for status.
+   */
+  private refusePeer(conn: Inbound, peer: NodeId, reason: string): void {
+    if (conn.done) return;
+    if (this.refused.get(peer) === reason) this.logger.debug({ peer, reason }, 'refused the peer again');
+    else this.logger.error({ peer, remote: conn.remote, reason }, 'refused a peer whose lease settings or protocol differ');
+    this.refused.set(peer, reason);
+    this.hangUp(conn, reason);
+  }
+
+  private hangUp(conn: Inbound, reason: string): void {
     conn.done = true;
     stopInboundTimers(conn);
-    this.logger.warn({ remote: conn.remote, reason }, 'refused a connection on the peer port');
     conn.socket.end(refusalLine(reason));
     conn.lingerTimer = setTimeout(() => conn.socket.destroy(), REFUSAL_LINGER_MS);
   }
 
   /** A peer that redials replaces its old connection (the old one may be half dead). */
   private adoptInbound(peer: NodeId, socket: net.Socket): void {
+    if (this.refused.delete(peer)) this.logger.info({ peer }, 'accepted the peer: its settings agree now');
     const old = this.inboundByPeer.get(peer);
     if (old !== undefined && old !== socket) old.destroy();
     this.inboundByPeer.set(peer, socket);

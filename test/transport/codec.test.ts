@@ -11,6 +11,7 @@ import {
   FrameDecoder,
   type Frame,
 } from '../../src/transport/codec.js';
+import { TEST_LEASE } from './meshes.js';
 import { comparable, randomBytes, randomMessage, testSeed } from './message_gen.js';
 
 const append: Message = {
@@ -64,8 +65,25 @@ describe('codec round trips', () => {
     expect(comparable(result.frame.messages)).toEqual(comparable([message]));
   });
 
-  it('decodes the hello frame', () => {
-    expect(decodeFrame(encodeHello(3, 1))).toEqual({ ok: true, frame: { kind: 'hello', from: 3, to: 1 } });
+  it('decodes the hello frame with its lease settings', () => {
+    expect(decodeFrame(encodeHello(3, 1, TEST_LEASE))).toEqual({ ok: true, frame: { kind: 'hello', from: 3, to: 1, lease: TEST_LEASE } });
+    const other = { tickIntervalMs: 20, electionTimeoutTicks: 50, heartbeatIntervalTicks: 5, checkQuorum: false, readLease: false };
+    expect(decodeFrame(encodeHello(300, 2 ** 40, other))).toEqual({ ok: true, frame: { kind: 'hello', from: 300, to: 2 ** 40, lease: other } });
+  });
+
+  it("recognises the first release's hello, which carries no settings, instead of misreading it", () => {
+    const firstRelease = new Uint8Array([0x6b, 0x76, 1, 2, 0, 0, 0, 2, 3, 1]);
+    expect(decodeFrame(firstRelease)).toEqual({ ok: true, frame: { kind: 'hello-without-settings', from: 3, to: 1 } });
+  });
+
+  it('refuses a hello with unknown flags or without its settings', () => {
+    const hello = encodeHello(3, 1, TEST_LEASE);
+    const flagged = hello.slice();
+    flagged[flagged.length - 1] = 0x07;
+    expect(decodeFrame(flagged)).toMatchObject({ ok: false, error: { reason: 'malformed', detail: 'unknown hello flags 0x7' } });
+    const short = hello.slice(0, hello.length - 1);
+    short[7] = (short[7] as number) - 1;
+    expect(decodeFrame(short)).toMatchObject({ ok: false, error: { reason: 'truncated' } });
   });
 
   it('hands back payloads as plain Uint8Arrays that do not alias the input', () => {

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import {
   judgeHandshake,
+  leaseSettingsMismatch,
   nextBackoffMs,
   RECONNECT_BACKOFF_INITIAL_MS,
   RECONNECT_BACKOFF_MAX_MS,
@@ -8,6 +9,7 @@ import {
   isSilentPeer,
   PEER_SILENCE_REDIAL_MS,
 } from '../../src/transport/peer_protocol.js';
+import { TEST_LEASE } from './meshes.js';
 
 describe('peer protocol rules', () => {
   it('backs off exponentially from the initial delay and never beyond the maximum', () => {
@@ -22,13 +24,36 @@ describe('peer protocol rules', () => {
 
   it('accepts only a hello from a known peer addressed to this node', () => {
     const peers = new Set([2, 3]);
-    expect(judgeHandshake({ kind: 'hello', from: 2, to: 1 }, 1, peers)).toEqual({ ok: true, peer: 2 });
-    expect(judgeHandshake({ kind: 'hello', from: 1, to: 1 }, 1, peers).ok).toBe(false);
-    expect(judgeHandshake({ kind: 'batch', messages: [] }, 1, peers).ok).toBe(false);
-    expect(judgeHandshake({ type: 'decode-error', reason: 'bad-magic', detail: '' }, 1, peers)).toEqual({
+    const hello = (from: number, to: number) => ({ kind: 'hello' as const, from, to, lease: TEST_LEASE });
+    expect(judgeHandshake(hello(2, 1), 1, peers, TEST_LEASE)).toEqual({ ok: true, peer: 2 });
+    expect(judgeHandshake(hello(1, 1), 1, peers, TEST_LEASE)).toMatchObject({ ok: false, peer: null });
+    expect(judgeHandshake(hello(4, 1), 1, peers, TEST_LEASE)).toMatchObject({ ok: false, peer: null });
+    expect(judgeHandshake({ kind: 'batch', messages: [] }, 1, peers, TEST_LEASE).ok).toBe(false);
+    expect(judgeHandshake({ type: 'decode-error', reason: 'bad-magic', detail: '' }, 1, peers, TEST_LEASE)).toEqual({
       ok: false,
       reason: 'not a peer handshake (bad-magic)',
+      peer: null,
     });
+  });
+
+  it('refuses a peer whose lease settings differ, naming both values of each difference', () => {
+    const standard = { ...TEST_LEASE, tickIntervalMs: 20, electionTimeoutTicks: 50 };
+    expect(judgeHandshake({ kind: 'hello', from: 2, to: 1, lease: standard }, 1, new Set([2]), TEST_LEASE)).toEqual({
+      ok: false,
+      peer: 2,
+      reason: 'lease settings differ (tick interval 20 ms at node 2, 10 ms at node 1; election timeout 50 ticks at node 2, 15 ticks at node 1): every node needs the same timing and read-lease',
+    });
+    const flags = { ...TEST_LEASE, heartbeatIntervalTicks: 3, checkQuorum: false, readLease: false };
+    expect(leaseSettingsMismatch(flags, 3, TEST_LEASE, 1)).toBe(
+      'lease settings differ (heartbeat 3 ticks at node 3, 5 ticks at node 1; check-quorum off at node 3, on at node 1; read-lease off at node 3, on at node 1): every node needs the same timing and read-lease',
+    );
+    expect(leaseSettingsMismatch({ ...TEST_LEASE }, 3, TEST_LEASE, 1)).toBeNull();
+  });
+
+  it("refuses the first release's hello, which carries no settings, by name", () => {
+    const verdict = judgeHandshake({ kind: 'hello-without-settings', from: 2, to: 1 }, 1, new Set([2]), TEST_LEASE);
+    expect(verdict).toMatchObject({ ok: false, peer: 2 });
+    if (!verdict.ok) expect(verdict.reason).toMatch(/node 2 speaks an older peer protocol that does not send its lease settings/);
   });
 
   it('refuses in one RESP error line', () => {

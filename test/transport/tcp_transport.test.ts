@@ -3,8 +3,9 @@ import { describe, it, expect, afterEach } from 'vitest';
 import type { Message } from '../../src/core/types.js';
 import type { Logger } from '../../src/ports/logger.js';
 import { encodeFrame, encodeHello } from '../../src/transport/codec.js';
+import type { LeaseSettings } from '../../src/transport/peer_protocol.js';
 import { startTcpTransport, type TcpTransport } from '../../src/transport/tcp_transport.js';
-import { tcpMesh } from './meshes.js';
+import { TEST_LEASE, tcpMesh } from './meshes.js';
 import { waitUntilReal } from './wait.js';
 
 interface LogLine {
@@ -28,6 +29,7 @@ async function start(self: number, logger?: Logger, port = 0): Promise<TcpTransp
     self,
     listen: { host: '127.0.0.1', port },
     peers: [[2, { host: '127.0.0.1', port: 1 }]], // node 2 is a known peer; nobody listens there
+    lease: TEST_LEASE,
     ...(logger !== undefined ? { logger } : {}),
   });
   if (!started.ok) throw new Error(started.error);
@@ -70,13 +72,13 @@ describe('TCP transport: the peer port refuses strangers', () => {
 
   it('refuses a handshake meant for another node, or from a node it does not know', async () => {
     const transport = await start(1);
-    expect(await rawExchange(transport.address().port, encodeHello(2, 5))).toContain('this is node 1, not node 5');
-    expect(await rawExchange(transport.address().port, encodeHello(9, 1))).toContain('node 9 is not a peer of node 1');
+    expect(await rawExchange(transport.address().port, encodeHello(2, 5, TEST_LEASE))).toContain('this is node 1, not node 5');
+    expect(await rawExchange(transport.address().port, encodeHello(9, 1, TEST_LEASE))).toContain('node 9 is not a peer of node 1');
     expect(await rawExchange(transport.address().port, encodeFrame([heartbeat(2, 1, 0)]))).toContain('expected a hello frame first');
   });
 
   it('hangs up on a caller that connects and says nothing', async () => {
-    const started = await startTcpTransport({ self: 1, listen: { host: '127.0.0.1', port: 0 }, peers: [], handshakeTimeoutMs: 50 });
+    const started = await startTcpTransport({ self: 1, listen: { host: '127.0.0.1', port: 0 }, peers: [], lease: TEST_LEASE, handshakeTimeoutMs: 50 });
     if (!started.ok) throw new Error(started.error);
     open.push(started.transport);
     expect(await rawExchange(started.transport.address().port, '')).toContain('no handshake in time');
@@ -98,7 +100,7 @@ describe('TCP transport: the peer port refuses strangers', () => {
     transport.onMessage((m) => received.push(m));
     const socket = net.connect({ host: '127.0.0.1', port: transport.address().port });
     socket.on('error', () => {});
-    socket.write(encodeHello(2, 1));
+    socket.write(encodeHello(2, 1, TEST_LEASE));
     socket.write(encodeFrame([heartbeat(3, 1, 1), heartbeat(2, 4, 2), heartbeat(2, 1, 3)]));
     expect(await waitUntilReal(() => received.length >= 1, 10_000)).toBe(true);
     expect(received).toEqual([heartbeat(2, 1, 3)]);
@@ -109,6 +111,90 @@ describe('TCP transport: the peer port refuses strangers', () => {
     socket.write('garbage');
     expect(await waitUntilReal(() => closed, 10_000)).toBe(true);
     expect(log.some((line) => line.message.includes('protocol error'))).toBe(true);
+  });
+});
+
+/** The lease settings of the `standard` timing profile: they differ from TEST_LEASE's. */
+const STANDARD_LEASE: LeaseSettings = { ...TEST_LEASE, tickIntervalMs: 20, electionTimeoutTicks: 50 };
+
+async function startNamed(self: number, lease: LeaseSettings, log: LogLine[], port = 0): Promise<TcpTransport> {
+  const started = await startTcpTransport({ self, listen: { host: '127.0.0.1', port }, peers: [], members: [1, 2], lease, logger: recordingLogger(log) });
+  if (!started.ok) throw new Error(started.error);
+  open.push(started.transport);
+  return started.transport;
+}
+
+const messagesOf = (log: LogLine[], message: string): LogLine[] => log.filter((line) => line.message === message);
+
+describe('TCP transport: peers must share their lease settings', () => {
+  it('two transports with different timing refuse each other, log both values on both sides and report them', async () => {
+    const logOne: LogLine[] = [];
+    const logTwo: LogLine[] = [];
+    const one = await startNamed(1, TEST_LEASE, logOne);
+    const two = await startNamed(2, STANDARD_LEASE, logTwo);
+    const received: Message[] = [];
+    one.onMessage((m) => received.push(m));
+    two.onMessage((m) => received.push(m));
+    one.setPeerAddress(2, two.address());
+    two.setPeerAddress(1, one.address());
+
+    const bothRefused = () => one.refusedPeers().length === 1 && two.refusedPeers().length === 1;
+    expect(await waitUntilReal(bothRefused, 10_000)).toBe(true);
+    const reasonAtOne = 'lease settings differ (tick interval 20 ms at node 2, 10 ms at node 1; election timeout 50 ticks at node 2, 15 ticks at node 1): every node needs the same timing and read-lease';
+    const reasonAtTwo = 'lease settings differ (tick interval 10 ms at node 1, 20 ms at node 2; election timeout 15 ticks at node 1, 50 ticks at node 2): every node needs the same timing and read-lease';
+    expect(one.refusedPeers()).toEqual([{ peer: 2, reason: reasonAtOne }]);
+    expect(two.refusedPeers()).toEqual([{ peer: 1, reason: reasonAtTwo }]);
+    // Each node logs the refusal it made (an error) and the one it was told (the peer's line).
+    const told = () => messagesOf(logOne, 'peer refused our connection').length > 0 && messagesOf(logTwo, 'peer refused our connection').length > 0;
+    expect(await waitUntilReal(told, 10_000)).toBe(true);
+    expect(messagesOf(logOne, 'refused a peer whose lease settings or protocol differ').map((line) => [line.level, line.fields['reason']])).toEqual([['error', reasonAtOne]]);
+    expect(String(messagesOf(logOne, 'peer refused our connection')[0]?.fields['reply'])).toContain(reasonAtTwo);
+    expect(String(messagesOf(logTwo, 'peer refused our connection')[0]?.fields['reply'])).toContain(reasonAtOne);
+
+    // Messages sent meanwhile never arrive; the peers keep redialling (with backoff) and are
+    // refused again, but each refusal is logged at error or warn level only once.
+    const refusedAgain = () => messagesOf(logTwo, 'refused the peer again').length;
+    const before = refusedAgain();
+    one.send([heartbeat(1, 2, 1)]);
+    two.send([heartbeat(2, 1, 1)]);
+    expect(await waitUntilReal(() => refusedAgain() >= before + 2, 10_000)).toBe(true);
+    expect(received).toEqual([]);
+    for (const log of [logOne, logTwo]) {
+      expect(messagesOf(log, 'refused a peer whose lease settings or protocol differ')).toHaveLength(1);
+      expect(messagesOf(log, 'peer refused our connection')).toHaveLength(1);
+      expect(messagesOf(log, 'connected to peer again')).toHaveLength(0);
+    }
+  });
+
+  it('links once the peer comes back with the same settings, and says so', async () => {
+    const logOne: LogLine[] = [];
+    const one = await startNamed(1, TEST_LEASE, logOne);
+    const two = await startNamed(2, STANDARD_LEASE, []);
+    one.setPeerAddress(2, two.address());
+    two.setPeerAddress(1, one.address());
+    expect(await waitUntilReal(() => one.refusedPeers().length === 1, 10_000)).toBe(true);
+    const port = two.address().port;
+    two.close();
+    const twoAgain = await startNamed(2, TEST_LEASE, [], port);
+    const received: Message[] = [];
+    twoAgain.onMessage((m) => received.push(m));
+    twoAgain.setPeerAddress(1, one.address());
+    one.setPeerAddress(2, twoAgain.address()); // cuts the redial backoff short
+    expect(await waitUntilReal(() => one.refusedPeers().length === 0, 10_000)).toBe(true);
+    expect(messagesOf(logOne, 'accepted the peer: its settings agree now')).toHaveLength(1);
+    const delivered = () => {
+      one.send([heartbeat(1, 2, 7)]);
+      return received.length > 0;
+    };
+    expect(await waitUntilReal(delivered, 10_000)).toBe(true);
+    expect(received[0]).toEqual(heartbeat(1, 2, 7));
+  });
+
+  it("refuses the first release's hello, which carries no settings, with a reason that says so", async () => {
+    const transport = await start(1);
+    const firstReleaseHello = new Uint8Array([0x6b, 0x76, 1, 2, 0, 0, 0, 2, 2, 1]); // node 2 calling node 1
+    expect(await rawExchange(transport.address().port, firstReleaseHello)).toContain('node 2 speaks an older peer protocol that does not send its lease settings');
+    expect(transport.refusedPeers()).toMatchObject([{ peer: 2 }]);
   });
 });
 
@@ -141,9 +227,9 @@ describe('TCP transport: lifecycle', () => {
   });
 
   it('reports bad addresses as error values before touching the network', async () => {
-    const badListen = await startTcpTransport({ self: 1, listen: { host: '127.0.0.1', port: 70_000 }, peers: [] });
+    const badListen = await startTcpTransport({ self: 1, listen: { host: '127.0.0.1', port: 70_000 }, peers: [], lease: TEST_LEASE });
     expect(badListen).toEqual({ ok: false, error: 'node 1 listen address: port must be an integer in [0, 65535], got 70000' });
-    const badPeer = await startTcpTransport({ self: 1, listen: { host: '127.0.0.1', port: 0 }, peers: [[2, { host: 'x', port: 0 }]] });
+    const badPeer = await startTcpTransport({ self: 1, listen: { host: '127.0.0.1', port: 0 }, peers: [[2, { host: 'x', port: 0 }]], lease: TEST_LEASE });
     expect(badPeer).toEqual({ ok: false, error: 'address of peer 2: port must be an integer in [1, 65535], got 0' });
     const transport = await start(1);
     expect(() => transport.setPeerAddress(3, { host: '127.0.0.1', port: -1 })).toThrow(RangeError);
@@ -166,7 +252,7 @@ describe('TCP transport: lifecycle', () => {
 
   it('reports a port in use as an error value', async () => {
     const transport = await start(1);
-    const second = await startTcpTransport({ self: 3, listen: { host: '127.0.0.1', port: transport.address().port }, peers: [] });
+    const second = await startTcpTransport({ self: 3, listen: { host: '127.0.0.1', port: transport.address().port }, peers: [], lease: TEST_LEASE });
     expect(second.ok).toBe(false);
     if (!second.ok) expect(second.error).toMatch(/cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE/);
   });
@@ -186,6 +272,7 @@ describe('TCP transport: lifecycle', () => {
       self: 2,
       listen: { host: '127.0.0.1', port },
       peers: [[1, one.address()]],
+      lease: TEST_LEASE,
       logger: recordingLogger(log),
     });
     if (!twoAgain.ok) throw new Error(twoAgain.error);
