@@ -102,11 +102,6 @@ export class HttpRequestParser {
     return this.state === 'refused' ? 'between-requests' : 'body';
   }
 
-  /** True when bytes are waiting that next() has not looked at yet. */
-  get hasUnreadBytes(): boolean {
-    return this.state !== 'refused' && this.offset < this.buffer.length;
-  }
-
   next(): ParseEvent | null {
     for (;;) {
       switch (this.state) {
