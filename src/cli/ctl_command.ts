@@ -76,6 +76,7 @@ export async function runCtl(run: CtlRun): Promise<number> {
     const uneven = new Set(cluster.rules.map((rule) => `${rule.cuts}/${rule.degradedLinks}`)).size > 1;
     const rules = cluster.rules.map((rule) => `node ${rule.id}: ${rule.cuts} cut(s), ${rule.degradedLinks} degraded link(s)`).join('; ');
     if (rules !== '') run.write(`link rules: ${rules}${uneven ? ' (nodes differ: a restarted node starts healthy; heal resets all)' : ''}\n`);
+    for (const { id, peer, reason } of cluster.refusals) run.write(`node ${id} refuses to link with node ${peer}: ${reason}\n`);
   }
   return outcome.error ? 1 : 0;
 }

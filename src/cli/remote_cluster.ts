@@ -32,6 +32,8 @@ export class RemoteCluster implements ReplCluster {
   unreachable: Array<{ endpoint: string; error: string }> = [];
   /** Each answering node's link rules from the last status request. */
   rules: Array<{ id: NodeId; cuts: number; degradedLinks: number }> = [];
+  /** Peers each answering node refuses to link with (e.g. different timing), with why. */
+  refusals: Array<{ id: NodeId; peer: NodeId; reason: string }> = [];
 
   constructor(options: RemoteClusterOptions) {
     this.options = options;
@@ -43,6 +45,7 @@ export class RemoteCluster implements ReplCluster {
     const live = answers.flatMap((answer) => (answer.status === null ? [] : [answer.status]));
     if (live.length === 0) throw new Error(`no control endpoint answered: ${this.unreachable.map((u) => `${u.endpoint} (${u.error})`).join(', ')}`);
     this.rules = live.map((s) => ({ id: s.id, cuts: s.linkRules.cuts.length, degradedLinks: s.linkRules.links.length }));
+    this.refusals = live.flatMap((s) => s.status.refusedPeers.map(({ peer, reason }) => ({ id: s.id, peer, reason })));
     return live.map(({ status }) => ({ ...status, up: true }));
   }
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KvClient, KvTimeoutError } from '../../src/client/index.js';
 import { agreedLeader, at, controlStatus, generateCluster, startNodeProcess, type GeneratedCluster } from './cluster_helpers.js';
-import { eventually, freePortBlock, NodeProcess, type LogLine } from './node_proc.js';
+import { eventually, freePortBlock, NodeProcess, runCliAsync, type LogLine } from './node_proc.js';
 
 const IDS = [1, 2];
 let dir: string;
@@ -54,6 +54,10 @@ describe('kv-sim node processes with different timing', () => {
     expect(String((await two.waitForLog(told, 10_000, 'node 1 refusing node 2')).reply)).toContain(atOne);
     expect((await controlStatus(cluster, 1)).status.refusedPeers).toEqual([{ peer: 2, reason: atOne }]);
     expect((await controlStatus(cluster, 2)).status.refusedPeers).toEqual([{ peer: 1, reason: atTwo }]);
+    const endpoints = IDS.map((id) => `127.0.0.1:${at(cluster, id).control}`).join(',');
+    const ctlStatus = await runCliAsync(['ctl', '--endpoints', endpoints, '--token', cluster.token, 'status']);
+    expect(ctlStatus.out).toContain(`node 1 refuses to link with node 2: ${atOne}`);
+    expect(ctlStatus.out).toContain(`node 2 refuses to link with node 1: ${atTwo}`);
 
     // A read through either node finds no leader to serve it (lease or not) and times out.
     await Promise.all(
