@@ -43,12 +43,12 @@ export class NodeLoop {
 
   pause(): void {
     this.pausedState = true;
-    this.transport.paused = true;
+    this.transport.pause();
   }
 
   resume(): void {
     this.pausedState = false;
-    this.transport.paused = false;
+    this.transport.resume();
     this.requestFlush();
   }
 
