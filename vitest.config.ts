@@ -1,5 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
+// Test forks inherit this, and their libuv thread pool (where every node's disk syncs run) is
+// sized when it starts: 5-node clusters should not queue syncs behind 4 threads (see bin/kv-sim.cjs).
+process.env.UV_THREADPOOL_SIZE ??= '16';
+
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],

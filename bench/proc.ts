@@ -2,12 +2,29 @@
  * Outside tools for the bench: find them on PATH, run them with a deadline, start servers that
  * are stopped for sure, pick free loopback ports and wait on conditions with bounded deadlines.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 
 export const TOOLS = ['redis-server', 'redis-benchmark', 'wrk', 'etcd'] as const;
+
+/** libuv threads for the bench's clusters: one disk sync in flight per node, plus headroom (as bin/kv-sim.cjs). */
+const THREAD_POOL_SIZE = 16;
+
+/**
+ * Every node syncs its disk on libuv's thread pool, sized once when the pool starts, and an ES
+ * module entry has started it already: so the bench re-runs itself with UV_THREADPOOL_SIZE set,
+ * as the CLI's CommonJS entry sets it. Returns the child's exit code, or null when already set.
+ */
+export function rerunWithThreadPool(): number | null {
+  if (process.env.UV_THREADPOOL_SIZE !== undefined) return null;
+  const child = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, UV_THREADPOOL_SIZE: String(THREAD_POOL_SIZE) },
+  });
+  return child.status ?? 1;
+}
 export type ToolName = (typeof TOOLS)[number];
 
 export function findTool(name: string): string | null {

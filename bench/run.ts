@@ -13,10 +13,13 @@ import { benchFailover } from './failover_bench.js';
 import { benchLayers } from './layers.js';
 import { benchSnapshots } from './snapshot_rows.js';
 import { describeMachine } from './machine.js';
-import { toolInventory } from './proc.js';
+import { rerunWithThreadPool, toolInventory } from './proc.js';
 import { benchReferences, type ReferenceProfile } from './references.js';
 import { renderMarkdown, type BenchReport, type BenchRow } from './report.js';
 import { median } from './stats.js';
+
+const rerun = rerunWithThreadPool();
+if (rerun !== null) process.exit(rerun);
 
 const args = process.argv.slice(2);
 const full = args.includes('--full');

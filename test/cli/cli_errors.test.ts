@@ -56,8 +56,8 @@ describe('kv-sim command line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kv-sim-bin-'));
     try {
       mkdirSync(join(dir, 'bin'));
-      copyFileSync(BIN_PATH, join(dir, 'bin', 'kv-sim.mjs'));
-      expectOneLineError(run(['--help'], {}, join(dir, 'bin', 'kv-sim.mjs')), /run `npm install` or `npm run build`/);
+      copyFileSync(BIN_PATH, join(dir, 'bin', 'kv-sim.cjs'));
+      expectOneLineError(run(['--help'], {}, join(dir, 'bin', 'kv-sim.cjs')), /run `npm install` or `npm run build`/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

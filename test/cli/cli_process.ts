@@ -1,12 +1,12 @@
 /**
- * Drives `node bin/kv-sim.mjs` as a child process, the way a user's terminal would: waits on
+ * Drives `node bin/kv-sim.cjs` as a child process, the way a user's terminal would: waits on
  * output with bounded deadlines (never bare sleeps), and speaks to the REPL one command at a time
  * using the prompt line it prints after every result when stdin is not a terminal.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const BIN_PATH = fileURLToPath(new URL('../../bin/kv-sim.mjs', import.meta.url));
+export const BIN_PATH = fileURLToPath(new URL('../../bin/kv-sim.cjs', import.meta.url));
 const PROMPT_LINE = 'kv-sim>';
 
 /** The environment without KV_SIM_* variables, so the caller's shell cannot change the flags. */
