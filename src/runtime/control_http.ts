@@ -7,8 +7,8 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { NodeId } from '../core/types.js';
-import { closeServer, listeningAddress } from '../server/http/http_listener.js';
 import { Prng } from '../lib/prng.js';
 import type { Logger } from '../ports/logger.js';
 import type { LinkSettings } from '../ports/transport.js';
@@ -83,11 +83,16 @@ export class ControlHttp {
   }
 
   address(): { host: string; port: number } {
-    return listeningAddress(this.server);
+    const address = this.server.address() as AddressInfo;
+    return { host: address.address, port: address.port };
   }
 
+  /** Stops listening and drops every connection, idle or not. */
   close(): Promise<void> {
-    return closeServer(this.server);
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
   }
 
   private serve(request: http.IncomingMessage, response: http.ServerResponse): void {
