@@ -7,6 +7,12 @@ export interface ChaosOptions {
   /** Length of the faulty phase (workload and nemesis), in ms. */
   durationMs: number;
   clients: number;
+  /**
+   * Extra clients that only read. With lease reads a cut-off leader answers reads at once but
+   * hangs on writes, so ordinary clients soon follow the new leader; readers stay with it while it
+   * answers, and go wherever answers come from, which is where stale reads would show.
+   */
+  readerClients: number;
   /** Keys the clients share (few keys: more contention, more informative reads). */
   keys: number;
   nemesis: readonly FaultKind[];
@@ -33,6 +39,7 @@ export const DEFAULT_CHAOS_OPTIONS: ChaosOptions = {
   nodes: 5,
   durationMs: 60_000,
   clients: 10,
+  readerClients: 0,
   keys: 8,
   nemesis: FAULT_KINDS.filter((kind) => kind !== 'pause'),
   seed: 1,
@@ -55,6 +62,7 @@ export function resolveChaosOptions(partial: Partial<ChaosOptions>): ChaosOption
   };
   integer('nodes', options.nodes, 1, CLUSTER_NODES_MAX);
   integer('clients', options.clients, 1, 1_000);
+  integer('readerClients', options.readerClients, 0, 1_000);
   integer('keys', options.keys, 1, 100_000);
   integer('seed', options.seed, 0);
   for (const name of ['durationMs', 'operationTimeoutMs', 'settleTimeoutMs', 'checkBudgetMs', 'leaderSampleIntervalMs'] as const) {

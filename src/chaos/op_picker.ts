@@ -29,7 +29,7 @@ export class OperationPicker {
   /** The last value this client saw or wrote per key (null: absent, or never seen). */
   private readonly lastSeen = new Map<string, Value>();
 
-  /** A reader only reads: it keeps asking whichever node answered it last, through leader changes. */
+  /** A reader only reads, so it never hangs on a write at a cut-off leader (see ChaosOptions.readerClients). */
   private readonly readsOnly: boolean;
 
   constructor(random: Prng, clientId: number, keys: number, options: { readsOnly?: boolean } = {}) {

@@ -11,7 +11,7 @@ import type { Operation } from '../check/history.js';
 import type { FaultRecord } from './cluster_nemesis.js';
 import type { LeaderSample } from './leader_monitor.js';
 import { escapeXml, renderTimeline, renderWindow } from './report_svg.js';
-import type { ChaosSummary } from './summary.js';
+import { type ChaosSummary, clientLanes, describeClients } from './summary.js';
 
 export interface ReportInput {
   summary: ChaosSummary;
@@ -69,7 +69,7 @@ export function renderReportHtml(input: ReportInput): string {
   let endMs = 0;
   for (const op of history) endMs = Math.max(endMs, Number.isFinite(op.returnTime) ? op.returnTime : op.invokeTime);
   for (const fault of faults) endMs = Math.max(endMs, fault.endMs ?? fault.startMs);
-  const timeline = renderTimeline({ history, faults, leaderSamples: input.leaderSamples, clients: summary.settings.clients, endMs, failing });
+  const timeline = renderTimeline({ history, faults, leaderSamples: input.leaderSamples, lanes: clientLanes(summary.settings), endMs, failing });
   const sections = [
     `<h1>${escapeXml(title)}: seed ${summary.seed} <span class="verdict v-${summary.verdict}">${escapeXml(summary.verdict.toUpperCase())}</span></h1>`,
     facts(summary),
@@ -88,7 +88,7 @@ function facts(summary: ChaosSummary): string {
   const s = summary.settings;
   const o = summary.operations;
   const rows: Array<[string, string]> = [
-    ['cluster', `${s.nodes} nodes over ${s.transport}; ${s.clients} clients on ${s.keys} keys for ${(s.durationMs / 1000).toFixed(0)} s`],
+    ['cluster', `${s.nodes} nodes over ${s.transport}; ${describeClients(s)} on ${s.keys} keys for ${(s.durationMs / 1000).toFixed(0)} s`],
     ['nemesis', s.nemesis.join(', ') || 'none'],
     ['operations', `${o.total}: ok ${o.ok}, failed ${o.fail}, unknown ${o.unknown}`],
     ['faults injected', `${summary.faults.total} (${Object.entries(summary.faults.byKind).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'})`],
@@ -106,7 +106,7 @@ function failureSections(input: ReportInput): string {
   for (const failure of failures.slice(0, 10)) {
     parts.push(`<h3>key ${escapeXml(failure.key)}: operation #${failure.failedOperationId}</h3>`);
     parts.push(`<pre>${escapeXml(failure.text)}</pre>`);
-    parts.push(renderWindow(input.history, failure.key, failure.failedOperationId, new Set(failure.conflictingOperationIds), failure.windowStartTime, failure.windowEndTime, input.summary.settings.clients));
+    parts.push(renderWindow(input.history, failure.key, failure.failedOperationId, new Set(failure.conflictingOperationIds), failure.windowStartTime, failure.windowEndTime, clientLanes(input.summary.settings)));
   }
   return parts.join('\n');
 }

@@ -26,23 +26,24 @@ export interface TimelineInput {
   history: readonly Operation[];
   faults: readonly FaultRecord[];
   leaderSamples: readonly LeaderSample[];
-  clients: number;
+  /** One lane per client, readers included. */
+  lanes: number;
   endMs: number;
   /** Operation ids to mark as failing (red). */
   failing: ReadonlySet<number>;
 }
 
-/** Client lane of an operation: the worker that ran it (ids grow by `clients` after an unknown outcome). */
-export function laneOf(op: Operation, clients: number): number {
-  return (op.clientId - 1) % clients;
+/** Client lane of an operation: the worker that ran it (ids grow by `lanes` after an unknown outcome). */
+export function laneOf(op: Operation, lanes: number): number {
+  return (op.clientId - 1) % lanes;
 }
 
 /** When an operation stops being drawn: its return, or for unknown outcomes the lane's next invocation. */
-function drawEnds(history: readonly Operation[], clients: number, endMs: number): Map<number, number> {
+function drawEnds(history: readonly Operation[], lanes: number, endMs: number): Map<number, number> {
   const ends = new Map<number, number>();
   const byWorker = new Map<number, number[]>();
   for (const op of history) {
-    const worker = laneOf(op, clients);
+    const worker = laneOf(op, lanes);
     let times = byWorker.get(worker);
     if (times === undefined) byWorker.set(worker, (times = []));
     times.push(op.invokeTime);
@@ -51,7 +52,7 @@ function drawEnds(history: readonly Operation[], clients: number, endMs: number)
   for (const op of history) {
     if (op.outcome !== 'unknown') ends.set(op.id, op.returnTime);
     else {
-      const times = byWorker.get(laneOf(op, clients)) ?? [];
+      const times = byWorker.get(laneOf(op, lanes)) ?? [];
       const next = times.find((t) => t > op.invokeTime);
       ends.set(op.id, next ?? endMs);
     }
@@ -60,31 +61,31 @@ function drawEnds(history: readonly Operation[], clients: number, endMs: number)
 }
 
 export function renderTimeline(input: TimelineInput): string {
-  const { history, clients, failing } = input;
+  const { history, lanes, failing } = input;
   const endMs = Math.max(input.endMs, 1);
   const x = (t: number): number => LEFT_PX + (Math.min(Math.max(t, 0), endMs) / endMs) * PLOT_WIDTH_PX;
   const keys = [...new Set(history.map((op) => op.key))].sort(compareKeys);
-  const rowPx = clients * LANE_PX + ROW_GAP_PX;
+  const rowPx = lanes * LANE_PX + ROW_GAP_PX;
   const top = AXIS_PX + STRIP_PX + 6;
   const heightPx = top + keys.length * rowPx + 10;
   const parts: string[] = [];
   parts.push(axis(endMs, x, heightPx));
   parts.push(leaderStrip(input.leaderSamples, endMs, x));
-  const ends = drawEnds(history, clients, endMs);
+  const ends = drawEnds(history, lanes, endMs);
   const markers: string[] = [];
   keys.forEach((key, row) => {
     const y0 = top + row * rowPx;
     const ops = history.filter((op) => op.key === key);
     const hasFailure = ops.some((op) => failing.has(op.id));
     parts.push(`<g class="key-row${hasFailure ? ' failing' : ''}" data-key="${escapeXml(key)}">`);
-    parts.push(`<text x="${LEFT_PX - 6}" y="${y0 + (clients * LANE_PX) / 2 + 4}" text-anchor="end" class="key-label">${escapeXml(key)}</text>`);
-    parts.push(`<rect x="${LEFT_PX}" y="${y0 - 1}" width="${PLOT_WIDTH_PX}" height="${clients * LANE_PX + 2}" class="row-bg"/>`);
-    parts.push(...laneRuns(ops, clients, ends, x, y0));
+    parts.push(`<text x="${LEFT_PX - 6}" y="${y0 + (lanes * LANE_PX) / 2 + 4}" text-anchor="end" class="key-label">${escapeXml(key)}</text>`);
+    parts.push(`<rect x="${LEFT_PX}" y="${y0 - 1}" width="${PLOT_WIDTH_PX}" height="${lanes * LANE_PX + 2}" class="row-bg"/>`);
+    parts.push(...laneRuns(ops, lanes, ends, x, y0));
     parts.push('</g>');
     for (const op of ops.filter((o) => failing.has(o.id))) {
       const x0 = x(op.invokeTime);
       const x1 = Math.max(x0 + 3, x(ends.get(op.id) ?? op.invokeTime));
-      markers.push(`<rect x="${x0 - 2}" y="${y0 - 3}" width="${x1 - x0 + 4}" height="${clients * LANE_PX + 6}" class="failing-op"><title>${escapeXml(describeOperation(op))}</title></rect>`);
+      markers.push(`<rect x="${x0 - 2}" y="${y0 - 3}" width="${x1 - x0 + 4}" height="${lanes * LANE_PX + 6}" class="failing-op"><title>${escapeXml(describeOperation(op))}</title></rect>`);
     }
   });
   // Faults are translucent bands over the rows; failing operations are drawn last, on top.
@@ -94,11 +95,11 @@ export function renderTimeline(input: TimelineInput): string {
 }
 
 /** Operations bucketed per pixel column and lane; a column shows its worst outcome; equal neighbours merge. */
-function laneRuns(ops: readonly Operation[], clients: number, ends: Map<number, number>, x: (t: number) => number, y0: number): string[] {
+function laneRuns(ops: readonly Operation[], lanes: number, ends: Map<number, number>, x: (t: number) => number, y0: number): string[] {
   const rank = { ok: 1, fail: 2, unknown: 3 } as const;
-  const columns: Array<Map<number, number>> = Array.from({ length: clients }, () => new Map());
+  const columns: Array<Map<number, number>> = Array.from({ length: lanes }, () => new Map());
   for (const op of ops) {
-    const lane = columns[laneOf(op, clients)] as Map<number, number>;
+    const lane = columns[laneOf(op, lanes)] as Map<number, number>;
     const from = Math.floor(x(op.invokeTime));
     const to = Math.max(from, Math.floor(x(ends.get(op.id) ?? op.invokeTime)));
     for (let px = from; px <= to; px++) lane.set(px, Math.max(lane.get(px) ?? 0, rank[op.outcome]));
@@ -157,14 +158,14 @@ function faultBand(fault: FaultRecord, endMs: number, x: (t: number) => number, 
 }
 
 /** The failing window of one key, every operation labelled; the failed one red, conflicting ones outlined. */
-export function renderWindow(history: readonly Operation[], key: string, failedId: number, conflicting: ReadonlySet<number>, windowStart: number, windowEnd: number, clients: number): string {
+export function renderWindow(history: readonly Operation[], key: string, failedId: number, conflicting: ReadonlySet<number>, windowStart: number, windowEnd: number, laneCount: number): string {
   const end = Number.isFinite(windowEnd) ? windowEnd : windowStart + 1;
   const pad = Math.max(1, (end - windowStart) * 0.1);
   const from = windowStart - pad;
   const to = end + pad;
   const ops = history.filter((op) => op.key === key && op.invokeTime <= to && (op.returnTime >= from)).slice(0, 300);
   const laneHeight = 26;
-  const lanes = [...new Set(ops.map((op) => laneOf(op, clients)))].sort((a, b) => a - b);
+  const lanes = [...new Set(ops.map((op) => laneOf(op, laneCount)))].sort((a, b) => a - b);
   const width = PLOT_WIDTH_PX;
   const x = (t: number): number => LEFT_PX + ((Math.min(Math.max(t, from), to) - from) / (to - from)) * width;
   const heightPx = AXIS_PX + lanes.length * laneHeight + 10;
@@ -177,7 +178,7 @@ export function renderWindow(history: readonly Operation[], key: string, failedI
     parts.push(`<text x="${LEFT_PX - 6}" y="${AXIS_PX + row * laneHeight + 16}" text-anchor="end" class="key-label">client ${lane + 1}</text>`);
   });
   for (const op of ops) {
-    const row = lanes.indexOf(laneOf(op, clients));
+    const row = lanes.indexOf(laneOf(op, laneCount));
     const y = AXIS_PX + row * laneHeight + 3;
     const x0 = x(op.invokeTime);
     const x1 = Math.max(x0 + 3, x(op.returnTime));

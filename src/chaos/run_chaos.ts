@@ -87,7 +87,7 @@ async function faultyPhase(cluster: Cluster, options: ChaosOptions, progress: Ch
   const workload = new ChaosWorkload(
     () => cluster.client({ timeoutMs: options.operationTimeoutMs }),
     recorder,
-    { clients: options.clients, keys: options.keys, seed: options.seed, operationTimeoutMs: options.operationTimeoutMs, thinkMaxMs: options.thinkMaxMs },
+    { clients: options.clients, readerClients: options.readerClients, keys: options.keys, seed: options.seed, operationTimeoutMs: options.operationTimeoutMs, thinkMaxMs: options.thinkMaxMs },
     clock,
   );
   const nemesis = new ClusterNemesis(cluster, options.nemesis, options.seed, options.nemesisTiming, clock);

@@ -23,7 +23,7 @@ export interface ChaosFailureSummary {
 
 export interface ChaosSummary {
   seed: number;
-  settings: { nodes: number; clients: number; keys: number; durationMs: number; transport: string; nemesis: string[] };
+  settings: { nodes: number; clients: number; readerClients: number; keys: number; durationMs: number; transport: string; nemesis: string[] };
   operations: { total: number; ok: number; fail: number; unknown: number; byKind: Record<string, Record<Outcome, number>> };
   faults: { total: number; byKind: Record<string, number> };
   leaderlessMs: number;
@@ -68,7 +68,7 @@ export function summarize(inputs: SummaryInputs): ChaosSummary {
   const problem = inputs.problem ?? (!settled ? `the cluster did not settle within ${options.settleTimeoutMs} ms after healing` : null);
   return {
     seed: options.seed,
-    settings: { nodes: options.nodes, clients: options.clients, keys: options.keys, durationMs: options.durationMs, transport: options.transport, nemesis: [...options.nemesis] },
+    settings: { nodes: options.nodes, clients: options.clients, readerClients: options.readerClients, keys: options.keys, durationMs: options.durationMs, transport: options.transport, nemesis: [...options.nemesis] },
     operations: { total: history.length, ...totals, byKind },
     faults: { total: injected.length, byKind: faultsByKind },
     leaderlessMs: Math.round(inputs.leaderlessMs),
@@ -110,7 +110,7 @@ export function formatSummary(summary: ChaosSummary): string {
     .join(', ');
   const faults = Object.entries(summary.faults.byKind).map(([kind, n]) => `${kind} ${n}`).join(', ');
   const lines = [
-    `chaos: seed ${summary.seed}, ${s.nodes} nodes (${s.transport}), ${s.clients} clients on ${s.keys} keys, ${(s.durationMs / 1000).toFixed(0)} s, nemesis ${s.nemesis.join(',') || 'none'}`,
+    `chaos: seed ${summary.seed}, ${s.nodes} nodes (${s.transport}), ${describeClients(s)} on ${s.keys} keys, ${(s.durationMs / 1000).toFixed(0)} s, nemesis ${s.nemesis.join(',') || 'none'}`,
     `operations: ${ops.total} (ok ${ops.ok}, failed ${ops.fail}, unknown ${ops.unknown}); by kind ok/failed/unknown: ${kinds || 'none'}`,
     `faults injected: ${summary.faults.total}${faults ? ` (${faults})` : ''}`,
     `time without a leader: ${(summary.leaderlessMs / 1000).toFixed(2)} s; settled after healing: ${!summary.settled ? 'NO' : summary.settleMs === null ? 'not measured' : `yes, in ${summary.settleMs} ms`}`,
@@ -124,4 +124,14 @@ export function formatSummary(summary: ChaosSummary): string {
   if (summary.problem !== null) lines.push(`problem: ${summary.problem}`);
   lines.push(`verdict: ${summary.verdict.toUpperCase()} (exit ${summary.exitCode})`);
   return lines.join('\n');
+}
+
+/** "10 clients", or "10 clients + 2 readers" when some clients only read. */
+export function describeClients(settings: ChaosSummary['settings']): string {
+  return `${settings.clients} clients${settings.readerClients > 0 ? ` + ${settings.readerClients} readers` : ''}`;
+}
+
+/** Lanes of the report's timeline: one per client, readers included. */
+export function clientLanes(settings: ChaosSummary['settings']): number {
+  return settings.clients + settings.readerClients;
 }

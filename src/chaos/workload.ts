@@ -7,7 +7,8 @@
  * - unknown: KvTimeoutError, a lost connection, an expired session, a closed client... the
  *   operation may or may not have taken effect.
  * After an unknown outcome the client continues under a fresh client id (as Jepsen does with a
- * crashed process), so no client id ever has two operations that might overlap.
+ * crashed process), so no client id ever has two operations that might overlap. Reader clients
+ * (numbered after the others) only read.
  */
 import { KvCommandError } from '../client/errors.js';
 import type { KvClient } from '../client/kv_client.js';
@@ -18,6 +19,8 @@ import { OperationPicker, type PlannedOperation } from './op_picker.js';
 
 export interface WorkloadOptions {
   clients: number;
+  /** Extra clients that only read (ChaosOptions.readerClients). */
+  readerClients: number;
   keys: number;
   seed: number;
   /** Deadline of one operation, retries included; past it the outcome is unknown. */
@@ -52,7 +55,7 @@ export class ChaosWorkload {
 
   start(): void {
     const root = new Prng(this.options.seed ^ 0x0c11e47);
-    for (let worker = 1; worker <= this.options.clients; worker++) {
+    for (let worker = 1; worker <= this.workers; worker++) {
       const client = this.makeClient();
       this.clientsInUse.push(client);
       this.loops.push(this.runClient(worker, client, root.fork()));
@@ -67,9 +70,14 @@ export class ChaosWorkload {
     await Promise.all(this.clientsInUse.map((client) => client.close()));
   }
 
+  /** Every client, readers included: client ids grow by this after an unknown outcome. */
+  private get workers(): number {
+    return this.options.clients + this.options.readerClients;
+  }
+
   private async runClient(worker: number, client: KvClient, random: Prng): Promise<void> {
     let clientId = worker;
-    const picker = new OperationPicker(random.fork(), worker, this.options.keys);
+    const picker = new OperationPicker(random.fork(), worker, this.options.keys, { readsOnly: worker > this.options.clients });
     while (!this.stopping) {
       const planned = picker.next();
       const id = this.recorder.invoke(clientId, planned, this.clock());
@@ -77,7 +85,7 @@ export class ChaosWorkload {
       this.recorder.complete(id, outcome, output, this.clock());
       this.stats[outcome]++;
       picker.observe(planned, outcome, output);
-      if (outcome === 'unknown') clientId += this.options.clients;
+      if (outcome === 'unknown') clientId += this.workers;
       await this.think(random.int(0, this.options.thinkMaxMs));
     }
   }

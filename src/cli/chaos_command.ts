@@ -15,7 +15,7 @@ import { formatSummary, summarize } from '../chaos/summary.js';
 import { runChaosSimulation } from '../sim/chaos_simulation.js';
 
 const KNOWN_FLAGS = new Set([
-  'nodes', 'n', 'time', 'clients', 'keys', 'nemesis', 'seed', 'transport', 'out', 'operation-timeout-ms', 'check-budget-ms',
+  'nodes', 'n', 'time', 'clients', 'reader-clients', 'keys', 'nemesis', 'seed', 'transport', 'out', 'operation-timeout-ms', 'check-budget-ms',
   'settle-timeout-ms', 'think-max-ms', 'quiet', 'simulate', 'help', 'h', 'version', '_', '$0',
 ]);
 
@@ -26,6 +26,7 @@ function builder(yargs: Argv<object>) {
     .option('nodes', { alias: 'n', type: 'string', default: String(d.nodes), describe: 'cluster size (1..9)' })
     .option('time', { type: 'string', default: String(d.durationMs / 1000), describe: 'seconds of faults and load' })
     .option('clients', { type: 'string', default: String(d.clients), describe: 'concurrent clients, each with its own connection' })
+    .option('reader-clients', { type: 'string', default: String(d.readerClients), describe: 'extra clients that only read (unlike writers they stay on a cut-off leader while it answers)' })
     .option('keys', { type: 'string', default: String(d.keys), describe: 'keys the clients share' })
     .option('nemesis', { type: 'string', default: 'partition,crash,loss', describe: `faults: ${Object.keys(NEMESIS_GROUPS).join(', ')}, none, or single kinds (see src/chaos/README.md)` })
     .option('seed', { type: 'string', describe: 'seed of the schedule, the workload and the cluster (default: random, printed)' })
@@ -75,7 +76,7 @@ export async function runChaosSimulationCommand(settings: { options: ChaosOption
   try {
     const started = performance.now();
     const result = runChaosSimulation({
-      seed: options.seed, nodes: options.nodes, clients: options.clients, keys: options.keys, durationMs: options.durationMs, nemesis: options.nemesis,
+      seed: options.seed, nodes: options.nodes, clients: options.clients, readerClients: options.readerClients, keys: options.keys, durationMs: options.durationMs, nemesis: options.nemesis,
     });
     const summary = summarize({
       options: { ...options, transport: 'channel' },
@@ -89,7 +90,7 @@ export async function runChaosSimulationCommand(settings: { options: ChaosOption
     });
     const paths = await writeReport(out, { summary, history: result.history, faults: result.faults, leaderSamples: result.leaderSamples, title: 'kv-sim chaos (simulated)' });
     print(formatSummary(summary).replace(/\(channel\)/, '(simulated, virtual time)'));
-    print(`trace hash ${result.traceHash}; replay: kv-sim chaos --simulate --seed ${options.seed} --nodes ${options.nodes} --clients ${options.clients} --keys ${options.keys} --time ${options.durationMs / 1000} --nemesis ${options.nemesis.join(',') || 'none'}`);
+    print(`trace hash ${result.traceHash}; replay: kv-sim chaos --simulate --seed ${options.seed} --nodes ${options.nodes} --clients ${options.clients} --reader-clients ${options.readerClients} --keys ${options.keys} --time ${options.durationMs / 1000} --nemesis ${options.nemesis.join(',') || 'none'}`);
     print(`report: ${paths.join(', ')}`);
     return summary.exitCode;
   } catch (error) {
@@ -144,6 +145,7 @@ export function toChaosSettings(args: Record<string, unknown>): ChaosSettings {
     nodes: number('nodes', 1),
     durationMs: number('time', 0.1, false) * 1000,
     clients: number('clients', 1),
+    readerClients: number('reader-clients', 0),
     keys: number('keys', 1),
     nemesis,
     seed,

@@ -39,6 +39,7 @@ describe('kv-sim chaos flags', () => {
     [['--nemesis', 'partition,meteor'], /unknown nemesis 'meteor'/],
     [['--transport', 'udp'], /--transport must be channel or tcp/],
     [['--time', '-3'], /--time must be a number >= 0.1/],
+    [['--reader-clients', '-1'], /--reader-clients must be an integer >= 0, got '-1'/],
     [['--bogus', '1'], /unknown flag: --bogus/],
   ];
   for (const [args, message] of cases) {
@@ -56,16 +57,19 @@ describe('kv-sim chaos --simulate', () => {
   it('runs the nemesis and the checker on virtual time, prints the replay line and writes the report', async () => {
     const out = mkdtempSync(join(tmpdir(), 'kv-sim-chaos-cli-'));
     dirs.push(out);
-    const result = await run(['--simulate', '--seed', '4', '--time', '3', '--clients', '4', '--keys', '3', '--out', out]);
+    const args = ['--simulate', '--seed', '4', '--time', '3', '--clients', '4', '--reader-clients', '1', '--keys', '3', '--out', out];
+    const result = await run(args);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toMatch(/verdict: LINEARIZABLE \(exit 0\)/);
     const hash = /trace hash ([0-9a-f]+); replay: (kv-sim chaos --simulate --seed 4 .*)/.exec(result.stdout);
     expect(hash).not.toBeNull();
-    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { verdict: string; operations: { total: number } };
+    expect(hash?.[2]).toContain('--reader-clients 1');
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { verdict: string; settings: { readerClients: number }; operations: { total: number } };
     expect(summary.verdict).toBe('linearizable');
+    expect(summary.settings.readerClients).toBe(1);
     expect(readFileSync(join(out, 'history.jsonl'), 'utf8').trim().split('\n').length).toBeGreaterThanOrEqual(summary.operations.total);
     // Same seed, same run: the trace hash is the same.
-    const again = await run(['--simulate', '--seed', '4', '--time', '3', '--clients', '4', '--keys', '3', '--out', out]);
+    const again = await run(args);
     expect(again.stdout).toContain(`trace hash ${hash?.[1]}`);
   }, 2 * EXIT_DEADLINE_MS);
 });
