@@ -260,6 +260,31 @@ describe('NodeDriver over a storage that syncs in the background', () => {
     expect(outcomes.map((o) => o.ok)).toEqual([true, false]);
   });
 
+  it('answers heartbeats while its entries sync, but not before a new term is durable', () => {
+    const storage = new HandSyncedStorage();
+    const h = makeDriver({ storage, voters: [1, 2, 3] });
+    const responses = (): Message[] => h.sent.filter((m) => m.type === 'heartbeat-response' || m.type === 'append-response');
+    // A leader of term 2 appears: the new term is written but not durable, so nothing answers yet.
+    h.deliver({ type: 'append', from: 2, to: 1, term: 2, prevLogIndex: 0, prevLogTerm: 0, entries: [{ index: 1, term: 2, kind: 'normal', data: b('x') }], commit: 0 });
+    h.driver.flush();
+    h.deliver({ type: 'heartbeat', from: 2, to: 1, term: 2, commit: 0, readSeq: 1 });
+    h.driver.flush();
+    expect(responses()).toEqual([]);
+    storage.sync();
+    h.driver.flush();
+    expect(responses().map((m) => m.type)).toEqual(['append-response', 'heartbeat-response']);
+    // Term 2 is durable now: a heartbeat is answered at once while a new entry is still syncing.
+    h.sent.length = 0;
+    h.deliver({ type: 'append', from: 2, to: 1, term: 2, prevLogIndex: 1, prevLogTerm: 2, entries: [{ index: 2, term: 2, kind: 'normal', data: b('y') }], commit: 1 });
+    h.driver.flush();
+    h.deliver({ type: 'heartbeat', from: 2, to: 1, term: 2, commit: 1, readSeq: 2 });
+    h.driver.flush();
+    expect(responses()).toMatchObject([{ type: 'heartbeat-response', term: 2, readSeq: 2 }]);
+    storage.sync();
+    h.driver.flush();
+    expect(responses().map((m) => m.type)).toEqual(['heartbeat-response', 'append-response']); // the entry's ack only once durable
+  });
+
   it('a failed sync stops the Ready loop with the disk error instead of acknowledging anything', () => {
     const storage = new HandSyncedStorage();
     const h = makeDriver({ storage, voters: [1, 2, 3], checkQuorum: false });

@@ -3,6 +3,8 @@
  * the network must already be on its disk, and a leader only commits by counting replicas of
  * an entry of its own term (Raft §5.4.2, Figure 8).
  *
+ * - Every message but a pre-vote leaves the node only once its term is persisted (a node that
+ *   forgot the term it answered in could vote in it again).
  * - A granted vote leaves the node only once that vote and its term are persisted.
  * - A successful append acknowledgement for matchIndex m leaves only once the node's persisted
  *   log reaches m.
@@ -47,6 +49,11 @@ export class PersistenceChecks {
 
   onSend(message: Message, persistedTerms: readonly number[]): void {
     const node = message.from;
+    const preVote = (message.type === 'vote' || message.type === 'vote-response') && message.pre;
+    const durableTerm = this.hardStates.get(node)?.term ?? 0;
+    if (!preVote && message.term > durableTerm) {
+      this.report('persistence', `node ${node} sent a term-${message.term} ${message.type} with term ${durableTerm} on disk`);
+    }
     if (message.type === 'vote-response' && message.granted && !message.pre) {
       const persisted = this.hardStates.get(node);
       const superseded = persisted !== undefined && persisted.term > message.term;
