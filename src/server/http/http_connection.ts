@@ -2,6 +2,9 @@
  * One client connection of the HTTP front end, without sockets: bytes in through onData(),
  * responses out through HttpConnectionIo, always in request order (handleHttp is async, so
  * pipelined requests run at once and each answer waits in a queue for the ones before it).
+ * Pipelined requests keep their order of effect as on the RESP port: reads (GET, HEAD) run
+ * together and writes run together, but a read waits for the writes sent before it (so it sees
+ * them) and a write for the reads sent before it (so they do not see it).
  *
  * Keep-alive by default for HTTP/1.1, close for HTTP/1.0 unless asked to keep it. A refused
  * request (malformed, over a limit, too slow) is answered and then the connection closes, since
@@ -11,9 +14,10 @@
  *
  * Timeouts (checked by the server's sweep through checkTimeouts()) bound what a client owes: a
  * head within headersTimeoutMs and a whole request within requestTimeoutMs of its first byte
- * (408, then close), the next request within keepAliveTimeoutMs of the last answer (dropped), and
- * its own close within keepAliveTimeoutMs of ours. Nothing is timed while reading is paused or
- * while the server owes an answer.
+ * (408, then close), the next request within keepAliveTimeoutMs of the last answer (dropped; empty
+ * lines do not count as a request), answers it left unread taken within requestTimeoutMs
+ * (dropped), and its own close within keepAliveTimeoutMs of our last byte leaving. Nothing else is
+ * timed while the server owes an answer.
  */
 import { handleHttp, type HttpContext } from './http_api.js';
 import { problem, type HttpResponse } from './http_codec.js';
@@ -41,8 +45,8 @@ export const HTTP_TIMEOUTS: HttpTimeouts = { headersTimeoutMs: 60_000, requestTi
 export interface HttpConnectionIo {
   /** false when the socket's buffer is full: the connection waits for onDrain(). */
   write(text: string): boolean;
-  /** Ends the connection once written bytes are flushed. */
-  end(): void;
+  /** Ends the connection once written bytes are flushed, and then calls onFlushed. */
+  end(onFlushed: () => void): void;
   destroy(): void;
   pause(): void;
   resume(): void;
@@ -62,6 +66,10 @@ interface Slot {
   close: boolean;
   /** The request's body, held until the answer is written. */
   bodyBytes: number;
+  /** GET or HEAD: may run alongside other reads, never alongside a write. */
+  read: boolean;
+  /** A request not yet handed to the API: it waits for the ones before it (see startWaiting). */
+  waiting: { request: ParsedRequest; framing: ResponseFraming } | null;
 }
 
 export class HttpConnection {
@@ -77,7 +85,8 @@ export class HttpConnection {
   private peerEnded = false;
   private closed = false;
   private paused = false;
-  private outputBlocked = false;
+  /** Since when the socket's buffer has been full (the client is not reading); null when it is not. */
+  private outputBlockedSinceMs: number | null = null;
   private answeredAny = false;
   private requestStartedMs: number;
   private idleSinceMs: number;
@@ -100,7 +109,7 @@ export class HttpConnection {
   }
 
   onDrain(): void {
-    this.outputBlocked = false;
+    this.outputBlockedSinceMs = null;
     this.pump();
   }
 
@@ -119,6 +128,11 @@ export class HttpConnection {
   checkTimeouts(nowMs: number): void {
     if (this.closed) return;
     const timeouts = this.options.timeouts;
+    if (this.outputBlockedSinceMs !== null) {
+      // Answers the client leaves unread hold memory: they must be taken like a request is sent.
+      if (nowMs - this.outputBlockedSinceMs > timeouts.requestTimeoutMs) this.io.destroy();
+      return;
+    }
     if (this.ending) {
       if (nowMs - this.endingSinceMs > timeouts.keepAliveTimeoutMs) this.io.destroy();
       return;
@@ -146,35 +160,61 @@ export class HttpConnection {
     do this.takeRequests();
     while (this.flushReady() && !this.ending);
     if (this.ending || this.closed) return;
-    if (this.queue.length === 0) {
-      if (this.peerEnded) return this.endAfterPeer();
-      this.idleSinceMs = this.options.nowMs();
-    }
+    if (this.queue.length === 0 && this.peerEnded) return this.endAfterPeer();
     this.updateFlow();
   }
 
   private takeRequests(): void {
-    while (!this.lastRequestTaken && !this.outputBlocked && !this.queueFull()) {
+    while (!this.lastRequestTaken && this.outputBlockedSinceMs === null && !this.queueFull()) {
       const event = this.parser.next();
       if (event === null) return;
       if (event.type === 'request') {
-        this.dispatch(event.request);
+        this.enqueue(event.request);
         if (this.parser.phase !== 'between-requests') this.requestStartedMs = this.options.nowMs();
       } else if (event.type === 'continue') {
-        this.queue.push({ text: CONTINUE_RESPONSE, close: false, bodyBytes: 0 });
+        this.queue.push({ text: CONTINUE_RESPONSE, close: false, bodyBytes: 0, read: false, waiting: null });
       } else {
         this.refuse(event.refusal);
       }
     }
   }
 
-  private dispatch(request: ParsedRequest): void {
-    const framing: ResponseFraming = { headOnly: request.method === 'HEAD', close: !request.keepAlive, http10: request.http10, keepAliveTimeoutS: this.keepAliveTimeoutS };
-    const slot: Slot = { text: null, close: framing.close, bodyBytes: request.body.length };
-    this.queue.push(slot);
-    this.queuedBodyBytes += slot.bodyBytes;
+  private enqueue(request: ParsedRequest): void {
+    const headOnly = request.method === 'HEAD';
+    const framing: ResponseFraming = { headOnly, close: !request.keepAlive, http10: request.http10, keepAliveTimeoutS: this.keepAliveTimeoutS };
+    const read = headOnly || request.method === 'GET';
+    this.queue.push({ text: null, close: framing.close, bodyBytes: request.body.length, read, waiting: { request, framing } });
+    this.queuedBodyBytes += request.body.length;
     if (framing.close) this.lastRequestTaken = true;
-    handleHttp({ method: request.method, url: request.url, body: request.body }, this.options.context).then(
+    this.startWaiting();
+  }
+
+  /**
+   * Hands waiting requests to the API in request order, as far as the order of effect allows:
+   * a read may not start while a write before it runs, nor a write while a read before it runs.
+   * Writes overlap writes (the log keeps the order they are proposed in) and reads overlap reads.
+   */
+  private startWaiting(): void {
+    let readsRunning = false;
+    let writesRunning = false;
+    for (const slot of this.queue) {
+      const waiting = slot.waiting;
+      if (waiting !== null) {
+        if (slot.read ? writesRunning : readsRunning) return;
+        slot.waiting = null;
+        this.run(slot, waiting.request, waiting.framing);
+      }
+      if (slot.text === null) {
+        if (slot.read) readsRunning = true;
+        else writesRunning = true;
+      }
+    }
+  }
+
+  private run(slot: Slot, request: ParsedRequest, framing: ResponseFraming): void {
+    // HEAD is answered as GET would be, without the body (formatResponse drops it).
+    const method = framing.headOnly ? 'GET' : request.method;
+    handleHttp({ method, url: request.url, body: request.body }, this.options.context).then(
       (answer) => this.complete(slot, answer, framing),
       (error: unknown) => this.complete(slot, problem(500, `internal error: ${error instanceof Error ? error.message : String(error)}`), framing),
     );
@@ -182,13 +222,15 @@ export class HttpConnection {
 
   private complete(slot: Slot, answer: HttpResponse, framing: ResponseFraming): void {
     slot.text = formatResponse(answer, framing);
+    this.startWaiting();
     if (this.queue[0] === slot) this.pump();
   }
 
   /** Answers with an error, in order after the requests before it, then closes. */
   private refuse(refusal: Refusal): void {
     const answer = problem(refusal.status, refusal.message, refusal.extra);
-    this.queue.push({ text: formatResponse(answer, { headOnly: false, close: true, http10: false, keepAliveTimeoutS: this.keepAliveTimeoutS }), close: true, bodyBytes: 0 });
+    const text = formatResponse(answer, { headOnly: false, close: true, http10: false, keepAliveTimeoutS: this.keepAliveTimeoutS });
+    this.queue.push({ text, close: true, bodyBytes: 0, read: false, waiting: null });
     this.lastRequestTaken = true;
   }
 
@@ -202,12 +244,14 @@ export class HttpConnection {
       this.queuedBodyBytes -= slot.bodyBytes;
       wrote = true;
       this.answeredAny = true;
-      if (!this.io.write(slot.text)) this.outputBlocked = true;
+      if (!this.io.write(slot.text) && this.outputBlockedSinceMs === null) this.outputBlockedSinceMs = this.options.nowMs();
       if (slot.close) {
         this.beginEnding();
         break;
       }
     }
+    // Idle from the last answer on: only a request ends it (see checkTimeouts).
+    if (wrote && this.queue.length === 0) this.idleSinceMs = this.options.nowMs();
     return wrote;
   }
 
@@ -226,7 +270,11 @@ export class HttpConnection {
     this.endingSinceMs = this.options.nowMs();
     this.queue = [];
     this.queuedBodyBytes = 0;
-    this.io.end();
+    // The client's time to close starts once our last byte has left, not while it still reads.
+    this.io.end(() => {
+      this.outputBlockedSinceMs = null;
+      this.endingSinceMs = this.options.nowMs();
+    });
     // Read on (and discard) so the client's close is seen and a body it still sends is no error.
     if (this.paused) {
       this.paused = false;
@@ -239,7 +287,7 @@ export class HttpConnection {
   }
 
   private updateFlow(): void {
-    const shouldPause = this.outputBlocked || this.queueFull();
+    const shouldPause = this.outputBlockedSinceMs !== null || this.queueFull();
     if (shouldPause === this.paused) return;
     this.paused = shouldPause;
     if (shouldPause) return this.io.pause();

@@ -90,7 +90,7 @@ export class HttpServer {
 function ioOf(socket: net.Socket): HttpConnectionIo {
   return {
     write: (text) => socket.destroyed || socket.write(text),
-    end: () => socket.end(),
+    end: (onFlushed) => socket.end(onFlushed),
     destroy: () => socket.destroy(),
     pause: () => socket.pause(),
     resume: () => socket.resume(),

@@ -14,7 +14,7 @@ export type BodyFraming = { kind: 'none' } | { kind: 'length'; bytes: number } |
 
 export interface RequestHead {
   method: string;
-  /** The request target as sent, e.g. `/v1/kv/a%2Fb?consistency=stale`. */
+  /** The request target in origin form, e.g. `/v1/kv/a%2Fb?consistency=stale` (see originForm). */
   url: string;
   http10: boolean;
   /** False when the client asked to close (or spoke HTTP/1.0 without asking to keep it open). */
@@ -37,6 +37,8 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FORBIDDEN_IN_HEAD = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
 const DIGITS = /^[0-9]+$/;
 const HTTP_VERSION = /^HTTP\/[0-9]\.[0-9]$/;
+const ABSOLUTE_FORM = /^https?:\/\/[^/?]*/i;
+const NON_ASCII = /[\x80-\xff]/g;
 const SPACE = 0x20;
 const TAB = 0x09;
 
@@ -56,12 +58,10 @@ export function parseRequestHead(text: string): HeadOutcome {
   let expect: string | null = null;
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i] as string;
-    const first = line.charCodeAt(0);
-    if (first === SPACE || first === TAB) return refuse(400, 'obsolete line folding in a header field');
     const colon = line.indexOf(':');
-    if (colon <= 0) return refuse(400, `header line without a name and colon: '${line.slice(0, 80)}'`);
+    const problem = fieldLineProblem(line, colon);
+    if (problem !== null) return refuse(400, problem);
     const name = line.slice(0, colon);
-    if (!TOKEN.test(name)) return refuse(400, `invalid header name '${name.slice(0, 80)}' (no spaces before the colon)`);
     const value = trimSpaces(line, colon + 1);
     switch (name.length) {
       case 4:
@@ -100,6 +100,19 @@ export function parseRequestHead(text: string): HeadOutcome {
   return { ok: true, head: { method, url, http10, keepAlive, expectContinue: expect !== null && !http10, framing: framing.framing } };
 }
 
+/**
+ * Why a header field line (or a trailer line of a chunked body) is malformed, or null when it is
+ * well formed; `colon` is the index of its first colon (-1 for none).
+ */
+export function fieldLineProblem(line: string, colon: number): string | null {
+  const first = line.charCodeAt(0);
+  if (first === SPACE || first === TAB) return `obsolete line folding in a header field: '${line.slice(0, 80)}'`;
+  if (colon <= 0) return `header line without a name and colon: '${line.slice(0, 80)}'`;
+  const name = line.slice(0, colon);
+  if (!TOKEN.test(name)) return `invalid header name '${name.slice(0, 80)}' (no spaces before the colon)`;
+  return null;
+}
+
 type RequestLine = { ok: true; method: string; url: string; http10: boolean } | { ok: false; refusal: Refusal };
 
 function parseRequestLine(line: string): RequestLine {
@@ -110,7 +123,7 @@ function parseRequestLine(line: string): RequestLine {
   }
   const method = line.slice(0, firstSpace);
   if (!TOKEN.test(method)) return { ok: false, refusal: { status: 400, message: `invalid method '${method.slice(0, 40)}'` } };
-  const url = line.slice(firstSpace + 1, secondSpace);
+  const url = originForm(line.slice(firstSpace + 1, secondSpace));
   const version = line.slice(secondSpace + 1);
   if (version === 'HTTP/1.1' || version === 'HTTP/1.0') return { ok: true, method, url, http10: version === 'HTTP/1.0' };
   if (HTTP_VERSION.test(version)) return { ok: false, refusal: { status: 505, message: `${version} is not supported (HTTP/1.1 and HTTP/1.0 are)` } };
@@ -132,6 +145,18 @@ function bodyFraming(contentLength: string | null, transferEncoding: string | nu
   // Past 2^53 the number is inexact, but it is far over any body limit either way.
   const bytes = Number(contentLength);
   return { ok: true, framing: bytes === 0 ? { kind: 'none' } : { kind: 'length', bytes } };
+}
+
+/**
+ * The target as the API reads it: a path and query. The absolute form a proxy may send
+ * (`http://host/path`) loses its scheme and host, and bytes outside ASCII (the head is read as
+ * latin1, one character per byte) are percent-encoded, so a key sent as raw UTF-8 bytes is the
+ * same key as its %XX spelling instead of having each byte UTF-8 encoded a second time.
+ */
+function originForm(target: string): string {
+  const authority = target.startsWith('/') ? null : ABSOLUTE_FORM.exec(target);
+  const path = authority === null ? target : `/${target.slice(authority[0].length).replace(/^\//, '')}`;
+  return path.replace(NON_ASCII, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 /** The value after a header's colon without the optional spaces and tabs around it. */

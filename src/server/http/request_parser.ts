@@ -4,10 +4,12 @@
  * next() returns the next event or null until more bytes come, so the connection decides how many
  * requests it takes in (pipelining bound) and the bytes after them simply wait here.
  *
+ * Chunk-size lines and trailers are held to the rules of the head (CRLF line ends, no control
+ * characters, well-formed field lines), and chunk extensions to a total, though all are ignored.
  * A refusal (bad framing, a head or body over its limit) is final: the connection answers it and
  * closes, since where the next request would start is unknown.
  */
-import { parseRequestHead, type RequestHead, type Refusal } from './request_head.js';
+import { fieldLineProblem, parseRequestHead, type RequestHead, type Refusal } from './request_head.js';
 
 export interface RequestParserLimits {
   /** Request line plus headers (and a chunked body's trailers), CRLFs included. */
@@ -34,6 +36,11 @@ export type ParsePhase = 'between-requests' | 'head' | 'body';
 
 /** Longest chunk-size line (hex digits plus chunk extensions, which are ignored). */
 export const CHUNK_SIZE_LINE_MAX_BYTES = 4096;
+/**
+ * Chunk extensions of one body in all: they are read and thrown away, so without a bound a body
+ * of one-byte chunks with long extensions costs thousands of bytes of parsing per byte it carries.
+ */
+export const CHUNK_EXTENSIONS_MAX_BYTES = 16 * 1024;
 
 type State = 'head' | 'body' | 'chunk-size' | 'chunk-data' | 'chunk-data-end' | 'trailers' | 'refused';
 
@@ -41,6 +48,10 @@ const CR = 0x0d;
 const LF = 0x0a;
 const EMPTY = new Uint8Array(0);
 const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
+/** After a chunk size: optional spaces or tabs, then extensions (`;...`) without control characters. */
+const CHUNK_EXTENSIONS = /^[ \t]*(?:;[^\x00-\x08\x0a-\x1f\x7f]*)?$/;
+/** In a trailer line: control characters other than tab (a lone CR included). */
+const CONTROL_CHARACTER = /[\x00-\x08\x0a-\x1f\x7f]/;
 
 export class HttpRequestParser {
   private readonly limits: RequestParserLimits;
@@ -62,6 +73,7 @@ export class HttpRequestParser {
   /** Bytes left of the fixed-length body or of the current chunk. */
   private remainingBytes = 0;
   private trailerBytes = 0;
+  private extensionBytes = 0;
 
   constructor(limits: RequestParserLimits) {
     this.limits = limits;
@@ -181,6 +193,7 @@ export class HttpRequestParser {
       case 'chunked':
         this.state = 'chunk-size';
         this.trailerBytes = 0;
+        this.extensionBytes = 0;
         this.bodyCapBytes = this.limits.bodyMaxBytes;
         break;
     }
@@ -221,8 +234,9 @@ export class HttpRequestParser {
       size = size * 16 + value;
       if (this.bodyBytes + size > this.limits.bodyMaxBytes) return this.refuseBodyTooLarge();
     }
-    const rest = line.slice(digits).trimStart();
-    if (digits === 0 || (rest !== '' && !rest.startsWith(';'))) return this.refuse(400, `malformed chunk size line '${line.slice(0, 40)}'`);
+    if (digits === 0 || !CHUNK_EXTENSIONS.test(line.slice(digits))) return this.refuse(400, `malformed chunk size line '${line.slice(0, 40)}'`);
+    this.extensionBytes += line.length - digits;
+    if (this.extensionBytes > CHUNK_EXTENSIONS_MAX_BYTES) return this.refuse(400, `chunk extensions longer than ${CHUNK_EXTENSIONS_MAX_BYTES} bytes in all`);
     if (size === 0) {
       this.state = 'trailers';
       return undefined;
@@ -238,19 +252,19 @@ export class HttpRequestParser {
     if (typeof line !== 'string') return line;
     if (line === '') return this.finishRequest();
     this.trailerBytes += line.length + 2;
-    if (line.indexOf(':') <= 0) return this.refuse(400, `trailer line without a name and colon: '${line.slice(0, 80)}'`);
-    return undefined;
+    // Ignored, but held to the rules of header lines: a peer that reads them differently must
+    // not find the end of this request anywhere else.
+    if (CONTROL_CHARACTER.test(line)) return this.refuse(400, 'control character or bare CR in a trailer line');
+    const problem = fieldLineProblem(line, line.indexOf(':'));
+    return problem === null ? undefined : this.refuse(400, `in the trailers: ${problem}`);
   }
 
   /** One CRLF-terminated line as latin1 text without the CRLF; null until it is complete. */
   private takeLine(maxBytes: number): string | ParseEvent | null {
     const lf = this.buffer.indexOf(LF, this.offset);
-    if (lf === -1) {
-      if (this.buffer.length - this.offset > maxBytes) return this.state === 'trailers' ? this.refuseHeadTooLarge() : this.refuse(400, 'chunk size line too long');
-      return null;
-    }
+    if (lf === -1) return this.buffer.length - this.offset > maxBytes ? this.refuseLineTooLong() : null;
     if (lf === this.offset || this.buffer[lf - 1] !== CR) return this.refuse(400, 'bare LF in a chunked body (lines end in CRLF)');
-    if (lf + 1 - this.offset > maxBytes) return this.state === 'trailers' ? this.refuseHeadTooLarge() : this.refuse(400, 'chunk size line too long');
+    if (lf + 1 - this.offset > maxBytes) return this.refuseLineTooLong();
     const line = this.buffer.toString('latin1', this.offset, lf - 1);
     this.offset = lf + 1;
     return line;
@@ -268,6 +282,12 @@ export class HttpRequestParser {
 
   private refuseHeadTooLarge(): ParseEvent {
     return this.refuseWith({ status: 431, message: `request line and headers larger than the limit of ${this.limits.headMaxBytes} bytes`, extra: { limitBytes: this.limits.headMaxBytes } });
+  }
+
+  private refuseLineTooLong(): ParseEvent {
+    if (this.state !== 'trailers') return this.refuse(400, `chunk size line longer than ${CHUNK_SIZE_LINE_MAX_BYTES} bytes`);
+    const limit = this.limits.headMaxBytes;
+    return this.refuseWith({ status: 431, message: `trailers larger than the limit of ${limit} bytes`, extra: { limitBytes: limit } });
   }
 
   private refuseBodyTooLarge(): ParseEvent {

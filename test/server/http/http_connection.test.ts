@@ -1,37 +1,74 @@
 /**
  * The HTTP front end on the wire, asserted byte by byte over raw sockets: keep-alive and close,
- * HTTP/1.0, pipelined answers in request order, chunked bodies, 100-continue (also with curl),
- * HEAD, refusals that close the connection, and a handler that throws.
+ * HTTP/1.0, pipelined answers in request order and pipelined requests in order of effect, chunked
+ * bodies, 100-continue (also with curl), HEAD, request targets (absolute form, raw UTF-8), refusals
+ * that close the connection, and a handler that throws.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ReadOutcome } from '../../../src/node/types.js';
+import type { ProposalOutcome, ReadOutcome } from '../../../src/node/types.js';
 import { HttpServer, type HttpServerOptions } from '../../../src/server/http/http_server.js';
 import { StateMachineBackend } from '../resp/state_machine_backend.js';
 import { RawClient, request } from './raw_client.js';
 
 const run = promisify(execFile);
 
-/** Reads wait while held, so later requests of a pipeline finish first. */
-class GatedBackend extends StateMachineBackend {
-  private gate: Promise<void> | null = null;
+/** A gate calls wait until it is released. */
+class Gate {
+  private closed: Promise<void> | null = null;
   private open: () => void = () => {};
+
+  hold(): void {
+    this.closed = new Promise((resolve) => (this.open = resolve));
+  }
+
+  release(): void {
+    this.open();
+    this.closed = null;
+  }
+
+  async pass(): Promise<void> {
+    if (this.closed !== null) await this.closed;
+  }
+}
+
+/** Reads and writes wait while held, so later requests of a pipeline may finish first. */
+class GatedBackend extends StateMachineBackend {
+  private readonly reads = new Gate();
+  private readonly writes = new Gate();
+  /** Calls as they come, held or not. */
+  readsArrived = 0;
+  writesArrived = 0;
   throwOnRead = false;
 
   holdReads(): void {
-    this.gate = new Promise((resolve) => (this.open = resolve));
+    this.reads.hold();
   }
 
   releaseReads(): void {
-    this.open();
-    this.gate = null;
+    this.reads.release();
+  }
+
+  holdWrites(): void {
+    this.writes.hold();
+  }
+
+  releaseWrites(): void {
+    this.writes.release();
   }
 
   override async read(query: Uint8Array): Promise<ReadOutcome> {
     if (this.throwOnRead) throw new Error('backend exploded');
-    if (this.gate !== null) await this.gate;
+    this.readsArrived++;
+    await this.reads.pass();
     return super.read(query);
+  }
+
+  override async write(proposal: Uint8Array): Promise<ProposalOutcome> {
+    this.writesArrived++;
+    await this.writes.pass();
+    return super.write(proposal);
   }
 }
 
@@ -103,15 +140,41 @@ describe('HTTP connections', () => {
     const { backend, connect } = await start();
     const client = await connect();
     backend.holdReads();
-    client.send(request('GET', '/v1/kv/a') + put('b', 'x') + request('GET', '/health'));
-    // The PUT and /health are done long before the held read: still nothing may overtake it.
-    await waitUntil(() => backend.index === 1, 'the pipelined PUT to apply');
+    client.send(request('GET', '/v1/kv/a') + request('GET', '/health') + put('b', 'x'));
+    // /health is answered at once (a read may run beside the held one): still it may not overtake it.
+    await waitUntil(() => backend.readsArrived === 1, 'the held read');
+    await new Promise((resolve) => setTimeout(resolve, 50));
     expect(client.unread).toBe('');
     backend.releaseReads();
     const answers = await client.responses(3);
     expect(answers.map((a) => a.status)).toEqual([404, 200, 200]);
-    expect(JSON.parse(answers[1]?.body ?? '')).toMatchObject({ ok: true });
-    expect(JSON.parse(answers[2]?.body ?? '')).toMatchObject({ status: 'ok' });
+    expect(JSON.parse(answers[1]?.body ?? '')).toMatchObject({ status: 'ok' });
+    expect(JSON.parse(answers[2]?.body ?? '')).toMatchObject({ ok: true });
+  });
+
+  it('runs pipelined requests in order of effect: a read sees the writes before it, a write stays out of the reads before it', async () => {
+    const { backend, connect } = await start();
+    const client = await connect();
+    backend.holdWrites();
+    client.send(put('k', 'v1') + put('j', 'v1') + request('GET', '/v1/kv/k'));
+    // Writes overlap writes; the read waits for both.
+    await waitUntil(() => backend.writesArrived === 2, 'both pipelined writes');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(backend.readsArrived).toBe(0);
+    backend.releaseWrites();
+    const [first, second, read] = await client.responses(3);
+    expect([first?.status, second?.status]).toEqual([200, 200]);
+    expect(JSON.parse(read?.body ?? '')).toMatchObject({ key: 'k', value: 'v1' });
+
+    backend.holdReads();
+    client.send(request('GET', '/v1/kv/k') + request('GET', '/v1/kv/j') + put('k', 'v2') + request('GET', '/v1/kv/k'));
+    // Reads overlap reads; the write waits for both, the last read for the write.
+    await waitUntil(() => backend.readsArrived === 3, 'both pipelined reads');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(backend.writesArrived).toBe(2);
+    backend.releaseReads();
+    const answers = await client.responses(4);
+    expect(answers.map((a) => (a.status === 200 && 'value' in JSON.parse(a.body) ? JSON.parse(a.body).value : a.status))).toEqual(['v1', 'v1', 200, 'v2']);
   });
 
   it('decodes chunked request bodies', async () => {
@@ -143,15 +206,33 @@ describe('HTTP connections', () => {
     await tooBig.whenClosed();
   });
 
-  it('answers HEAD like the API answers it, without a body, and the connection stays usable', async () => {
+  it('answers HEAD as GET would be answered, without the body, and the connection stays usable', async () => {
     const { connect } = await start();
     const client = await connect();
     client.send(request('HEAD', '/v1/kv/k'));
+    const missing = await client.response({ headOnly: true });
+    expect(missing.status).toBe(404);
+    expect(Number(missing.headers['content-length'])).toBeGreaterThan(0);
+    client.send(put('k', 'v') + request('HEAD', '/v1/kv/k') + request('GET', '/v1/kv/k'));
+    const [written] = await client.responses(1);
+    expect(written?.status).toBe(200);
     const head = await client.response({ headOnly: true });
-    expect(head.status).toBe(405);
-    expect(Number(head.headers['content-length'])).toBeGreaterThan(0);
-    client.send(request('GET', '/health'));
+    const get = await client.response();
+    expect(head).toMatchObject({ status: 200, body: '' });
+    expect(head.headers['content-length']).toBe(get.headers['content-length']);
+    expect(client.unread).toBe('');
+  });
+
+  it('reads a target in absolute form as its path, and raw UTF-8 bytes in a key as their %XX spelling', async () => {
+    const { connect } = await start();
+    const client = await connect();
+    client.send(Buffer.from(put('h\u00e9llo', 'raw'), 'utf8'));
     expect(await client.response()).toMatchObject({ status: 200 });
+    client.send(request('GET', '/v1/kv/h%C3%A9llo') + request('GET', 'http://test/v1/kv/h%C3%A9llo?consistency=stale') + request('GET', 'HTTP://test'));
+    const [pct, absolute, root] = await client.responses(3);
+    expect(JSON.parse(pct?.body ?? '')).toMatchObject({ key: 'h\u00e9llo', value: 'raw' });
+    expect(JSON.parse(absolute?.body ?? '')).toMatchObject({ key: 'h\u00e9llo', value: 'raw' });
+    expect(JSON.parse(root?.body ?? '')).toMatchObject({ error: 'no such endpoint: GET /' });
   });
 
   it('answers 500 for a request whose handler throws, and serves the next one on the same connection', async () => {
@@ -185,7 +266,10 @@ describe('HTTP refusals close the connection', () => {
     ['an unsupported version', 'GET /health HTTP/3.0\r\nHost: t\r\n\r\n', 505],
     ['a header line without a colon', 'GET /health HTTP/1.1\r\nHost: t\r\nJust words\r\n\r\n', 400],
     ['bare LF line ends', 'GET /health HTTP/1.1\nHost: t\n\n', 400],
-  ])('refuses %s with %i, answers nothing after it, and closes', async (_name, bytes, status) => {
+    ['a bare CR in a chunk extension', 'PUT /v1/kv/k HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n2;a\rb\r\n{}\r\n0\r\n\r\nGET /health HTTP/1.1\r\nHost: t\r\n\r\n', 400],
+    ['a chunk size followed by other than spaces and a semicolon', 'PUT /v1/kv/k HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n2\xa0\r\n{}\r\n0\r\n\r\n', 400],
+    ['a bare CR in a trailer', 'PUT /v1/kv/k HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nX: a\rb\r\n\r\nGET /health HTTP/1.1\r\nHost: t\r\n\r\n', 400],
+  ])('refuses %s, answers nothing after it, and closes', async (_name, bytes, status) => {
     const { connect } = await start();
     const client = await connect();
     client.send(bytes);

@@ -1,11 +1,13 @@
 /**
- * The HTTP front end's bounds on the wire: head and body limits, timeouts against slow and idle
- * clients (injected small), a client that leaves mid-body, reading paused while answers pile up,
- * and close() dropping every connection.
+ * The HTTP front end's bounds on the wire: head, body and chunk-extension limits, timeouts against
+ * slow, idle and non-reading clients (injected small), a client that leaves mid-body, reading
+ * paused while answers pile up, and close() dropping every connection.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { encodeProposal } from '../../../src/kv/command_codec.js';
 import type { ReadOutcome } from '../../../src/node/types.js';
-import { QUEUED_BODY_BYTES_MAX, QUEUED_REQUESTS_MAX } from '../../../src/server/http/http_connection.js';
+import { QUEUED_BODY_BYTES_MAX, QUEUED_REQUESTS_MAX, type HttpTimeouts } from '../../../src/server/http/http_connection.js';
+import { CHUNK_EXTENSIONS_MAX_BYTES } from '../../../src/server/http/request_parser.js';
 import { HTTP_HEAD_MAX_BYTES, HttpServer, type HttpServerOptions } from '../../../src/server/http/http_server.js';
 import { StateMachineBackend } from '../resp/state_machine_backend.js';
 import { RawClient, request } from './raw_client.js';
@@ -89,6 +91,20 @@ describe('HTTP limits', () => {
     await stillServes(connect);
   });
 
+  it('refuses a chunked body whose extensions pass their limit in all, though each line is short', async () => {
+    const { backend, connect } = await start();
+    const client = await connect();
+    client.send('PUT /v1/kv/k HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n');
+    const chunk = `1;${'e'.repeat(1000)}\r\na\r\n`;
+    client.send(chunk.repeat(Math.ceil(CHUNK_EXTENSIONS_MAX_BYTES / 1000) + 1));
+    const refused = await client.response();
+    expect(refused).toMatchObject({ status: 400, headers: { connection: 'close' } });
+    expect(JSON.parse(refused.body).error).toMatch(/chunk extensions/);
+    await client.whenClosed();
+    expect(backend.writeCalls).toBe(0);
+    await stillServes(connect);
+  });
+
   it('forgets a request whose client disconnects mid-body', async () => {
     const { backend, connect } = await start();
     const client = await connect();
@@ -111,6 +127,21 @@ describe('HTTP timeouts', () => {
     const answeredMs = performance.now();
     await client.whenClosed(5_000);
     expect(performance.now() - answeredMs).toBeGreaterThanOrEqual(timeouts.keepAliveTimeoutMs - 20);
+  });
+
+  it('does not count empty lines as a request: they keep no connection open past its timeout', async () => {
+    const { connect } = await start({ timeouts });
+    const client = await connect();
+    client.send(request('GET', '/health'));
+    expect(await client.response()).toMatchObject({ status: 200 });
+    const answeredMs = performance.now();
+    const dribble = setInterval(() => client.send('\r\n'), timeouts.keepAliveTimeoutMs / 4);
+    try {
+      await client.whenClosed(5_000);
+    } finally {
+      clearInterval(dribble);
+    }
+    expect(performance.now() - answeredMs).toBeLessThan(timeouts.keepAliveTimeoutMs * 3);
   });
 
   it('answers 408 and closes when a head trickles in too slowly', async () => {
@@ -155,6 +186,45 @@ describe('HTTP timeouts', () => {
     expect(client.closed).toBe(false);
     backend.releaseReads();
     expect(await client.response()).toMatchObject({ status: 404 });
+  });
+});
+
+describe('HTTP clients that read slowly or not at all', () => {
+  /** Far over what the socket buffers of both ends hold, so the server still has most of it to write. */
+  const value = 'v'.repeat(8 * 1024 * 1024);
+
+  /** Stored straight through the backend: an 8 MiB PUT would itself race the short timeouts. */
+  async function startWithBigValue(timeouts: HttpTimeouts): Promise<() => Promise<RawClient>> {
+    const { backend, connect } = await start({ timeouts });
+    const command = { type: 'set', key: Buffer.from('big'), value: Buffer.from(value), condition: 'always', returnOld: false } as const;
+    expect(await backend.write(encodeProposal([{ session: null, command }]))).toMatchObject({ ok: true });
+    return connect;
+  }
+
+  it('writes a closing answer whole to a client that reads it slower than the keep-alive timeout', async () => {
+    const timeouts = { headersTimeoutMs: 5_000, requestTimeoutMs: 5_000, keepAliveTimeoutMs: 200 };
+    const connect = await startWithBigValue(timeouts);
+    const client = await connect();
+    client.socket.pause();
+    client.send(request('GET', '/v1/kv/big', { headers: ['Connection: close'] }));
+    await new Promise((resolve) => setTimeout(resolve, timeouts.keepAliveTimeoutMs * 4));
+    client.socket.resume();
+    const answer = await client.response({ timeoutMs: 10_000 });
+    expect(answer).toMatchObject({ status: 200, headers: { connection: 'close' } });
+    expect(JSON.parse(answer.body).value).toBe(value);
+    await client.whenClosed();
+  });
+
+  it('drops a client that leaves its answers unread for the request timeout', async () => {
+    const timeouts = { headersTimeoutMs: 5_000, requestTimeoutMs: 500, keepAliveTimeoutMs: 5_000 };
+    const connect = await startWithBigValue(timeouts);
+    const client = await connect();
+    client.socket.pause();
+    const count = 4;
+    client.send(request('GET', '/v1/kv/big').repeat(count));
+    await new Promise((resolve) => setTimeout(resolve, timeouts.requestTimeoutMs * 2));
+    client.socket.resume();
+    await expect(client.responses(count, { timeoutMs: 10_000 })).rejects.toThrow(/connection closed/);
   });
 });
 

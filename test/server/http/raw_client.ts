@@ -15,7 +15,9 @@ const WAIT_MS = 5_000;
 
 export class RawClient {
   readonly socket: net.Socket;
+  /** Bytes received are received[consumed, length): grown by doubling, so big answers cost linear copying. */
   private received = Buffer.alloc(0);
+  private length = 0;
   private consumed = 0;
   private ended = false;
   private readonly listeners = new Set<() => void>();
@@ -23,8 +25,7 @@ export class RawClient {
   private constructor(socket: net.Socket) {
     this.socket = socket;
     socket.on('data', (chunk: Buffer) => {
-      this.received = Buffer.concat([this.received.subarray(this.consumed), chunk]);
-      this.consumed = 0;
+      this.append(chunk);
       this.notify();
     });
     socket.on('error', () => {}); // a reset shows as 'close'
@@ -47,7 +48,7 @@ export class RawClient {
 
   /** Bytes received and not yet taken as responses. */
   get unread(): string {
-    return this.received.subarray(this.consumed).toString('latin1');
+    return this.received.toString('latin1', this.consumed, this.length);
   }
 
   send(bytes: string | Buffer): void {
@@ -86,8 +87,21 @@ export class RawClient {
     this.socket.destroy();
   }
 
+  private append(chunk: Buffer): void {
+    const unread = this.length - this.consumed;
+    if (this.length + chunk.length > this.received.length) {
+      const grown = Buffer.alloc(Math.max(2 * (unread + chunk.length), 64 * 1024));
+      this.received.copy(grown, 0, this.consumed, this.length);
+      this.received = grown;
+      this.consumed = 0;
+      this.length = unread;
+    }
+    chunk.copy(this.received, this.length);
+    this.length += chunk.length;
+  }
+
   private take(headOnly: boolean): RawResponse | null {
-    const headEnd = this.received.indexOf('\r\n\r\n', this.consumed, 'latin1');
+    const headEnd = this.received.subarray(0, this.length).indexOf('\r\n\r\n', this.consumed, 'latin1');
     if (headEnd === -1) return null;
     const lines = this.received.toString('latin1', this.consumed, headEnd).split('\r\n');
     const status = Number((lines[0] ?? '').split(' ')[1]);
@@ -97,7 +111,7 @@ export class RawClient {
       headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
     }
     const length = headOnly || status === 100 ? 0 : Number(headers['content-length'] ?? 0);
-    if (this.received.length < headEnd + 4 + length) return null;
+    if (this.length < headEnd + 4 + length) return null;
     const body = this.received.toString('utf8', headEnd + 4, headEnd + 4 + length);
     this.consumed = headEnd + 4 + length;
     return { status, headers, body };

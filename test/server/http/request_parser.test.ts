@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseRequestHead } from '../../../src/server/http/request_head.js';
-import { HttpRequestParser, type ParseEvent } from '../../../src/server/http/request_parser.js';
+import { CHUNK_EXTENSIONS_MAX_BYTES, HttpRequestParser, type ParseEvent } from '../../../src/server/http/request_parser.js';
 
 const LIMITS = { headMaxBytes: 1024, bodyMaxBytes: 100 };
 
@@ -140,6 +140,13 @@ describe('request parser: refusals', () => {
     ['a chunk size that is not hex', 'PUT / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', 400],
     ['chunk data without its CRLF', 'PUT / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n', 400],
     ['a bare LF after a chunk size', 'PUT / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\nab\r\n', 400],
+    ['a bare CR in a chunk extension', 'PUT / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2;a\rb\r\nab\r\n', 400],
+    ['a NUL in a chunk extension', 'PUT / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2;a\x00\r\nab\r\n', 400],
+    ['a no-break space after a chunk size', 'PUT / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\xa0\r\nab\r\n', 400],
+    ['a vertical tab after a chunk size', 'PUT / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\x0b\r\nab\r\n', 400],
+    ['a bare CR in a trailer', 'PUT / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: a\rb\r\n\r\n', 400],
+    ['a folded trailer', 'PUT / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: a\r\n b: c\r\n\r\n', 400],
+    ['a space in a trailer name', 'PUT / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX Y: a\r\n\r\n', 400],
   ])('refuses %s (%i)', (_name, text, status) => {
     expect(refusalOf(text)?.status).toBe(status);
   });
@@ -160,6 +167,16 @@ describe('request parser: refusals', () => {
     expect(refusalOf(trailers)?.status).toBe(431);
   });
 
+  it('takes spaces before chunk extensions, and refuses extensions over their limit in all', () => {
+    const head = 'PUT / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n';
+    expect(requests(parse(`${head}2 \t\r\nab\r\n2 \t; a="b c"\r\ncd\r\n0\r\n\r\n`))[0]?.body).toBe('abcd');
+    const chunk = `1;${'e'.repeat(1000)}\r\na\r\n`;
+    const fits = Math.floor(CHUNK_EXTENSIONS_MAX_BYTES / 1001);
+    const limits = { headMaxBytes: 1024, bodyMaxBytes: 100 };
+    expect(requests(parse(`${head}${chunk.repeat(fits)}0\r\n\r\n`, limits))[0]?.body).toBe('a'.repeat(fits));
+    expect(parse(`${head}${chunk.repeat(fits + 1)}0\r\n\r\n`, limits).at(-1)).toMatchObject({ type: 'refused', refusal: { status: 400 } });
+  });
+
   it('refuses a body over the limit with 413, declared or chunked', () => {
     expect(refusalOf('PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 101\r\n\r\n')).toMatchObject({ status: 413 });
     expect(refusalOf('PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999999\r\n\r\n')).toMatchObject({ status: 413 });
@@ -174,5 +191,16 @@ describe('request head', () => {
   it('takes the target as sent and header values without surrounding spaces', () => {
     const outcome = parseRequestHead('DELETE /v1/kv/a%2F..?x=1 HTTP/1.1\r\nhOsT: x\r\ncontent-length:\t7 \r\nX-Empty:');
     expect(outcome).toEqual({ ok: true, head: { method: 'DELETE', url: '/v1/kv/a%2F..?x=1', http10: false, keepAlive: true, expectContinue: false, framing: { kind: 'length', bytes: 7 } } });
+  });
+
+  it.each([
+    ['http://node:8080/v1/kv/a?x=1', '/v1/kv/a?x=1'],
+    ['HTTPS://node', '/'],
+    ['http://node?x=1', '/?x=1'],
+    ['*', '*'],
+    ['/v1/kv/h\xc3\xa9\xff%41', '/v1/kv/h%C3%A9%FF%41'],
+  ])('reads the target %s as %s', (target, url) => {
+    const outcome = parseRequestHead(`GET ${target} HTTP/1.1\r\nHost: x`);
+    expect(outcome.ok && outcome.head.url).toBe(url);
   });
 });
