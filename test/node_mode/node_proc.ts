@@ -2,9 +2,10 @@
  * Test helpers for real `kv-sim node` processes: spawn one (optionally inside a network
  * namespace), wait on its JSON log lines with bounded deadlines, kill it, and find free ports.
  */
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as net from 'node:net';
 import { BIN_PATH, cleanEnv } from '../cli/cli_process.js';
+import { ChildProcessDriver, type ProcessExit } from '../support/child_process_driver.js';
 
 export { BIN_PATH, cleanEnv };
 
@@ -14,34 +15,15 @@ export interface LogLine {
   [field: string]: unknown;
 }
 
-export class NodeProcess {
-  readonly child: ChildProcessWithoutNullStreams;
+export class NodeProcess extends ChildProcessDriver {
   readonly name: string;
-  stdout = '';
-  stderr = '';
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  private closed = false;
-  private waiters: Array<() => void> = [];
+  readonly exited: Promise<ProcessExit> = this.closed;
 
   /** `prefix` runs the node through another command, e.g. ['ip', 'netns', 'exec', 'ns1']. */
   constructor(name: string, args: string[], options: { prefix?: string[]; env?: Record<string, string> } = {}) {
+    super([...(options.prefix ?? []), process.execPath, BIN_PATH, ...args], options.env ?? cleanEnv(), name);
     this.name = name;
-    const command = options.prefix === undefined ? [process.execPath, BIN_PATH, ...args] : [...options.prefix, process.execPath, BIN_PATH, ...args];
-    this.child = spawn(command[0] as string, command.slice(1), { env: options.env ?? cleanEnv(), stdio: 'pipe' });
     this.child.stdin.end();
-    this.child.stdout.on('data', (chunk: Buffer) => this.append('stdout', chunk));
-    this.child.stderr.on('data', (chunk: Buffer) => this.append('stderr', chunk));
-    this.exited = new Promise((resolve) =>
-      this.child.on('close', (code, signal) => {
-        this.closed = true;
-        this.wake();
-        resolve({ code, signal });
-      }),
-    );
-  }
-
-  get running(): boolean {
-    return !this.closed;
   }
 
   logs(): LogLine[] {
@@ -59,47 +41,19 @@ export class NodeProcess {
 
   /** Resolves with the first log line that matches; rejects at the deadline or when the process ends. */
   waitForLog(match: (line: LogLine) => boolean, timeoutMs: number, what: string): Promise<LogLine> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.name}: timed out after ${timeoutMs} ms waiting for ${what}\n${this.tail()}`)), timeoutMs);
-      const attempt = (): void => {
-        const found = this.logs().find(match);
-        if (found !== undefined) {
-          clearTimeout(timer);
-          resolve(found);
-        } else if (this.closed) {
-          clearTimeout(timer);
-          reject(new Error(`${this.name}: exited before ${what}\n${this.tail()}`));
-        } else {
-          this.waiters.push(attempt);
-        }
-      };
-      attempt();
-    });
+    return this.waitFor(() => this.logs().find(match), timeoutMs, what);
   }
 
   waitReady(timeoutMs = 20_000): Promise<LogLine> {
     return this.waitForLog((line) => line.msg === 'ready', timeoutMs, 'the ready line');
   }
 
-  /** SIGKILL (the default) or SIGTERM; resolves once the process is gone. */
-  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-    if (!this.closed) this.child.kill(signal);
-    return this.exited;
-  }
-
   tail(): string {
     return `stdout (last lines):\n${this.stdout.split('\n').slice(-15).join('\n')}\nstderr:\n${this.stderr}`;
   }
 
-  private append(stream: 'stdout' | 'stderr', chunk: Buffer): void {
-    this[stream] += chunk.toString('utf8');
-    this.wake();
-  }
-
-  private wake(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const waiter of waiters) waiter();
+  protected override outputSoFar(): string {
+    return this.tail();
   }
 }
 
