@@ -90,7 +90,8 @@ export function runChaosSimulation(partial: Partial<ChaosSimulationOptions> & { 
   const sim = new Simulator(simOptions, { stateMachine: () => new KvStateMachine() });
   const random = new Prng(options.seed ^ 0x0c4a05);
   const recorder = new HistoryRecorder();
-  const settings = { clients: options.clients, operationTimeoutMs: options.operationTimeoutMs, attemptTimeoutMs: options.attemptTimeoutMs, thinkMaxMs: options.thinkMaxMs, unsafeReadsFromFollowers: options.unsafeReadsFromFollowers };
+  // Every client, readers included: a client's next id after an unknown outcome steps by this.
+  const settings = { clients: options.clients + options.readerClients, operationTimeoutMs: options.operationTimeoutMs, attemptTimeoutMs: options.attemptTimeoutMs, thinkMaxMs: options.thinkMaxMs, unsafeReadsFromFollowers: options.unsafeReadsFromFollowers };
   const clients = Array.from({ length: options.clients + options.readerClients }, (_, i) => {
     const picker = new OperationPicker(random.fork(), i + 1, options.keys, { readsOnly: i >= options.clients });
     return new ChaosSimClient(i + 1, sim, recorder, picker, random.fork(), settings);
