@@ -3,6 +3,7 @@
  * namespace), wait on its JSON log lines with bounded deadlines, kill it, and find free ports.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { BIN_PATH, cleanEnv } from '../cli/cli_process.js';
 import { ChildProcessDriver, type ProcessExit } from '../support/child_process_driver.js';
@@ -98,22 +99,27 @@ function canListen(port: number, host: string): Promise<boolean> {
   });
 }
 
-function anyFreePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
+/**
+ * Ports are picked below the kernel's ephemeral range: a port there, free when checked, can be
+ * taken by any outgoing connection (another test's client, a peer link) before the node binds it.
+ */
+const PICKED_PORT_LOW = 20_000;
+const EPHEMERAL_LOW_FALLBACK = 32_768;
+
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > PICKED_PORT_LOW ? low : EPHEMERAL_LOW_FALLBACK;
+  } catch {
+    return EPHEMERAL_LOW_FALLBACK; // not Linux: IANA's dynamic range starts at 49152, this is below it too
+  }
 }
 
 /** The first port of `count` consecutive free ports on host, none of them in `avoid`. */
 export async function freePortBlock(count: number, avoid: Set<number> = new Set(), host = '127.0.0.1'): Promise<number> {
+  const span = ephemeralLow() - PICKED_PORT_LOW - count;
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = await anyFreePort(host);
-    if (base + count > 65_535) continue;
+    const base = PICKED_PORT_LOW + Math.floor(Math.random() * span);
     let free = true;
     for (let port = base; port < base + count && free; port++) free = !avoid.has(port) && (await canListen(port, host));
     if (free) {
@@ -121,7 +127,7 @@ export async function freePortBlock(count: number, avoid: Set<number> = new Set(
       return base;
     }
   }
-  throw new Error(`no block of ${count} free ports found on ${host}`);
+  throw new Error(`no block of ${count} free ports found on ${host} between ${PICKED_PORT_LOW} and ${ephemeralLow()}`);
 }
 
 /** Polls `check` until it returns a value (not null), at most every intervalMs, up to timeoutMs. */
