@@ -5,24 +5,17 @@
  * Then the fault cases: a dropped APPEND reply retried after a leader crash applies once, and a
  * read sent to an isolated old leader never returns the stale value. Followers forward (default).
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type Cluster, type NodeId } from '../../../src/index.js';
 import { RawClient, show } from '../resp/raw_client.js';
+import { installed } from '../../support/installed.js';
 
 const run = promisify(execFile);
 const SEED = 4242;
 
-function installed(tool: string): boolean {
-  try {
-    execFileSync('which', [tool], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 // Debian's redis-tools (installed by .ci/run); without them those tests are skipped, and say so.
 const hasRedisCli = installed('redis-cli');
 const hasBenchmark = installed('redis-benchmark');

@@ -4,13 +4,14 @@
  * bodies, 100-continue (also with curl), HEAD, request targets (absolute form, raw UTF-8), refusals
  * that close the connection, and a handler that throws.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProposalOutcome, ReadOutcome } from '../../../src/node/types.js';
 import { HttpServer, type HttpServerOptions } from '../../../src/server/http/http_server.js';
 import { StateMachineBackend } from '../resp/state_machine_backend.js';
 import { RawClient, request } from './raw_client.js';
+import { installed } from '../../support/installed.js';
 
 const run = promisify(execFile);
 
@@ -309,15 +310,6 @@ describe.skipIf(!hasCurl)('curl against the HTTP port', () => {
     expect(both.stdout).toContain('"value":"chunky"');
   });
 });
-
-function installed(tool: string): boolean {
-  try {
-    execFileSync('which', [tool], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Polls a condition on the event loop (each turn lets sockets and timers run) up to a deadline. */
 async function waitUntil(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {

@@ -1,20 +1,12 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RespServer } from '../../../src/server/resp/index.js';
 import { StateMachineBackend } from './state_machine_backend.js';
+import { installed } from '../../support/installed.js';
 
 const run = promisify(execFile);
-
-function installed(tool: string): boolean {
-  try {
-    execFileSync('which', [tool], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 // redis-cli comes from the OS package redis-tools, not from npm: without it these tests are
 // skipped (and say so) rather than failed, so the suite runs on machines without Redis tools.
