@@ -5,9 +5,10 @@
  * write → apply → serve reads → advance → (once durable) send.
  *
  * Durability may come later than the write (a storage that syncs in the background, see
- * Storage.whenDurable): the messages that must follow persistence wait in `unsynced`, in Ready
- * order (all but a leader's, and answers to heartbeats once the term is durable), while the core goes on — the leader keeps taking proposals and sending appends, and the
- * next sync covers every write made meanwhile (group commit).
+ * Storage.whenDurable): the messages that must follow persistence (all but a leader's, and answers
+ * to heartbeats once the term is durable) wait in `unsynced`, in Ready order, while the core goes
+ * on — the leader keeps taking proposals and sending appends, and the next sync covers every write
+ * made meanwhile (group commit).
  *
  * Re-entrancy: callbacks run inside flush() and may call propose()/read() again; those only
  * queue, and flush() loops once more, so the core is never touched between ready() and advance().
