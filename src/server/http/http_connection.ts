@@ -96,7 +96,8 @@ export class HttpConnection {
     this.io = io;
     this.options = options;
     this.parser = new HttpRequestParser(options.limits);
-    this.keepAliveTimeoutS = Math.max(1, Math.floor(options.timeouts.keepAliveTimeoutMs / 1000));
+    // Rounded down: a client told more than the real timeout may reuse a connection being dropped.
+    this.keepAliveTimeoutS = Math.floor(options.timeouts.keepAliveTimeoutMs / 1000);
     this.requestStartedMs = this.idleSinceMs = options.nowMs();
   }
 

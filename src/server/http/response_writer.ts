@@ -12,7 +12,10 @@ export interface ResponseFraming {
   close: boolean;
   /** HTTP/1.0 kept open must be told so; HTTP/1.1 stays open unless told otherwise. */
   http10: boolean;
-  /** Told to clients that keep the connection, so they stop reusing it before the server drops it. */
+  /**
+   * Told to clients that keep the connection, so they stop reusing it before the server drops it:
+   * whole seconds, never more than the real timeout; 0 (a timeout under a second) is not told.
+   */
   keepAliveTimeoutS: number;
 }
 
@@ -52,7 +55,10 @@ export function formatResponse(answer: HttpResponse, framing: ResponseFraming): 
   }
   text += `content-length: ${Buffer.byteLength(answer.body, 'utf8')}\r\ndate: ${httpDate()}\r\n`;
   if (framing.close) text += 'connection: close\r\n';
-  else text += `${framing.http10 ? 'connection: keep-alive\r\n' : ''}keep-alive: timeout=${framing.keepAliveTimeoutS}\r\n`;
+  else {
+    if (framing.http10) text += 'connection: keep-alive\r\n';
+    if (framing.keepAliveTimeoutS > 0) text += `keep-alive: timeout=${framing.keepAliveTimeoutS}\r\n`;
+  }
   return framing.headOnly ? `${text}\r\n` : `${text}\r\n${answer.body}`;
 }
 

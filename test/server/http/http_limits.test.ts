@@ -123,10 +123,27 @@ describe('HTTP timeouts', () => {
     const { connect } = await start({ timeouts });
     const client = await connect();
     client.send(request('GET', '/health'));
-    expect(await client.response()).toMatchObject({ status: 200, headers: { 'keep-alive': 'timeout=1' } });
+    expect(await client.response()).toMatchObject({ status: 200 });
     const answeredMs = performance.now();
     await client.whenClosed(5_000);
     expect(performance.now() - answeredMs).toBeGreaterThanOrEqual(timeouts.keepAliveTimeoutMs - 20);
+  });
+
+  it('advertises the keep-alive timeout in whole seconds rounded down, and not at all under a second', async () => {
+    const subSecond = await start({ timeouts });
+    const http11 = await subSecond.connect();
+    http11.send(request('GET', '/health'));
+    expect((await http11.response()).headers).not.toHaveProperty('keep-alive');
+    const http10 = await subSecond.connect();
+    http10.send(request('GET', '/health', { version: 'HTTP/1.0', headers: ['Connection: keep-alive'] }));
+    const kept = await http10.response();
+    expect(kept.headers).toMatchObject({ connection: 'keep-alive' });
+    expect(kept.headers).not.toHaveProperty('keep-alive');
+
+    const longer = await start({ timeouts: { ...timeouts, keepAliveTimeoutMs: 2_999 } });
+    const client = await longer.connect();
+    client.send(request('GET', '/health'));
+    expect((await client.response()).headers).toMatchObject({ 'keep-alive': 'timeout=2' });
   });
 
   it('does not count empty lines as a request: they keep no connection open past its timeout', async () => {
