@@ -4,16 +4,26 @@
  * thread per request under load (its request/response streams, header objects, a writev per
  * response); this front end parses the head in one pass and writes each response with one write.
  * Limits: request line plus headers HTTP_HEAD_MAX_BYTES (431), body HTTP_BODY_MAX_BYTES (413);
- * a handler that throws answers 500 for that request only.
+ * a handler that throws answers 500 for that request only; past HTTP_CONNECTIONS_MAX open
+ * connections a new one is answered 503 and closed, and the open ones are served as before.
  */
 import * as net from 'node:net';
+import { SILENT_LOGGER, type Logger } from '../../ports/logger.js';
 import type { HttpContext } from './http_api.js';
 import { HTTP_TIMEOUTS, HttpConnection, type HttpConnectionIo, type HttpTimeouts } from './http_connection.js';
+import { formatResponse } from './response_writer.js';
 
 /** Largest request body accepted (a value plus its JSON wrapping). */
 export const HTTP_BODY_MAX_BYTES = 8 * 1024 * 1024;
 /** Largest request line plus headers, as node:http allows by default. */
 export const HTTP_HEAD_MAX_BYTES = 16 * 1024;
+/**
+ * Client connections open at once on one HTTP port. Each costs a file descriptor and buffers, in
+ * the process that also runs Raft.
+ */
+export const HTTP_CONNECTIONS_MAX = 1_024;
+/** How long a refused connection may linger to flush its 503 and see the client's close. */
+const REFUSED_LINGER_MS = 1_000;
 /** The sweep that enforces timeouts runs at least this often (more often for shorter timeouts). */
 const TIMEOUT_CHECK_INTERVAL_MAX_MS = 1_000;
 const TIMEOUT_CHECK_INTERVAL_MIN_MS = 10;
@@ -23,16 +33,25 @@ export interface HttpServerOptions extends HttpContext {
   port: number;
   host?: string;
   bodyMaxBytes?: number;
+  /** Open connections past which new ones are refused; HTTP_CONNECTIONS_MAX by default. */
+  connectionsMax?: number;
   timeouts?: Partial<HttpTimeouts>;
+  logger?: Logger;
 }
 
 export class HttpServer {
   private readonly server: net.Server;
   private readonly connections = new Map<net.Socket, HttpConnection>();
+  private readonly connectionsMax: number;
+  private readonly logger: Logger;
   private readonly timeoutCheck: NodeJS.Timeout;
+  /** Refusing connections over the limit: logged once, when it starts. */
+  private refusing = false;
 
-  private constructor(server: net.Server, timeouts: HttpTimeouts) {
+  private constructor(server: net.Server, timeouts: HttpTimeouts, connectionsMax: number, logger: Logger) {
     this.server = server;
+    this.connectionsMax = connectionsMax;
+    this.logger = logger;
     const shortestMs = Math.min(timeouts.headersTimeoutMs, timeouts.requestTimeoutMs, timeouts.keepAliveTimeoutMs);
     const intervalMs = Math.max(TIMEOUT_CHECK_INTERVAL_MIN_MS, Math.min(TIMEOUT_CHECK_INTERVAL_MAX_MS, shortestMs / 4));
     this.timeoutCheck = setInterval(() => {
@@ -45,10 +64,15 @@ export class HttpServer {
   static start(options: HttpServerOptions): Promise<HttpServer> {
     const timeouts: HttpTimeouts = { ...HTTP_TIMEOUTS, ...options.timeouts };
     const limits = { headMaxBytes: HTTP_HEAD_MAX_BYTES, bodyMaxBytes: options.bodyMaxBytes ?? HTTP_BODY_MAX_BYTES };
+    const logger = options.logger ?? SILENT_LOGGER;
     // Half-open: a client may send its last request and close its side before the answer comes.
     const server = net.createServer({ allowHalfOpen: true, noDelay: true });
-    const instance = new HttpServer(server, timeouts);
-    server.on('connection', (socket) => instance.accept(socket, new HttpConnection(ioOf(socket), { context: options, limits, timeouts, nowMs: () => performance.now() })));
+    const instance = new HttpServer(server, timeouts, options.connectionsMax ?? HTTP_CONNECTIONS_MAX, logger);
+    server.on('connection', (socket) => {
+      if (instance.connections.size >= instance.connectionsMax) return instance.refuse(socket);
+      instance.refusing = false;
+      instance.accept(socket, new HttpConnection(ioOf(socket), { context: options, limits, timeouts, nowMs: () => performance.now() }));
+    });
     return new Promise((resolve, reject) => {
       const failed = (error: Error): void => {
         clearInterval(instance.timeoutCheck);
@@ -84,6 +108,26 @@ export class HttpServer {
       this.connections.delete(socket);
       connection.onClose();
     });
+  }
+
+  /**
+   * A connection over the limit: one 503 without reading a request, then close. What the client
+   * sends meanwhile is read and dropped, so its close (not a reset that could discard the 503
+   * before it is read) ends the connection.
+   */
+  private refuse(socket: net.Socket): void {
+    if (!this.refusing) {
+      this.refusing = true;
+      this.logger.warn({ connectionsMax: this.connectionsMax }, 'HTTP port at its connection limit: refusing new connections with 503');
+    }
+    const body = `this node has ${this.connectionsMax} HTTP connections open, its limit: retry later or reuse a connection\n`;
+    const answer = { status: 503, headers: { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '1' }, body };
+    socket.on('error', () => socket.destroy());
+    socket.on('data', () => {});
+    socket.on('end', () => socket.destroy());
+    socket.end(formatResponse(answer, { headOnly: false, close: true, http10: false, keepAliveTimeoutS: 0 }));
+    const linger = setTimeout(() => socket.destroy(), REFUSED_LINGER_MS);
+    socket.on('close', () => clearTimeout(linger));
   }
 }
 

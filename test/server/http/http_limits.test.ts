@@ -105,6 +105,36 @@ describe('HTTP limits', () => {
     await stillServes(connect);
   });
 
+  it('answers a connection over the limit 503 and closes it, serving the open ones; a freed place takes a new one', async () => {
+    const connectionsMax = 2;
+    const { connect } = await start({ connectionsMax });
+    const open = [await connect(), await connect()];
+    // An answer proves the server took the connection (its accept runs apart from the client's connect).
+    for (const client of open) {
+      client.send(request('GET', '/health'));
+      expect(await client.response()).toMatchObject({ status: 200 });
+    }
+    const refused = await connect();
+    refused.send(request('GET', '/health'));
+    const answer = await refused.response();
+    expect(answer).toMatchObject({ status: 503, headers: { connection: 'close', 'content-type': 'text/plain; charset=utf-8' } });
+    expect(answer.body).toMatch(/2 HTTP connections open/);
+    await refused.whenClosed();
+    for (const client of open) {
+      client.send(request('GET', '/health'));
+      expect(await client.response()).toMatchObject({ status: 200 });
+    }
+
+    open[0]?.destroy();
+    await waitUntilAsync(async () => {
+      const client = await connect();
+      client.send(request('GET', '/health'));
+      const status = (await client.response()).status;
+      if (status !== 200) client.destroy();
+      return status === 200;
+    }, 'a connection taken in the freed place');
+  });
+
   it('forgets a request whose client disconnects mid-body', async () => {
     const { backend, connect } = await start();
     const client = await connect();
@@ -308,6 +338,14 @@ async function waitUntil(condition: () => boolean, what: string, timeoutMs = 5_0
   while (!condition()) {
     if (performance.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+async function waitUntilAsync(condition: () => Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await condition())) {
+    if (performance.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
