@@ -82,22 +82,30 @@ export class KvStateMachine implements StateMachine {
     return this.sessions.size;
   }
 
-  apply(command: Uint8Array, index: number): Uint8Array {
+  apply(command: Uint8Array, index: number, resultWanted = true): Uint8Array {
     // Applying an index twice, or going back, would break exactly-once: the driver is wrong.
     assert(index > this.appliedIndexValue, () => `apply at index ${index} after ${this.appliedIndexValue}`);
     this.appliedIndexValue = index;
     // Commands applied while a snapshot job encodes its capture travel in the snapshot's tail.
     if (this.job !== null) this.job.tail.push({ index, command });
     const group = decodeProposalGroup(command);
-    if (group === null) return this.applyProposal(command);
-    if (!group.ok) return malformed(group.message);
-    return encodeGroupResults(group.value.map((proposal) => this.applyProposal(proposal)));
+    if (group === null) return this.applyProposal(command, resultWanted);
+    if (!group.ok) return resultWanted ? malformed(group.message) : NO_RESULT;
+    if (!resultWanted) {
+      for (const proposal of group.value) this.applyProposal(proposal, false);
+      return NO_RESULT;
+    }
+    return encodeGroupResults(group.value.map((proposal) => this.applyProposal(proposal, true)));
   }
 
-  private applyProposal(proposal: Uint8Array): Uint8Array {
+  private applyProposal(proposal: Uint8Array, resultWanted: boolean): Uint8Array {
     const decoded = decodeProposal(proposal);
-    if (!decoded.ok) return malformed(decoded.message);
-    return joinEncodedResults(decoded.value.map((item) => this.applyItem(item)));
+    if (!decoded.ok) return resultWanted ? malformed(decoded.message) : NO_RESULT;
+    if (!resultWanted) {
+      for (const item of decoded.value) this.applyItem(item, false);
+      return NO_RESULT;
+    }
+    return joinEncodedResults(decoded.value.map((item) => this.applyItem(item, true)));
   }
 
   query(query: Uint8Array): Uint8Array {
@@ -149,7 +157,7 @@ export class KvStateMachine implements StateMachine {
     for (const [key, value] of decoded.value.entries) this.space.set(key, value);
     this.sessions.load(decoded.value.sessions);
     this.appliedIndexValue = decoded.value.appliedIndex;
-    for (const { index, command } of decoded.value.tail) this.apply(command, index);
+    for (const { index, command } of decoded.value.tail) this.apply(command, index, false);
   }
 
   /** Drops a snapshot job in progress (its tail stops growing). */
@@ -162,11 +170,17 @@ export class KvStateMachine implements StateMachine {
     this.job = null;
   }
 
-  /** One item's encoded result; a retried session write returns the first one without applying. */
-  private applyItem(item: KvItem): Uint8Array {
+  /**
+   * One item's encoded result; a retried session write returns the first one without applying.
+   * Session writes encode theirs even when not wanted: the session table keeps it for retries.
+   */
+  private applyItem(item: KvItem, resultWanted: boolean): Uint8Array {
     const { session, command } = item;
-    if (!isWrite(command)) return encodeResult(executeRead(this.space, command));
-    if (session === null) return encodeResult(executeWrite(this.space, command));
+    if (!isWrite(command)) return resultWanted ? encodeResult(executeRead(this.space, command)) : NO_RESULT;
+    if (session === null) {
+      const result = executeWrite(this.space, command);
+      return resultWanted ? encodeResult(result) : NO_RESULT;
+    }
     const check = this.sessions.check(session.clientId, session.sequence);
     if (check.kind === 'duplicate') return check.result;
     if (check.kind === 'expired') return encodeResult({ type: 'error', message: check.message });
@@ -175,6 +189,9 @@ export class KvStateMachine implements StateMachine {
     return result;
   }
 }
+
+/** What apply() returns when the result is not wanted. */
+const NO_RESULT = new Uint8Array(0);
 
 function malformed(message: string): Uint8Array {
   return encodeResults([{ type: 'error', message: `${KV_ERRORS.malformed}: ${message}` }]);

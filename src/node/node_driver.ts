@@ -428,7 +428,9 @@ export class NodeDriver {
     const stateMachine = this.options.stateMachine;
     for (const entry of entries) {
       assert(entry.index === this.appliedIndex + 1, () => `node ${this.id} applies index ${entry.index} after ${this.appliedIndex}`);
-      const result = entry.kind === 'normal' ? stateMachine.apply(entry.data, entry.index) : EMPTY_RESULT;
+      // Only a proposal waiting here reads the result: followers skip encoding it.
+      const resultWanted = this.proposals.waitsFor(entry.index);
+      const result = entry.kind === 'normal' ? stateMachine.apply(entry.data, entry.index, resultWanted) : EMPTY_RESULT;
       this.appliedIndex = entry.index;
       this.bytesAppliedSinceSnapshot += entry.data.length;
       this.proposals.settle(entry.index, entry.term, result);

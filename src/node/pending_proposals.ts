@@ -31,6 +31,11 @@ export class PendingProposals {
     this.byIndex.set(index, { term, deadlineTick, callback });
   }
 
+  /** Whether a proposal waits for the entry at `index`. */
+  waitsFor(index: number): boolean {
+    return this.byIndex.has(index);
+  }
+
   /** The entry at `index` (of `term`) was applied with `result`. */
   settle(index: number, term: number, result: Uint8Array): void {
     const pending = this.byIndex.get(index);

@@ -47,4 +47,23 @@ describe('proposal groups: many client proposals in one log entry', () => {
     const result = machine.apply(encodeProposalGroup([appendTo('k', 'a', 'c1', 1)]), 1);
     expect(splitGroupResults(result, 2).ok).toBe(false);
   });
+
+  it('changes a follower (result not wanted) exactly as the leader, and keeps session results for retries', () => {
+    const plain = encodeProposal([{ session: null, command: { type: 'set', key: b('p'), value: b('1'), condition: 'always', returnOld: false } }]);
+    const log = [
+      encodeProposalGroup([appendTo('k', 'a', 'c1', 1), plain, Uint8Array.of(1, 9, 9)]),
+      appendTo('k', 'b', 'c2', 1),
+      Uint8Array.of(7, 7, 7),
+    ];
+    const leader = new KvStateMachine();
+    const follower = new KvStateMachine();
+    log.forEach((entry, i) => {
+      leader.apply(entry, i + 1);
+      expect(follower.apply(entry, i + 1, false).length).toBe(0);
+    });
+    expect(follower.snapshot()).toEqual(leader.snapshot());
+    // The follower becomes leader: a client's retry still gets its first answer, not a second append.
+    const retried = groupResults(follower, log.length + 1, [appendTo('k', 'a', 'c1', 1)]);
+    expect(retried[0]).toEqual([{ type: 'integer', value: 1n }]);
+  });
 });
