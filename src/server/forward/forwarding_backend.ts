@@ -52,11 +52,11 @@ export class ForwardingBackend implements KvBackend {
     this.timeoutMs = options.timeoutMs ?? FORWARD_TIMEOUT_MS;
   }
 
-  async write(proposal: Uint8Array, route: RouteOptions = {}): Promise<ProposalOutcome> {
+  write(proposal: Uint8Array, route: RouteOptions = {}): Promise<ProposalOutcome> {
     if (route.forward === false) return this.inner.write(proposal);
     const info = this.inner.info();
     if (info.role !== 'leader') return this.forward('write', proposal, info.leaderId);
-    return leaderWrite(this.inner, proposal);
+    return this.inner.write(proposal, { forward: false }).then(unknownIfDeposed);
   }
 
   async read(query: Uint8Array, consistency: ReadConsistency, route: RouteOptions = {}): Promise<ReadOutcome> {
@@ -122,11 +122,15 @@ export class ForwardingBackend implements KvBackend {
  * forwarded to us). Proposed here as leader, then failed with not-leader, it may still commit under
  * the next leader: that is reported as TIMEOUT (outcome unknown), so no forwarder sends it again.
  */
-export async function leaderWrite(backend: KvBackend, proposal: Uint8Array): Promise<ProposalOutcome> {
+export function leaderWrite(backend: KvBackend, proposal: Uint8Array): Promise<ProposalOutcome> {
   const wasLeader = backend.info().role === 'leader';
-  const outcome = await backend.write(proposal, { forward: false });
-  if (wasLeader && !outcome.ok && outcome.error.type === 'not-leader') return { ok: false, error: { type: 'timeout' } };
-  return outcome;
+  const outcome = backend.write(proposal, { forward: false });
+  return wasLeader ? outcome.then(unknownIfDeposed) : outcome;
+}
+
+/** The outcome of a write proposed here as leader: not-leader now means unknown (see leaderWrite). */
+function unknownIfDeposed(outcome: ProposalOutcome): ProposalOutcome {
+  return !outcome.ok && outcome.error.type === 'not-leader' ? { ok: false, error: { type: 'timeout' } } : outcome;
 }
 
 function dropped(reason: string): { ok: false; error: NodeError } {
