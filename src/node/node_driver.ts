@@ -5,10 +5,9 @@
  * write → apply → serve reads → advance → (once durable) send.
  *
  * Durability may come later than the write (a storage that syncs in the background, see
- * Storage.whenDurable): the messages that must follow persistence (all but a leader's, and answers
- * to heartbeats once the term is durable) wait in `unsynced`, in Ready order, while the core goes
- * on — the leader keeps taking proposals and sending appends, and the next sync covers every write
- * made meanwhile (group commit).
+ * Storage.whenDurable): the messages that must follow persistence wait in the DurableOutbox while
+ * the core goes on — the leader keeps taking proposals and sending appends, and the next sync
+ * covers every write made meanwhile (group commit).
  *
  * Re-entrancy: callbacks run inside flush() and may call propose()/read() again; those only
  * queue, and flush() loops once more, so the core is never touched between ready() and advance().
@@ -16,6 +15,7 @@
 import type { RestoredState } from '../core/raft_node.js';
 import { RaftNode } from '../core/raft_node.js';
 import type { Entry, Message, NodeId, Ready, Snapshot, SoftState } from '../core/types.js';
+import { DurableOutbox } from './durable_outbox.js';
 import { assert } from '../lib/assert.js';
 import { Prng } from '../lib/prng.js';
 import type { ReadConsistency } from './types.js';
@@ -37,26 +37,6 @@ export const DRIVER_LIMITS = {
 } as const;
 
 const EMPTY_RESULT = new Uint8Array(0);
-
-/** Messages of a Ready that wait, in Ready order, for its write and every earlier one to be durable. */
-interface Unsynced {
-  messages: Message[];
-  /** The last entry the write held, reported to the core once durable; null for none. */
-  lastEntry: Entry | null;
-  /** The write changed the term or the vote. */
-  termOrVote: boolean;
-  durable: boolean;
-}
-
-/**
- * A heartbeat response promises nothing about the log (its lastLogIndex is a hint for where to
- * resume replication): only the term it carries, so it need not wait for entries to be durable.
- * Held like the rest, a follower's answers to heartbeats would stop for as long as a slow disk
- * takes to sync, and the leader would step down (check-quorum) for a disk that is merely slow.
- */
-function promisesOnlyTerm(message: Message): boolean {
-  return message.type === 'heartbeat-response';
-}
 
 interface QueuedProposal {
   command: Uint8Array;
@@ -93,11 +73,7 @@ export class NodeDriver {
   private staleReads: Array<{ query: Uint8Array; callback: (outcome: ReadOutcome) => void }> = [];
   private nextReadRequestId = 1;
   private softState: SoftState;
-  private unsynced: Unsynced[] = [];
-  /** Unsynced writes that changed the term or the vote: while any is, every message waits. */
-  private unsyncedTermOrVote = 0;
-  /** Term and vote as last written (durable once unsyncedTermOrVote is 0). */
-  private writtenTermVote: { term: number; vote: NodeId };
+  private readonly outbox: DurableOutbox;
   private storageFailure: Error | null = null;
   private flushing = false;
   private flushAgain = false;
@@ -112,8 +88,20 @@ export class NodeDriver {
     this.id = options.id;
     const { restored, appliedIndex } = this.restore();
     this.appliedIndex = appliedIndex;
-    this.writtenTermVote = { term: restored.hardState.term, vote: restored.hardState.vote };
     this.core = new RaftNode({ ...options.raft, id: options.id, random: new Prng(options.seed) }, restored);
+    this.outbox = new DurableOutbox(
+      {
+        storage: options.storage,
+        send: (messages) => options.transport.send(messages),
+        persisted: (index, term) => this.core.persisted(index, term),
+        failed: (error) => {
+          this.storageFailure ??= error;
+          this.scheduleFlush();
+        },
+        released: () => this.scheduleFlush(),
+      },
+      restored.hardState,
+    );
     const clock = options.leaseClock;
     this.lease = clock !== undefined && options.raft.readLease ? new ReadLease(clock, options.raft.electionTimeoutTicks) : null;
     const status = this.core.status();
@@ -152,7 +140,7 @@ export class NodeDriver {
     // sync blocked the thread): else a disk slower than the election timeout would restart every
     // campaign before its vote requests could leave.
     const role = this.softState.role;
-    if ((role === 'candidate' || role === 'pre-candidate') && this.unsynced.length > 0) return;
+    if ((role === 'candidate' || role === 'pre-candidate') && this.outbox.waiting > 0) return;
     this.ticksQueued++;
     this.flush();
   }
@@ -212,7 +200,7 @@ export class NodeDriver {
         this.flushAgain = false;
         if (this.storageFailure !== null) throw this.storageFailure;
         this.feedCore();
-        while (!this.stopped && this.unsynced.length < DRIVER_LIMITS.unsyncedReadiesMax && this.core.hasReady()) {
+        while (!this.stopped && this.outbox.waiting < DRIVER_LIMITS.unsyncedReadiesMax && this.core.hasReady()) {
           this.handleReady(this.core.ready());
         }
         this.serveStaleReads();
@@ -298,10 +286,9 @@ export class NodeDriver {
   private handleReady(ready: Ready): void {
     const { storage, transport } = this.options;
     if (ready.snapshot !== null) this.installSnapshot(ready.snapshot);
-    const termOrVote = this.writesTermOrVote(ready);
-    const { early, held } = this.splitEarly(ready, termOrVote);
+    const outgoing = this.outbox.split(ready);
     // A leader's messages go out while it writes the same entries to its own disk.
-    if (early.length > 0) transport.send(early);
+    if (outgoing.early.length > 0) transport.send(outgoing.early);
     const writes = ready.hardState !== null || ready.entries.length > 0;
     if (writes) storage.save({ hardState: ready.hardState, entries: ready.entries });
     this.apply(ready.committedEntries);
@@ -320,76 +307,12 @@ export class NodeDriver {
     if (ready.softState !== null) this.changeSoftState(ready.softState);
     if (this.stopped) return; // a callback stopped the node: its storage and transport are closed
     this.core.advance(ready, { durable: false });
-    if (writes) this.sendWhenDurable(held, ready.entries.at(-1) ?? null, termOrVote);
-    else this.sendAfterEarlierWrites(held);
+    if (writes) this.outbox.sendWhenDurable(outgoing, ready.entries.at(-1) ?? null);
+    else this.outbox.sendAfterEarlierWrites(outgoing);
     if (ready.committedEntries.length > 0) {
       this.options.onEvent?.({ type: 'applied', node: this.id, index: this.appliedIndex, entries: ready.committedEntries });
       this.maybeSnapshot();
     }
-  }
-
-  /** Whether this Ready's write changes the term or the vote (and notes what is written). */
-  private writesTermOrVote(ready: Ready): boolean {
-    const hardState = ready.hardState;
-    if (hardState === null) return false;
-    const written = this.writtenTermVote;
-    if (hardState.term === written.term && hardState.vote === written.vote) return false;
-    this.writtenTermVote = { term: hardState.term, vote: hardState.vote };
-    return true;
-  }
-
-  /**
-   * What may leave before this Ready's write (and earlier ones) is durable: a leader's messages,
-   * and answers that promise only a term already durable (promisesOnlyTerm). The rest is held.
-   */
-  private splitEarly(ready: Ready, termOrVote: boolean): { early: Message[]; held: Message[] } {
-    if (termOrVote || this.unsyncedTermOrVote > 0 || !ready.messages.some(promisesOnlyTerm)) {
-      return { early: ready.messagesBeforePersist, held: ready.messages };
-    }
-    const early = [...ready.messagesBeforePersist];
-    const held: Message[] = [];
-    for (const message of ready.messages) (promisesOnlyTerm(message) ? early : held).push(message);
-    return { early, held };
-  }
-
-  /** Messages of a Ready that wrote nothing: at once, unless earlier writes are still syncing. */
-  private sendAfterEarlierWrites(messages: Message[]): void {
-    if (this.unsynced.length > 0) this.unsynced.push({ messages, lastEntry: null, termOrVote: false, durable: true });
-    else if (messages.length > 0) this.options.transport.send(messages);
-  }
-
-  /** Messages of a Ready that wrote: once the write is durable (at once for a synchronous disk). */
-  private sendWhenDurable(messages: Message[], lastEntry: Entry | null, termOrVote: boolean): void {
-    const item: Unsynced = { messages, lastEntry, termOrVote, durable: false };
-    if (termOrVote) this.unsyncedTermOrVote++;
-    this.unsynced.push(item);
-    this.options.storage.whenDurable((error) => {
-      if (this.stopped) return;
-      if (error !== null) {
-        this.storageFailure ??= error;
-        this.scheduleFlush();
-        return;
-      }
-      item.durable = true;
-      this.releaseDurable();
-    });
-  }
-
-  /** Sends the messages of durable writes, in Ready order and in one batch, and tells the core what is on disk. */
-  private releaseDurable(): void {
-    let released = 0;
-    const messages: Message[] = [];
-    for (const item of this.unsynced) {
-      if (!item.durable) break;
-      released++;
-      if (item.termOrVote) this.unsyncedTermOrVote--;
-      for (const message of item.messages) messages.push(message);
-      if (item.lastEntry !== null) this.core.persisted(item.lastEntry.index, item.lastEntry.term);
-    }
-    if (released === 0) return;
-    this.unsynced = released === this.unsynced.length ? [] : this.unsynced.slice(released);
-    if (messages.length > 0) this.options.transport.send(messages);
-    this.scheduleFlush();
   }
 
   /** A snapshot from the leader: stored first (atomically replacing the log), then restored. */
@@ -498,6 +421,7 @@ export class NodeDriver {
     this.reads.failAll(error);
     for (const read of this.staleReads) read.callback({ ok: false, error });
     this.staleReads = [];
+    this.outbox.close();
     this.options.transport.close();
     this.options.storage.close();
   }
