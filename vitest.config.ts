@@ -1,8 +1,8 @@
 import { defineConfig } from 'vitest/config';
+import { withThreadPoolSize } from './bin/thread_pool.cjs';
 
-// Test forks inherit this, and their libuv thread pool (where every node's disk syncs run) is
-// sized when it starts: 5-node clusters should not queue syncs behind 4 threads (see bin/kv-sim.cjs).
-process.env.UV_THREADPOOL_SIZE ??= '16';
+// Test forks inherit this and size their libuv thread pool with it (see bin/thread_pool.cjs).
+withThreadPoolSize(process.env);
 
 export default defineConfig({
   test: {

@@ -5,12 +5,13 @@
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
+import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
 
-export const TOOLS = ['redis-server', 'redis-benchmark', 'wrk', 'etcd'] as const;
+// The bench runs compiled, from dist/bench/.
+const { withThreadPoolSize } = createRequire(import.meta.url)('../../bin/thread_pool.cjs') as typeof import('../bin/thread_pool.cjs');
 
-/** libuv threads for the bench's clusters: one disk sync in flight per node, plus headroom (as bin/kv-sim.cjs). */
-const THREAD_POOL_SIZE = 16;
+export const TOOLS = ['redis-server', 'redis-benchmark', 'wrk', 'etcd'] as const;
 
 /**
  * Every node syncs its disk on libuv's thread pool, sized once when the pool starts, and an ES
@@ -21,7 +22,7 @@ export function rerunWithThreadPool(): number | null {
   if (process.env.UV_THREADPOOL_SIZE !== undefined) return null;
   const child = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',
-    env: { ...process.env, UV_THREADPOOL_SIZE: String(THREAD_POOL_SIZE) },
+    env: withThreadPoolSize({ ...process.env }),
   });
   return child.status ?? 1;
 }

@@ -10,10 +10,9 @@
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 const { pathToFileURL } = require('node:url');
+const { withThreadPoolSize } = require('./thread_pool.cjs');
 
-/** One sync in flight per node plus headroom; idle threads cost nothing but address space. */
-const THREAD_POOL_SIZE = 16;
-if (process.env.UV_THREADPOOL_SIZE === undefined) process.env.UV_THREADPOOL_SIZE = String(THREAD_POOL_SIZE);
+withThreadPoolSize(process.env);
 
 const entry = join(__dirname, '..', 'dist', 'src', 'cli', 'main.js');
 if (!existsSync(entry)) {
