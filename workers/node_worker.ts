@@ -38,7 +38,11 @@ async function main(): Promise<void> {
     },
   };
   expose(control, nodeEndpoint(parentPort));
-  post({ type: 'ready', endpoints: node.endpoints, redisPort: node.redisPort, peerPort: node.peerPort });
+  post({ type: 'ready', endpoints: node.endpoints, ports: { redis: node.redisPort, http: portOf(node.endpoints.http), peer: node.peerPort } });
+}
+
+function portOf(url: string | null): number {
+  return url === null ? 0 : Number(new URL(url).port);
 }
 
 void main();

@@ -23,6 +23,7 @@ import { downStatus, leaderOf, upStatus } from './cluster_status.js';
 import type { Cluster, ClusterEventMap, ClusterEventName, ClusterNodeStatus, ClusterOptions, LinkControl } from './cluster_types.js';
 import { fullMesh, pairsForRestart } from './channel_mesh.js';
 import { NodeSlot } from './node_slot.js';
+import { listenProblem, nodePortsInBlock, portsPerNode, releasePortBlock, reservePortBlock } from './port_block.js';
 import { WorkerHandle } from './worker_handle.js';
 import type { WorkerEvent } from './worker_protocol.js';
 
@@ -59,6 +60,7 @@ export class ClusterSupervisor implements Cluster {
   private readonly events: ClusterEvents;
   private readonly logger: Logger;
   private readonly clients = new Set<KvClient>();
+  private portBlock: { base: number; count: number } | null = null;
   private stopped = false;
   private stopping: Promise<void> | null = null;
 
@@ -79,6 +81,7 @@ export class ClusterSupervisor implements Cluster {
   /** @internal: used by startCluster only. */
   async startAll(): Promise<void> {
     this.logger.info({ nodes: this.settings.nodes, transport: this.settings.transport, seed: this.seed, dataDir: this.dataDir }, 'starting cluster');
+    await this.reservePorts();
     if (this.settings.transport === 'channel') {
       const mesh = fullMesh(this.nodeIds);
       await Promise.all(this.nodeIds.map((id) => {
@@ -86,8 +89,8 @@ export class ClusterSupervisor implements Cluster {
         return this.spawn(id, { kind: 'channel', peerPorts }, peerPorts.map((p) => p.port));
       }));
     } else {
-      // Every node binds its peer port first (port 0 = any free one); then everyone learns the map.
-      await Promise.all(this.nodeIds.map((id) => this.spawn(id, { kind: 'tcp', listenPort: 0, peers: [] }, [])));
+      // Every node binds its peer port first (0 without a port block: any free one); then everyone learns the map.
+      await Promise.all(this.nodeIds.map((id) => this.spawn(id, { kind: 'tcp', listenPort: this.slot(id).ports.peer, peers: [] }, [])));
       await Promise.all(this.upSlots().map((slot) =>
         slot.call('setPeerAddresses', (c) => c.setPeerAddresses(this.peerAddresses(slot.id))),
       ));
@@ -168,7 +171,14 @@ export class ClusterSupervisor implements Cluster {
   async restart(node: NodeId): Promise<void> {
     this.checkRunning();
     const slot = this.slot(node);
-    if (slot.handle !== null || slot.starting) throw new ClusterError(`node ${node} is already up; crash it before restarting it`);
+    const refuseIfUp = (): void => {
+      if (slot.handle !== null || slot.starting) throw new ClusterError(`node ${node} is already up; crash it before restarting it`);
+    };
+    refuseIfUp();
+    await this.checkPortsFree(slot);
+    // Checked again after the wait; from here on to the peer pairs below nothing waits, so that
+    // concurrent restarts see each other as starting (see pairsForRestart).
+    refuseIfUp();
     slot.starting = true;
     try {
       if (this.settings.transport === 'channel') {
@@ -179,7 +189,7 @@ export class ClusterSupervisor implements Cluster {
         const pending = slot.pendingPeerPorts.splice(0);
         await Promise.all(pending.map(({ peer, port }) => slot.call('replacePeerPort', (c) => c.replacePeerPort(peer, transfer(port, [port])))));
       } else {
-        await this.spawn(node, { kind: 'tcp', listenPort: slot.peerPort, peers: this.peerAddresses(node) }, []);
+        await this.spawn(node, { kind: 'tcp', listenPort: slot.ports.peer, peers: this.peerAddresses(node) }, []);
       }
     } finally {
       slot.starting = false;
@@ -272,11 +282,37 @@ export class ClusterSupervisor implements Cluster {
       await handle.stop(STOP_TIMEOUT_MS);
     }));
     this.events.clear();
+    if (this.portBlock !== null) releasePortBlock(this.portBlock.base, this.portBlock.count);
     if (!this.settings.keepData) {
       if (this.ownsDataDir) await rm(this.dataDir, { recursive: true, force: true });
       else await Promise.all(this.nodeIds.map((id) => rm(this.nodeDir(id), { recursive: true, force: true })));
     }
     this.logger.info({ keptData: this.settings.keepData ? this.dataDir : null }, 'cluster stopped');
+  }
+
+  /** Gives every node its ports from one block below the ephemeral range (see port_block.ts). */
+  private async reservePorts(): Promise<void> {
+    const { transport, host } = this.settings;
+    const count = this.settings.nodes * portsPerNode(transport);
+    const base = await reservePortBlock(count, host);
+    if (base === null) {
+      this.logger.warn({ ports: count, host }, 'no free port block below the ephemeral range: the kernel picks the ports, and a restart can find its port taken');
+      return;
+    }
+    this.portBlock = { base, count };
+    for (const slot of this.slots.values()) slot.ports = nodePortsInBlock(base, slot.id, transport);
+  }
+
+  /** A restart keeps the node's ports: if one is taken, the node stays down and says which and why. */
+  private async checkPortsFree(slot: NodeSlot): Promise<void> {
+    const { redis, http, peer } = slot.ports;
+    for (const [kind, port] of [['RESP', redis], ['HTTP', http], ['peer', peer]] as const) {
+      if (port === 0) continue;
+      const problem = await listenProblem(port, this.settings.host);
+      if (problem === null) continue;
+      const cause = problem === 'EADDRINUSE' ? `${problem}: another socket holds it` : problem;
+      throw new ClusterError(`node ${slot.id} cannot restart: its ${kind} port ${this.settings.host}:${port} is unavailable (${cause}); node ${slot.id} stays down, the other nodes keep serving`);
+    }
   }
 
   private async spawn(id: NodeId, transport: ChannelPeersConfig | TcpPeersConfig, transferList: MessagePort[]): Promise<void> {
@@ -290,7 +326,8 @@ export class ClusterSupervisor implements Cluster {
       timing: this.settings.timing,
       logLevel: this.settings.logLevel,
       host: this.settings.host,
-      redisPort: slot.redisPort,
+      redisPort: slot.ports.redis,
+      httpPort: slot.ports.http,
       clientAddresses: this.clientAddresses(id),
       transport,
       linkRules: this.rules.state(),
@@ -361,14 +398,14 @@ export class ClusterSupervisor implements Cluster {
 
   private peerAddresses(except: NodeId): TcpPeersConfig['peers'] {
     return [...this.slots.values()]
-      .filter((slot) => slot.id !== except && slot.peerPort > 0)
-      .map((slot) => ({ peer: slot.id, host: slot.connectHost, port: slot.peerPort }));
+      .filter((slot) => slot.id !== except && slot.ports.peer > 0)
+      .map((slot) => ({ peer: slot.id, host: slot.connectHost, port: slot.ports.peer }));
   }
 
   private clientAddresses(except: NodeId): Array<{ peer: NodeId; address: string }> {
     return [...this.slots.values()]
-      .filter((slot) => slot.id !== except && slot.redisPort > 0)
-      .map((slot) => ({ peer: slot.id, address: `${slot.connectHost}:${slot.redisPort}` }));
+      .filter((slot) => slot.id !== except && slot.ports.redis > 0)
+      .map((slot) => ({ peer: slot.id, address: `${slot.connectHost}:${slot.ports.redis}` }));
   }
 
   private nodeDir(id: NodeId): string {

@@ -5,6 +5,7 @@ import type { NodeId } from '../core/types.js';
 import type { NodeEndpoints } from '../runtime/node_config.js';
 import { ClusterError } from './cluster_error.js';
 import type { ClusterNodeStatus } from './cluster_types.js';
+import type { NodePorts } from './port_block.js';
 import type { WorkerHandle } from './worker_handle.js';
 import type { NodeControl } from './worker_protocol.js';
 
@@ -19,9 +20,11 @@ export class NodeSlot {
   paused = false;
   /** Worker lifetimes so far; each one gets its own seed. */
   incarnation = 0;
-  /** Bound on first start, reused on restart so clients and peers keep their addresses. */
-  redisPort = 0;
-  peerPort = 0;
+  /**
+   * Where the node listens: from the cluster's port block, or (0) any free port on first start.
+   * What it bound is kept for its restarts, so clients and peers keep their addresses.
+   */
+  ports: NodePorts = { redis: 0, http: 0, peer: 0 };
   endpoints: NodeEndpoints;
   last: ClusterNodeStatus | null = null;
   private lastLeader = 0;
@@ -37,8 +40,8 @@ export class NodeSlot {
     this.handle = handle;
     this.paused = false;
     this.incarnation += 1;
-    this.redisPort = handle.ready.redisPort;
-    if (handle.ready.peerPort !== null) this.peerPort = handle.ready.peerPort;
+    const bound = handle.ready.ports;
+    this.ports = { redis: bound.redis, http: bound.http, peer: bound.peer ?? 0 };
     this.endpoints = handle.ready.endpoints;
     this.lastLeader = 0;
     this.lastTerm = -1;

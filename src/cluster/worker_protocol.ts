@@ -15,10 +15,17 @@ export interface NodeWorkerData {
 }
 
 export type WorkerEvent =
-  | { type: 'ready'; endpoints: NodeEndpoints; redisPort: number; peerPort: number | null }
+  | { type: 'ready'; endpoints: NodeEndpoints; ports: BoundPorts }
   | { type: 'start-failed'; message: string }
   | { type: 'fatal'; message: string }
   | RuntimeEvent;
+
+/** The ports a node listens on once started; peer is null on MessagePorts. */
+export interface BoundPorts {
+  redis: number;
+  http: number;
+  peer: number | null;
+}
 
 /** The control surface a worker exposes with comlink. */
 export interface NodeControl {

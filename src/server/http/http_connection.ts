@@ -9,16 +9,18 @@
  * Keep-alive by default for HTTP/1.1, close for HTTP/1.0 unless asked to keep it. A refused
  * request (malformed, over a limit, too slow) is answered and then the connection closes, since
  * where the next request would start is unknown. Reading pauses while QUEUED_REQUESTS_MAX answers
- * (or QUEUED_BODY_BYTES_MAX of their bodies) are pending or while the socket's buffer is full, so
- * a client that pipelines without reading cannot grow the server's memory.
+ * (or QUEUED_BODY_BYTES_MAX of their bodies) are pending or while the socket's buffer is full, and
+ * requests start only while the answers they may add fit UNSENT_ANSWER_BYTES_MAX, so a client that
+ * pipelines without reading cannot grow the server's memory.
  *
  * Timeouts (checked by the server's sweep through checkTimeouts()) bound what a client owes: a
  * head within headersTimeoutMs and a whole request within requestTimeoutMs of its first byte
  * (408, then close), the next request within keepAliveTimeoutMs of the last answer (dropped; empty
- * lines do not count as a request), answers it left unread taken within requestTimeoutMs
- * (dropped), and its own close within keepAliveTimeoutMs of our last byte leaving. Nothing else is
- * timed while the server owes an answer.
+ * lines do not count as a request), answers it left unread taken within writeTimeoutMs (dropped,
+ * and logged), and its own close within keepAliveTimeoutMs of our last byte leaving. Nothing else
+ * is timed while the server owes an answer.
  */
+import type { Logger } from '../../ports/logger.js';
 import { handleHttp, type HttpContext } from './http_api.js';
 import { problem, type HttpResponse } from './http_codec.js';
 import type { Refusal } from './request_head.js';
@@ -29,6 +31,16 @@ import { CONTINUE_RESPONSE, formatResponse, type ResponseFraming } from './respo
 export const QUEUED_REQUESTS_MAX = 32;
 /** Bodies of those requests held at once before reading pauses (one request may exceed it alone). */
 export const QUEUED_BODY_BYTES_MAX = 16 * 1024 * 1024;
+/**
+ * Answers one connection holds unsent (in the socket's buffer, or done and waiting behind an
+ * earlier one) past which it starts no more requests. Requests already running still answer, so
+ * each running one is counted as large as the largest answer this connection has had, and the
+ * first request of a connection runs alone: a client that never reads costs this plus about one
+ * answer, not QUEUED_REQUESTS_MAX answers (256 MiB of 8 MiB values). A client whose answers grow
+ * suddenly (small ones first, then a pipeline of large ones) can still have those running answer
+ * at once. Counted in string length, as the socket counts what it holds: bytes for ASCII JSON.
+ */
+export const UNSENT_ANSWER_BYTES_MAX = 4 * 1024 * 1024;
 
 export interface HttpTimeouts {
   /** A request's line and headers must arrive within this long of its first byte. */
@@ -37,14 +49,21 @@ export interface HttpTimeouts {
   requestTimeoutMs: number;
   /** An idle kept-alive connection is dropped after this long (and a closing one whose client does not close). */
   keepAliveTimeoutMs: number;
+  /**
+   * Once the socket's buffer is full, the client must read it empty within this long or the
+   * connection is dropped: answers it leaves unread hold the server's memory.
+   */
+  writeTimeoutMs: number;
 }
 
-/** The bounds node:http uses by default. */
-export const HTTP_TIMEOUTS: HttpTimeouts = { headersTimeoutMs: 60_000, requestTimeoutMs: 300_000, keepAliveTimeoutMs: 5_000 };
+/** node:http's default bounds, and a write timeout it does not have. */
+export const HTTP_TIMEOUTS: HttpTimeouts = { headersTimeoutMs: 60_000, requestTimeoutMs: 300_000, keepAliveTimeoutMs: 5_000, writeTimeoutMs: 60_000 };
 
 export interface HttpConnectionIo {
   /** false when the socket's buffer is full: the connection waits for onDrain(). */
   write(text: string): boolean;
+  /** What the socket holds still unsent, in the units write() counts (see UNSENT_ANSWER_BYTES_MAX). */
+  bufferedBytes(): number;
   /** Ends the connection once written bytes are flushed, and then calls onFlushed. */
   end(onFlushed: () => void): void;
   destroy(): void;
@@ -58,6 +77,9 @@ export interface HttpConnectionOptions {
   timeouts: HttpTimeouts;
   /** Milliseconds on a monotonic clock. */
   nowMs: () => number;
+  logger: Logger;
+  /** The client's address, for the log. */
+  remote: string;
 }
 
 /** One answer in request order: text once known; close ends the connection after it. */
@@ -88,6 +110,8 @@ export class HttpConnection {
   /** Since when the socket's buffer has been full (the client is not reading); null when it is not. */
   private outputBlockedSinceMs: number | null = null;
   private answeredAny = false;
+  /** The largest answer this connection has had; 0 before its first. */
+  private largestAnswerBytes = 0;
   private requestStartedMs: number;
   private idleSinceMs: number;
   private endingSinceMs = 0;
@@ -126,12 +150,22 @@ export class HttpConnection {
     this.queuedBodyBytes = 0;
   }
 
+  /** Answers not yet sent: in the socket's buffer, or done and waiting behind an earlier one. */
+  unsentBytes(): number {
+    let bytes = this.io.bufferedBytes();
+    for (const slot of this.queue) if (slot.text !== null) bytes += slot.text.length;
+    return bytes;
+  }
+
   checkTimeouts(nowMs: number): void {
     if (this.closed) return;
     const timeouts = this.options.timeouts;
     if (this.outputBlockedSinceMs !== null) {
-      // Answers the client leaves unread hold memory: they must be taken like a request is sent.
-      if (nowMs - this.outputBlockedSinceMs > timeouts.requestTimeoutMs) this.io.destroy();
+      if (nowMs - this.outputBlockedSinceMs > timeouts.writeTimeoutMs) {
+        const fields = { remote: this.options.remote, unsentBytes: this.unsentBytes(), writeTimeoutMs: timeouts.writeTimeoutMs };
+        this.options.logger.warn(fields, 'closed an HTTP connection whose client left its answers unread');
+        this.io.destroy();
+      }
       return;
     }
     if (this.ending) {
@@ -158,8 +192,10 @@ export class HttpConnection {
 
   private pump(): void {
     if (this.closed) return;
-    do this.takeRequests();
-    while (this.flushReady() && !this.ending);
+    do {
+      this.takeRequests();
+      this.startWaiting();
+    } while (this.flushReady() && !this.ending);
     if (this.ending || this.closed) return;
     if (this.queue.length === 0 && this.peerEnded) return this.endAfterPeer();
     this.updateFlow();
@@ -187,21 +223,26 @@ export class HttpConnection {
     this.queue.push({ text: null, close: framing.close, bodyBytes: request.body.length, read, waiting: { request, framing } });
     this.queuedBodyBytes += request.body.length;
     if (framing.close) this.lastRequestTaken = true;
-    this.startWaiting();
   }
 
   /**
    * Hands waiting requests to the API in request order, as far as the order of effect allows:
    * a read may not start while a write before it runs, nor a write while a read before it runs.
    * Writes overlap writes (the log keeps the order they are proposed in) and reads overlap reads.
+   * None starts while the answers unsent and those of the running requests fill
+   * UNSENT_ANSWER_BYTES_MAX; onDrain() and each answer look again.
    */
   private startWaiting(): void {
     let readsRunning = false;
     let writesRunning = false;
+    let roomBytes: number | null = null; // worked out once a request waits
     for (const slot of this.queue) {
       const waiting = slot.waiting;
       if (waiting !== null) {
         if (slot.read ? writesRunning : readsRunning) return;
+        roomBytes ??= this.answerRoomBytes();
+        if (roomBytes <= 0) return;
+        roomBytes -= this.expectedAnswerBytes();
         slot.waiting = null;
         this.run(slot, waiting.request, waiting.framing);
       }
@@ -210,6 +251,18 @@ export class HttpConnection {
         else writesRunning = true;
       }
     }
+  }
+
+  /** What UNSENT_ANSWER_BYTES_MAX leaves once the answers unsent and those still to come are counted. */
+  private answerRoomBytes(): number {
+    let running = 0;
+    for (const slot of this.queue) if (slot.text === null && slot.waiting === null) running++;
+    return UNSENT_ANSWER_BYTES_MAX - this.unsentBytes() - running * this.expectedAnswerBytes();
+  }
+
+  /** Until a first answer shows how large they are, an answer is presumed to fill the allowance. */
+  private expectedAnswerBytes(): number {
+    return this.largestAnswerBytes === 0 ? UNSENT_ANSWER_BYTES_MAX : this.largestAnswerBytes;
   }
 
   private run(slot: Slot, request: ParsedRequest, framing: ResponseFraming): void {
@@ -223,6 +276,7 @@ export class HttpConnection {
 
   private complete(slot: Slot, answer: HttpResponse, framing: ResponseFraming): void {
     slot.text = formatResponse(answer, framing);
+    this.largestAnswerBytes = Math.max(this.largestAnswerBytes, slot.text.length);
     this.startWaiting();
     if (this.queue[0] === slot) this.pump();
   }

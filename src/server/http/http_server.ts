@@ -52,7 +52,7 @@ export class HttpServer {
     this.server = server;
     this.connectionsMax = connectionsMax;
     this.logger = logger;
-    const shortestMs = Math.min(timeouts.headersTimeoutMs, timeouts.requestTimeoutMs, timeouts.keepAliveTimeoutMs);
+    const shortestMs = Math.min(timeouts.headersTimeoutMs, timeouts.requestTimeoutMs, timeouts.keepAliveTimeoutMs, timeouts.writeTimeoutMs);
     const intervalMs = Math.max(TIMEOUT_CHECK_INTERVAL_MIN_MS, Math.min(TIMEOUT_CHECK_INTERVAL_MAX_MS, shortestMs / 4));
     this.timeoutCheck = setInterval(() => {
       const nowMs = performance.now();
@@ -71,7 +71,8 @@ export class HttpServer {
     server.on('connection', (socket) => {
       if (instance.connections.size >= instance.connectionsMax) return instance.refuse(socket);
       instance.refusing = false;
-      instance.accept(socket, new HttpConnection(ioOf(socket), { context: options, limits, timeouts, nowMs: () => performance.now() }));
+      const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+      instance.accept(socket, new HttpConnection(ioOf(socket), { context: options, limits, timeouts, nowMs: () => performance.now(), logger, remote }));
     });
     return new Promise((resolve, reject) => {
       const failed = (error: Error): void => {
@@ -89,6 +90,13 @@ export class HttpServer {
   address(): { host: string; port: number } {
     const address = this.server.address() as net.AddressInfo;
     return { host: address.address, port: address.port };
+  }
+
+  /** Answers the connections hold unsent, all together (see UNSENT_ANSWER_BYTES_MAX). */
+  unsentBytes(): number {
+    let bytes = 0;
+    for (const connection of this.connections.values()) bytes += connection.unsentBytes();
+    return bytes;
   }
 
   /** Stops listening and drops every connection, idle or not. */
@@ -134,6 +142,7 @@ export class HttpServer {
 function ioOf(socket: net.Socket): HttpConnectionIo {
   return {
     write: (text) => socket.destroyed || socket.write(text),
+    bufferedBytes: () => socket.writableLength,
     end: (onFlushed) => socket.end(onFlushed),
     destroy: () => socket.destroy(),
     pause: () => socket.pause(),

@@ -1,8 +1,9 @@
 /**
  * The HTTP front end on the wire, asserted byte by byte over raw sockets: keep-alive and close,
- * HTTP/1.0, pipelined answers in request order and pipelined requests in order of effect, chunked
- * bodies, 100-continue (also with curl), HEAD, request targets (absolute form, raw UTF-8), refusals
- * that close the connection, and a handler that throws.
+ * HTTP/1.0, pipelined answers in request order and pipelined requests in order of effect (after a
+ * connection's first request, which runs alone), chunked bodies, 100-continue (also with curl),
+ * HEAD, request targets (absolute form, raw UTF-8), refusals that close the connection, and a
+ * handler that throws.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -139,7 +140,7 @@ describe('HTTP connections', () => {
 
   it('answers pipelined requests in request order even when a later one finishes first', async () => {
     const { backend, connect } = await start();
-    const client = await connect();
+    const client = await answeredOnce(await connect());
     backend.holdReads();
     client.send(request('GET', '/v1/kv/a') + request('GET', '/health') + put('b', 'x'));
     // /health is answered at once (a read may run beside the held one): still it may not overtake it.
@@ -155,7 +156,7 @@ describe('HTTP connections', () => {
 
   it('runs pipelined requests in order of effect: a read sees the writes before it, a write stays out of the reads before it', async () => {
     const { backend, connect } = await start();
-    const client = await connect();
+    const client = await answeredOnce(await connect());
     backend.holdWrites();
     client.send(put('k', 'v1') + put('j', 'v1') + request('GET', '/v1/kv/k'));
     // Writes overlap writes; the read waits for both.
@@ -176,6 +177,24 @@ describe('HTTP connections', () => {
     backend.releaseReads();
     const answers = await client.responses(4);
     expect(answers.map((a) => (a.status === 200 && 'value' in JSON.parse(a.body) ? JSON.parse(a.body).value : a.status))).toEqual(['v1', 'v1', 200, 'v2']);
+  });
+
+  it("runs a connection's first request alone, and pipelined ones together once an answer shows they are small", async () => {
+    const { backend, connect } = await start();
+    const client = await connect();
+    backend.holdReads();
+    client.send(request('GET', '/v1/kv/a') + request('GET', '/v1/kv/b'));
+    await waitUntil(() => backend.readsArrived === 1, 'the first read');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(backend.readsArrived).toBe(1);
+    backend.releaseReads();
+    expect((await client.responses(2)).map((a) => a.status)).toEqual([404, 404]);
+
+    backend.holdReads();
+    client.send(request('GET', '/v1/kv/a') + request('GET', '/v1/kv/b'));
+    await waitUntil(() => backend.readsArrived === 4, 'both reads at once');
+    backend.releaseReads();
+    expect((await client.responses(2)).map((a) => a.status)).toEqual([404, 404]);
   });
 
   it('decodes chunked request bodies', async () => {
@@ -310,6 +329,16 @@ describe.skipIf(!hasCurl)('curl against the HTTP port', () => {
     expect(both.stdout).toContain('"value":"chunky"');
   });
 });
+
+/**
+ * A connection that has had one small answer: until then its requests run one at a time (see
+ * UNSENT_ANSWER_BYTES_MAX), and pipelined ones could not overlap.
+ */
+async function answeredOnce(client: RawClient): Promise<RawClient> {
+  client.send(request('GET', '/health'));
+  expect(await client.response()).toMatchObject({ status: 200 });
+  return client;
+}
 
 /** Polls a condition on the event loop (each turn lets sockets and timers run) up to a deadline. */
 async function waitUntil(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {

@@ -1,12 +1,14 @@
 /**
- * The HTTP front end's bounds on the wire: head, body and chunk-extension limits, timeouts against
- * slow, idle and non-reading clients (injected small), a client that leaves mid-body, reading
- * paused while answers pile up, and close() dropping every connection.
+ * The HTTP front end's bounds on the wire: head, body, chunk-extension and connection limits,
+ * timeouts against slow, idle and non-reading clients (injected small) and the keep-alive timeout
+ * they are told, a client that leaves mid-body, reading paused and requests held back while
+ * answers pile up, and close() dropping every connection.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeProposal } from '../../../src/kv/command_codec.js';
 import type { ReadOutcome } from '../../../src/node/types.js';
-import { QUEUED_BODY_BYTES_MAX, QUEUED_REQUESTS_MAX, type HttpTimeouts } from '../../../src/server/http/http_connection.js';
+import type { Logger } from '../../../src/ports/logger.js';
+import { QUEUED_BODY_BYTES_MAX, QUEUED_REQUESTS_MAX, UNSENT_ANSWER_BYTES_MAX } from '../../../src/server/http/http_connection.js';
 import { CHUNK_EXTENSIONS_MAX_BYTES } from '../../../src/server/http/request_parser.js';
 import { HTTP_HEAD_MAX_BYTES, HttpServer, type HttpServerOptions } from '../../../src/server/http/http_server.js';
 import { StateMachineBackend } from '../resp/state_machine_backend.js';
@@ -32,6 +34,17 @@ class HeldBackend extends StateMachineBackend {
     if (this.gate !== null) await this.gate;
     return super.read(query);
   }
+}
+
+interface LogLine {
+  level: string;
+  fields: Record<string, unknown>;
+  message: string;
+}
+
+function recordingLogger(lines: LogLine[]): Logger {
+  const at = (level: string) => (fields: Record<string, unknown>, message: string) => void lines.push({ level, fields, message });
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
 const servers: HttpServer[] = [];
@@ -241,16 +254,16 @@ describe('HTTP clients that read slowly or not at all', () => {
   const value = 'v'.repeat(8 * 1024 * 1024);
 
   /** Stored straight through the backend: an 8 MiB PUT would itself race the short timeouts. */
-  async function startWithBigValue(timeouts: HttpTimeouts): Promise<() => Promise<RawClient>> {
-    const { backend, connect } = await start({ timeouts });
+  async function startWithBigValue(options: Partial<HttpServerOptions>): Promise<{ server: HttpServer; backend: HeldBackend; connect: () => Promise<RawClient> }> {
+    const started = await start(options);
     const command = { type: 'set', key: Buffer.from('big'), value: Buffer.from(value), condition: 'always', returnOld: false } as const;
-    expect(await backend.write(encodeProposal([{ session: null, command }]))).toMatchObject({ ok: true });
-    return connect;
+    expect(await started.backend.write(encodeProposal([{ session: null, command }]))).toMatchObject({ ok: true });
+    return started;
   }
 
   it('writes a closing answer whole to a client that reads it slower than the keep-alive timeout', async () => {
-    const timeouts = { headersTimeoutMs: 5_000, requestTimeoutMs: 5_000, keepAliveTimeoutMs: 200 };
-    const connect = await startWithBigValue(timeouts);
+    const timeouts = { headersTimeoutMs: 5_000, requestTimeoutMs: 5_000, keepAliveTimeoutMs: 200, writeTimeoutMs: 5_000 };
+    const { connect } = await startWithBigValue({ timeouts });
     const client = await connect();
     client.socket.pause();
     client.send(request('GET', '/v1/kv/big', { headers: ['Connection: close'] }));
@@ -262,23 +275,52 @@ describe('HTTP clients that read slowly or not at all', () => {
     await client.whenClosed();
   });
 
-  it('drops a client that leaves its answers unread for the request timeout', async () => {
-    const timeouts = { headersTimeoutMs: 5_000, requestTimeoutMs: 500, keepAliveTimeoutMs: 5_000 };
-    const connect = await startWithBigValue(timeouts);
+  it('holds about one answer for a client that pipelines GETs of a large value and never reads; others are served', async () => {
+    const { server, backend, connect } = await startWithBigValue({});
     const client = await connect();
+    client.socket.pause();
+    const count = 8;
+    client.send(request('GET', '/v1/kv/big').repeat(count));
+    await waitUntilSteady(() => backend.readCalls, 'reads to stop while the client does not read');
+    // Without the bound all eight ran at once and the server held eight answers, 64 MiB. With it the
+    // first runs alone and fills the allowance (a second only if the kernel's buffers take the first).
+    const answerBytes = value.length + 200;
+    expect(backend.readCalls).toBeLessThanOrEqual(2);
+    expect(server.unsentBytes()).toBeLessThan(UNSENT_ANSWER_BYTES_MAX + answerBytes);
+
+    const other = await connect();
+    other.send(request('GET', '/health') + request('GET', '/v1/kv/big'));
+    const [health, big] = await other.responses(2, { timeoutMs: 10_000 });
+    expect(health).toMatchObject({ status: 200 });
+    expect(JSON.parse(big?.body ?? '').value).toBe(value);
+
+    client.socket.resume();
+    const answers = await client.responses(count, { timeoutMs: 20_000 });
+    expect(answers.every((a) => a.status === 200 && a.body.length > value.length)).toBe(true);
+  });
+
+  it('drops a client that leaves its answers unread for the write timeout, and logs it', async () => {
+    const timeouts = { headersTimeoutMs: 5_000, requestTimeoutMs: 5_000, keepAliveTimeoutMs: 5_000, writeTimeoutMs: 500 };
+    const log: LogLine[] = [];
+    const { connect } = await startWithBigValue({ timeouts, logger: recordingLogger(log) });
+    const client = await connect();
+    const remote = `127.0.0.1:${client.socket.localPort}`;
     client.socket.pause();
     const count = 4;
     client.send(request('GET', '/v1/kv/big').repeat(count));
-    await new Promise((resolve) => setTimeout(resolve, timeouts.requestTimeoutMs * 2));
+    await new Promise((resolve) => setTimeout(resolve, timeouts.writeTimeoutMs * 2));
     client.socket.resume();
     await expect(client.responses(count, { timeoutMs: 10_000 })).rejects.toThrow(/connection closed/);
+    const line = log.find((entry) => entry.message === 'closed an HTTP connection whose client left its answers unread');
+    expect(line?.fields).toMatchObject({ remote, writeTimeoutMs: timeouts.writeTimeoutMs });
+    expect(line?.fields.unsentBytes).toBeGreaterThan(0);
   });
 });
 
 describe('HTTP backpressure', () => {
   it('takes at most QUEUED_REQUESTS_MAX pipelined requests while answers are pending', async () => {
     const { backend, connect } = await start();
-    const client = await connect();
+    const client = await answeredOnce(await connect());
     backend.holdReads();
     const count = QUEUED_REQUESTS_MAX * 3;
     client.send(request('GET', '/v1/kv/k').repeat(count));
@@ -292,7 +334,7 @@ describe('HTTP backpressure', () => {
 
   it('takes pipelined requests only up to QUEUED_BODY_BYTES_MAX of bodies while answers are pending', async () => {
     const { backend, connect } = await start({ bodyMaxBytes: 8 * 1024 * 1024 });
-    const client = await connect();
+    const client = await answeredOnce(await connect());
     backend.holdReads();
     const bodyBytes = Math.ceil(QUEUED_BODY_BYTES_MAX / 2.5); // the third body passes the bound
     const count = 5;
@@ -332,6 +374,13 @@ describe('HTTP backpressure', () => {
     backend.releaseReads();
   });
 });
+
+/** A connection that has had one small answer (which reads nothing), so its pipelined requests may run together. */
+async function answeredOnce(client: RawClient): Promise<RawClient> {
+  client.send(request('GET', '/health'));
+  expect(await client.response()).toMatchObject({ status: 200 });
+  return client;
+}
 
 async function waitUntil(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;

@@ -1,0 +1,89 @@
+/**
+ * Where the emulator's nodes listen. Its user names no ports, and a port the kernel picks (port 0)
+ * comes from the ephemeral range, which every outgoing connection on the machine draws from: while
+ * a node is down, any client socket can take its port, and the node's restart then fails. So each
+ * cluster takes a block of consecutive ports below that range, checked free when the cluster
+ * starts, and its nodes keep their ports for the cluster's life. Below the range a port is only
+ * taken by a program that asks for it by number.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { NodeId } from '../core/types.js';
+
+/** Ports under this are left alone: well-known and registered services crowd them. */
+export const PORT_BLOCK_FLOOR = 20_000;
+/** Linux's default start of the ephemeral range; other systems start higher (IANA: 49152). */
+const EPHEMERAL_LOW_DEFAULT = 32_768;
+const BLOCK_ATTEMPTS_MAX = 50;
+
+/** A half-open range of port numbers [low, high). */
+export interface PortRange {
+  low: number;
+  high: number;
+}
+
+/** The ports below the kernel's ephemeral range (read from `rangeFile` where the system has one). */
+export function portsBelowEphemeral(rangeFile = '/proc/sys/net/ipv4/ip_local_port_range'): PortRange {
+  let ephemeralLow = EPHEMERAL_LOW_DEFAULT;
+  try {
+    const low = Number(readFileSync(rangeFile, 'utf8').trim().split(/\s+/)[0]);
+    if (Number.isInteger(low) && low > 0) ephemeralLow = low;
+  } catch {
+    // No such file: not Linux; the default lies below the other systems' ranges too.
+  }
+  return { low: PORT_BLOCK_FLOOR, high: ephemeralLow };
+}
+
+/** Ports handed to clusters of this process that are still running, down nodes' ports included. */
+const heldByClusters = new Set<number>();
+
+/**
+ * The first of `count` consecutive ports in `range`, each free to listen on at `host` now and
+ * held by no other cluster of this process; they stay held until releasePortBlock. Null when the
+ * range is too small or no free block turned up (the caller falls back to kernel-picked ports).
+ */
+export async function reservePortBlock(count: number, host: string, range: PortRange = portsBelowEphemeral()): Promise<number | null> {
+  const span = range.high - range.low - count + 1;
+  if (span <= 0) return null;
+  for (let attempt = 0; attempt < BLOCK_ATTEMPTS_MAX; attempt++) {
+    const base = range.low + Math.floor(Math.random() * span);
+    const ports = Array.from({ length: count }, (_, i) => base + i);
+    if (ports.some((port) => heldByClusters.has(port))) continue;
+    for (const port of ports) heldByClusters.add(port);
+    const problems = await Promise.all(ports.map((port) => listenProblem(port, host)));
+    if (problems.every((problem) => problem === null)) return base;
+    releasePortBlock(base, count);
+  }
+  return null;
+}
+
+export function releasePortBlock(base: number, count: number): void {
+  for (let port = base; port < base + count; port++) heldByClusters.delete(port);
+}
+
+/** A node's RESP, HTTP and TCP peer ports (peer 0 on MessagePorts); 0 = any free port. */
+export interface NodePorts {
+  redis: number;
+  http: number;
+  peer: number;
+}
+
+/** Ports per node in a block: RESP and HTTP, and a peer port over TCP. */
+export function portsPerNode(transport: 'channel' | 'tcp'): number {
+  return transport === 'tcp' ? 3 : 2;
+}
+
+/** Node `id`'s ports in the block from `base` (ids from 1): node 1 first, RESP then HTTP then peer. */
+export function nodePortsInBlock(base: number, id: NodeId, transport: 'channel' | 'tcp'): NodePorts {
+  const first = base + (id - 1) * portsPerNode(transport);
+  return { redis: first, http: first + 1, peer: transport === 'tcp' ? first + 2 : 0 };
+}
+
+/** Why listening on host:port fails right now (an error code such as EADDRINUSE), or null if it would not. */
+export function listenProblem(port: number, host: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(null)));
+  });
+}

@@ -1,0 +1,84 @@
+/** The emulator's port blocks: below the ephemeral range, free when taken, one cluster's at a time. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { listenProblem, nodePortsInBlock, PORT_BLOCK_FLOOR, portsBelowEphemeral, releasePortBlock, reservePortBlock } from '../../src/cluster/port_block.js';
+
+const HOST = '127.0.0.1';
+
+function listen(port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen({ port, host: HOST }, () => resolve(server));
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** Six free ports to play in, released at once so that a test can hand them out again. */
+async function freeStretch(): Promise<number> {
+  const base = await reservePortBlock(6, HOST);
+  if (base === null) throw new Error('no 6 free ports below the ephemeral range');
+  releasePortBlock(base, 6);
+  return base;
+}
+
+describe('portsBelowEphemeral', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'port-range-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('ends where the kernel ephemeral range starts', () => {
+    const file = join(dir, 'range');
+    writeFileSync(file, '40000\t60999\n');
+    expect(portsBelowEphemeral(file)).toEqual({ low: PORT_BLOCK_FLOOR, high: 40_000 });
+  });
+
+  it('ends at 32768 where the system does not say', () => {
+    expect(portsBelowEphemeral(join(dir, 'missing'))).toEqual({ low: PORT_BLOCK_FLOOR, high: 32_768 });
+  });
+});
+
+describe('reservePortBlock', () => {
+  it('finds the only free block in a range, between ports other sockets hold', async () => {
+    const base = await freeStretch();
+    const held = await listen(base + 1);
+    try {
+      expect(await listenProblem(base + 1, HOST)).toBe('EADDRINUSE');
+      const range = { low: base, high: base + 4 };
+      expect(await reservePortBlock(2, HOST, range)).toBe(base + 2);
+      releasePortBlock(base + 2, 2);
+      expect(await reservePortBlock(3, HOST, range)).toBeNull();
+    } finally {
+      await close(held);
+    }
+  });
+
+  it('gives a block to one cluster of this process at a time, even while its ports are unbound', async () => {
+    const base = await freeStretch();
+    const range = { low: base, high: base + 2 };
+    expect(await reservePortBlock(2, HOST, range)).toBe(base);
+    expect(await listenProblem(base, HOST)).toBeNull(); // free on the machine, but this process handed it out
+    expect(await reservePortBlock(2, HOST, range)).toBeNull();
+    releasePortBlock(base, 2);
+    expect(await reservePortBlock(2, HOST, range)).toBe(base);
+    releasePortBlock(base, 2);
+  });
+
+  it('returns null for a range too small for the block', async () => {
+    expect(await reservePortBlock(3, HOST, { low: 25_000, high: 25_002 })).toBeNull();
+    expect(await reservePortBlock(1, HOST, { low: 33_000, high: 32_768 })).toBeNull();
+  });
+});
+
+describe('nodePortsInBlock', () => {
+  it('lays nodes out one after another: RESP, HTTP, then the peer port over TCP', () => {
+    expect(nodePortsInBlock(21_000, 1, 'tcp')).toEqual({ redis: 21_000, http: 21_001, peer: 21_002 });
+    expect(nodePortsInBlock(21_000, 3, 'tcp')).toEqual({ redis: 21_006, http: 21_007, peer: 21_008 });
+    expect(nodePortsInBlock(21_000, 3, 'channel')).toEqual({ redis: 21_004, http: 21_005, peer: 0 });
+  });
+});
