@@ -3,7 +3,7 @@
  * one process run, so the ratios between rows hold on a noisy machine: the reference systems
  * (Redis, etcd) first, then kv-sim clusters, failover, and the layers. Writes
  * bench/results/<date>.json and bench/results/latest.md (the table the README shows).
- * `--only redis-benchmark,resp-load,http,failover,layers,snapshots` runs a subset.
+ * `--only redis-benchmark,resp-load,http,failover,layers,snapshots` runs a subset (SECTIONS).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -21,10 +21,16 @@ import { median } from './stats.js';
 const rerun = rerunWithThreadPool();
 if (rerun !== null) process.exit(rerun);
 
+const SECTIONS = ['redis-benchmark', 'resp-load', 'http', 'failover', 'layers', 'snapshots'];
 const args = process.argv.slice(2);
 const full = args.includes('--full');
 const onlyAt = args.indexOf('--only');
 const only = onlyAt >= 0 ? new Set((args[onlyAt + 1] ?? '').split(',')) : null;
+const unknownSections = [...(only ?? [])].filter((section) => !SECTIONS.includes(section));
+if (unknownSections.length > 0) {
+  console.error(`bench: unknown --only section ${unknownSections.join(', ')}; the sections are ${SECTIONS.join(', ')}`);
+  process.exit(2);
+}
 const wants = (section: string): boolean => only === null || only.has(section);
 
 const loadProfile: LoadProfile = full
