@@ -11,11 +11,12 @@ import { startNode } from '../src/runtime/start_node.js';
 
 async function main(): Promise<void> {
   if (parentPort === null) throw new Error('node_worker must run in a worker thread');
-  const { config, eventPort } = workerData as NodeWorkerData;
+  const { config, eventPort, spawnedAtEpochMs } = workerData as NodeWorkerData;
   const post = (event: WorkerEvent): void => eventPort.postMessage(event);
   let node;
   try {
-    node = await startNode(config);
+    // Recovery counts from this worker's start; this thread's performance.now() counts from the process's.
+    node = await startNode(config, { startedAtMs: spawnedAtEpochMs - performance.timeOrigin });
   } catch (error) {
     post({ type: 'start-failed', message: error instanceof Error ? error.message : String(error) });
     eventPort.close();

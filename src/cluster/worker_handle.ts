@@ -62,7 +62,7 @@ export class WorkerHandle {
   static async spawn(options: WorkerHandleOptions): Promise<WorkerHandle> {
     const id = options.config.id;
     const events = new MessageChannel();
-    const workerData: NodeWorkerData = { config: options.config, eventPort: events.port2 };
+    const workerData: NodeWorkerData = { config: options.config, eventPort: events.port2, spawnedAtEpochMs: performance.timeOrigin + performance.now() };
     const worker = new Worker(workerEntryPath(), {
       workerData,
       transferList: [events.port2, ...options.transferList],

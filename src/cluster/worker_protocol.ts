@@ -12,6 +12,12 @@ export interface NodeWorkerData {
   config: NodeConfig;
   /** The worker posts WorkerEvent values here. */
   eventPort: MessagePort;
+  /**
+   * When the supervisor started this worker, in ms since the Unix epoch (performance.timeOrigin +
+   * performance.now()): the node's recovery time is measured from it. A worker's own
+   * performance.now() counts from its process's start, not its own.
+   */
+  spawnedAtEpochMs: number;
 }
 
 export type WorkerEvent =

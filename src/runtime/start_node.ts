@@ -55,8 +55,8 @@ export interface RunningNode {
 
 /**
  * startedAtMs: when this node's process or worker started, on performance.now()'s clock; recovery
- * time in status is measured from it. Default 0: the thread's own start (right for a worker or a
- * process that runs one node).
+ * time in status is measured from it. Default 0: performance.timeOrigin, the process's start (right
+ * for a process that runs one node). A worker thread shares its process's origin, so it passes its own start.
  */
 export async function startNode(config: NodeConfig, options: { logger?: Logger; startedAtMs?: number } = {}): Promise<RunningNode> {
   checkNodeConfig(config);

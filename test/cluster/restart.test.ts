@@ -1,7 +1,8 @@
 /**
  * What a restarted emulator node keeps and reports: its ports (from a block below the kernel's
  * ephemeral range, so no outgoing connection can take them while it is down), a clear refusal when
- * another socket holds one of them anyway (the rest of the cluster serving on).
+ * another socket holds one of them anyway (the rest of the cluster serving on), and a recovery
+ * time measured from its own worker's start.
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
@@ -12,6 +13,8 @@ import { Clients } from './helpers.js';
 
 const SEED = 41;
 const HOST = '127.0.0.1';
+/** How long the cluster has been up when the recovery check restarts a node. */
+const CLUSTER_AGE_MIN_MS = 2_000;
 
 function portOf(url: string | null): number {
   return Number(new URL(url ?? 'x://none:0').port);
@@ -41,9 +44,11 @@ function close(server: Server): Promise<void> {
 describe('restarting a node (3 nodes, tcp)', () => {
   let cluster: Cluster;
   let clients: Clients;
+  let startedAtMs: number;
 
   beforeAll(async () => {
     console.log(`restart seed=${SEED}`);
+    startedAtMs = performance.now();
     cluster = await startCluster({ nodes: 3, transport: 'tcp', seed: SEED, logLevel: 'silent' });
     clients = new Clients(cluster);
   });
@@ -56,6 +61,23 @@ describe('restarting a node (3 nodes, tcp)', () => {
     const leader = await cluster.waitForLeader({ timeoutMs: 10_000 });
     return cluster.nodeIds.find((id) => id !== leader) as NodeId;
   }
+
+  it('reports the recovery of the restarted worker, not the age of the process', async () => {
+    await clients.set('before', 'restart');
+    const ageMs = CLUSTER_AGE_MIN_MS - (performance.now() - startedAtMs);
+    if (ageMs > 0) await new Promise((resolve) => setTimeout(resolve, ageMs));
+    const node = await aFollower();
+    await cluster.crash(node);
+    const restartAtMs = performance.now();
+    await cluster.restart(node);
+    const restartMs = performance.now() - restartAtMs;
+    const recoveryMs = (await cluster.status()).find((s) => s.id === node)?.recoveryMs ?? -1;
+    console.log(`restart: node ${node} recovered in ${recoveryMs} ms; restart() took ${restartMs.toFixed(0)} ms; cluster up ${(performance.now() - startedAtMs).toFixed(0)} ms`);
+    expect(recoveryMs).toBeGreaterThan(0);
+    // Recovery happens inside restart(): from the new worker's start to its ready report.
+    expect(recoveryMs).toBeLessThanOrEqual(Math.ceil(restartMs));
+    expect(recoveryMs).toBeLessThan(CLUSTER_AGE_MIN_MS);
+  });
 
   it('gives every node RESP, HTTP and peer ports below the ephemeral range, kept across restarts', async () => {
     const before = new Map(cluster.nodeIds.map((id) => [id, cluster.endpoints(id)]));
