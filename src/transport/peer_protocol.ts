@@ -51,11 +51,20 @@ export function nextBackoffMs(currentMs: number): number {
 }
 
 /**
- * The one line a refused caller reads. It starts with "-ERR" so a Redis client that dialled the
- * peer port by mistake shows it as an ordinary error reply instead of hanging.
+ * The one line a refused caller that is no kv-sim peer reads. It starts with "-ERR" so a Redis
+ * client that dialled the peer port by mistake shows it as an ordinary error reply instead of
+ * hanging.
  */
 export function refusalLine(reason: string): string {
   return `-ERR kv-sim peer port: ${reason}; this port only speaks the kv-sim peer protocol\r\n`;
+}
+
+/**
+ * The line a known peer reads when it is refused for its settings or protocol version: only what
+ * is wrong (the reason names both sides' values), since it does speak the peer protocol.
+ */
+export function peerRefusalLine(reason: string): string {
+  return `-ERR kv-sim peer port: ${reason}\r\n`;
 }
 
 /** Why an address cannot be listened on or dialled, or null when it is fine. */

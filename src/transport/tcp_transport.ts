@@ -22,6 +22,7 @@ import {
   nextBackoffMs,
   OUTBOX_BYTES_MAX,
   PEER_SILENCE_CHECK_MS,
+  peerRefusalLine,
   RECONNECT_BACKOFF_INITIAL_MS,
   REFUSAL_LINE_BYTES_MAX,
   REFUSAL_LINGER_MS,
@@ -385,7 +386,7 @@ export class TcpTransport implements Transport {
   private refuse(conn: Inbound, reason: string): void {
     if (conn.done) return;
     this.logger.warn({ remote: conn.remote, reason }, 'refused a connection on the peer port');
-    this.hangUp(conn, reason);
+    this.hangUp(conn, refusalLine(reason));
   }
 
   /**
@@ -397,13 +398,13 @@ export class TcpTransport implements Transport {
     if (this.refused.get(peer) === reason) this.logger.debug({ peer, reason }, 'refused the peer again');
     else this.logger.error({ peer, remote: conn.remote, reason }, 'refused a peer whose lease settings or protocol differ');
     this.refused.set(peer, reason);
-    this.hangUp(conn, reason);
+    this.hangUp(conn, peerRefusalLine(reason));
   }
 
-  private hangUp(conn: Inbound, reason: string): void {
+  private hangUp(conn: Inbound, line: string): void {
     conn.done = true;
     stopInboundTimers(conn);
-    conn.socket.end(refusalLine(reason));
+    conn.socket.end(line);
     conn.lingerTimer = setTimeout(() => conn.socket.destroy(), REFUSAL_LINGER_MS);
   }
 

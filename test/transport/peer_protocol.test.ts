@@ -5,6 +5,7 @@ import {
   nextBackoffMs,
   RECONNECT_BACKOFF_INITIAL_MS,
   RECONNECT_BACKOFF_MAX_MS,
+  peerRefusalLine,
   refusalLine,
   isSilentPeer,
   PEER_SILENCE_REDIAL_MS,
@@ -57,9 +58,16 @@ describe('peer protocol rules', () => {
   });
 
   it('refuses in one RESP error line', () => {
-    const line = refusalLine('why');
-    expect(line.startsWith('-ERR ')).toBe(true);
-    expect(line.indexOf('\r\n')).toBe(line.length - 2);
+    for (const line of [refusalLine('why'), peerRefusalLine('why')]) {
+      expect(line.startsWith('-ERR ')).toBe(true);
+      expect(line.indexOf('\r\n')).toBe(line.length - 2);
+    }
+  });
+
+  it('tells a stranger the port speaks only the peer protocol, and a refused peer only what is wrong', () => {
+    expect(refusalLine('not a peer handshake (bad-magic)')).toBe('-ERR kv-sim peer port: not a peer handshake (bad-magic); this port only speaks the kv-sim peer protocol\r\n');
+    const mismatch = leaseSettingsMismatch({ ...TEST_LEASE, tickIntervalMs: 20 }, 2, TEST_LEASE, 1) ?? '';
+    expect(peerRefusalLine(mismatch)).toBe(`-ERR kv-sim peer port: ${mismatch}\r\n`);
   });
 });
 
