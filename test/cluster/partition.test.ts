@@ -1,7 +1,13 @@
 /**
  * Partitions: a minority cannot commit while the majority keeps committing, and after healing
- * every log is the same; a node cut off for a while and healed does not depose a healthy leader
- * (pre-vote). Writes go through RESP ports.
+ * every log is the same; a node cut off for a while probes with pre-votes that leave its term as it
+ * was, and healed, it catches up. Writes go through RESP ports.
+ *
+ * That the healed node also costs no election (the leader keeps its place and term) is checked on
+ * virtual time (healed_node_leadership.test.ts): here, on a busy host, a worker thread can wait
+ * longer than the fast profile's 150 ms election timeout for a core, and the others then elect
+ * anew, as Raft should. What is checked here holds under any load: nothing reaches a cut-off node,
+ * so only a campaign of its own could move its term.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type Cluster } from '../../src/index.js';
@@ -52,7 +58,7 @@ describe.each(['channel', 'tcp'] as const)('a minority partition over %s (5 node
   });
 });
 
-describe('a healed isolated node (channel, 5 nodes)', () => {
+describe('an isolated node, healed (channel, 5 nodes)', () => {
   let cluster: Cluster;
   let clients: Clients;
 
@@ -66,25 +72,23 @@ describe('a healed isolated node (channel, 5 nodes)', () => {
     await cluster?.stop();
   });
 
-  it('does not depose a healthy leader (pre-vote)', async () => {
+  it('probes with pre-votes that leave its term as it was, and catches up once healed', async () => {
     const leader = await cluster.waitForLeader({ timeoutMs: 10_000 });
-    const term = (await cluster.status()).find((s) => s.id === leader)?.term ?? -1;
     const follower = cluster.nodeIds.find((id) => id !== leader) ?? 0;
-    const higherTerms: number[] = [];
-    cluster.on('leader-changed', (e) => {
-      if (e.term > term) higherTerms.push(e.term);
-    });
+    const termOf = async (id: number): Promise<number> => (await cluster.status()).find((s) => s.id === id)?.term ?? -1;
 
     await cluster.isolate(follower);
-    // Cut off, the follower's election timer fires and it probes with pre-votes that nobody grants.
+    // Cut off, the follower's election timer fires and it probes with pre-votes that nobody can grant.
     await cluster.waitFor((s) => s.find((n) => n.id === follower)?.role === 'pre-candidate', { timeoutMs: 5_000 });
+    const termCutOff = await termOf(follower);
     for (let i = 0; i < 10; i++) await clients.set(`while-isolated-${i}`, `v${i}`);
+    expect(await termOf(follower)).toBe(termCutOff);
+
     await cluster.heal();
     await clients.set('after-heal', 'x');
-    const statuses = await cluster.waitFor(logsConverged(), { timeoutMs: 10_000 });
-
-    expect(await cluster.leader()).toBe(leader);
-    expect(statuses.every((s) => s.term === term)).toBe(true);
-    expect(higherTerms).toEqual([]);
+    await cluster.waitFor(logsConverged(), { timeoutMs: 10_000 });
+    const direct = clients.for(follower);
+    await direct.call('READONLY');
+    expect(await direct.mget('while-isolated-0', 'while-isolated-9', 'after-heal')).toEqual(['v0', 'v9', 'x']);
   });
 });
