@@ -3,13 +3,18 @@
  * are stopped for sure, pick free loopback ports and wait on conditions with bounded deadlines.
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-// The bench runs compiled, from dist/bench/.
-const { withThreadPoolSize } = createRequire(import.meta.url)('../../bin/thread_pool.cjs') as typeof import('../bin/thread_pool.cjs');
+// The bench runs compiled, from dist/bench/; its tests load it from bench/: bin/ is two or one level up.
+const threadPoolModule = ['../../bin/thread_pool.cjs', '../bin/thread_pool.cjs']
+  .map((path) => fileURLToPath(new URL(path, import.meta.url)))
+  .find((path) => existsSync(path));
+if (threadPoolModule === undefined) throw new Error('bench: bin/thread_pool.cjs not found beside the bench');
+const { withThreadPoolSize } = createRequire(import.meta.url)(threadPoolModule) as typeof import('../bin/thread_pool.cjs');
 
 export const TOOLS = ['redis-server', 'redis-benchmark', 'wrk', 'etcd'] as const;
 

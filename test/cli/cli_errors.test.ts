@@ -1,8 +1,8 @@
 /** The command line's contract for mistakes: one line on stderr, exit code 1, never a stack trace. */
 import { describe, it, expect } from 'vitest';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { BIN_PATH, cleanEnv } from './cli_process.js';
 
@@ -55,8 +55,8 @@ describe('kv-sim command line', () => {
   it('says to build when the compiled CLI is missing', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kv-sim-bin-'));
     try {
-      mkdirSync(join(dir, 'bin'));
-      copyFileSync(BIN_PATH, join(dir, 'bin', 'kv-sim.cjs'));
+      // The package's bin/ folder without dist/ beside it.
+      cpSync(dirname(BIN_PATH), join(dir, 'bin'), { recursive: true });
       expectOneLineError(run(['--help'], {}, join(dir, 'bin', 'kv-sim.cjs')), /run `npm install` or `npm run build`/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
