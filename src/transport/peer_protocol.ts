@@ -119,9 +119,12 @@ export function leaseSettingsMismatch(theirs: LeaseSettings, them: NodeId, ours:
 
 /**
  * A refusal names `peer` when a known peer called the right node but its settings or wire format
- * disagree: a state of the cluster worth reporting, unlike a stranger's misdial.
+ * disagree: a state of the cluster worth reporting, unlike a misdial. `speaksPeerProtocol` is false
+ * for a caller that sent no hello at all (a stray client), which is told what the port is for.
  */
-export type HandshakeVerdict = { ok: true; peer: NodeId } | { ok: false; reason: string; peer: NodeId | null };
+export type HandshakeVerdict =
+  | { ok: true; peer: NodeId }
+  | { ok: false; reason: string; peer: NodeId | null; speaksPeerProtocol: boolean };
 
 /** Judges the first frame of an accepted connection (or the decode error that came instead). */
 export function judgeHandshake(
@@ -130,8 +133,8 @@ export function judgeHandshake(
   knownPeers: ReadonlySet<NodeId>,
   lease: LeaseSettings,
 ): HandshakeVerdict {
-  const refused = (reason: string, peer: NodeId | null = null): HandshakeVerdict => ({ ok: false, reason, peer });
-  if ('type' in first) return refused(`not a peer handshake (${first.reason})`);
+  const refused = (reason: string, peer: NodeId | null = null): HandshakeVerdict => ({ ok: false, reason, peer, speaksPeerProtocol: true });
+  if ('type' in first) return { ok: false, reason: `not a peer handshake (${first.reason})`, peer: null, speaksPeerProtocol: false };
   if (first.kind === 'batch') return refused('expected a hello frame first');
   if (first.to !== self) return refused(`this is node ${self}, not node ${first.to}`);
   if (first.from === self || !knownPeers.has(first.from)) return refused(`node ${first.from} is not a peer of node ${self}`);

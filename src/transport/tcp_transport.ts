@@ -362,7 +362,9 @@ export class TcpTransport implements Transport {
     for (const frame of frames) {
       if (conn.peer === null) {
         const verdict = judgeHandshake(frame, this.self, new Set(this.links.keys()), this.lease);
-        if (!verdict.ok) return verdict.peer === null ? this.refuse(conn, verdict.reason) : this.refusePeer(conn, verdict.peer, verdict.reason);
+        if (!verdict.ok) {
+          return verdict.peer === null ? this.refuse(conn, verdict.reason, verdict.speaksPeerProtocol) : this.refusePeer(conn, verdict.peer, verdict.reason);
+        }
         conn.peer = verdict.peer;
         stopInboundTimers(conn);
         this.adoptInbound(verdict.peer, conn.socket);
@@ -382,11 +384,14 @@ export class TcpTransport implements Transport {
     }
   }
 
-  /** One line back to a caller that is not a peer, then hang up; nothing it sent is acted on. */
-  private refuse(conn: Inbound, reason: string): void {
+  /**
+   * One line back to a caller that is not a peer of ours, then hang up; nothing it sent is acted on.
+   * A misdialling kv-sim node (it speaks the peer protocol) reads only what is wrong.
+   */
+  private refuse(conn: Inbound, reason: string, speaksPeerProtocol = false): void {
     if (conn.done) return;
     this.logger.warn({ remote: conn.remote, reason }, 'refused a connection on the peer port');
-    this.hangUp(conn, refusalLine(reason));
+    this.hangUp(conn, speaksPeerProtocol ? peerRefusalLine(reason) : refusalLine(reason));
   }
 
   /**

@@ -27,13 +27,21 @@ describe('peer protocol rules', () => {
     const peers = new Set([2, 3]);
     const hello = (from: number, to: number) => ({ kind: 'hello' as const, from, to, lease: TEST_LEASE });
     expect(judgeHandshake(hello(2, 1), 1, peers, TEST_LEASE)).toEqual({ ok: true, peer: 2 });
-    expect(judgeHandshake(hello(1, 1), 1, peers, TEST_LEASE)).toMatchObject({ ok: false, peer: null });
-    expect(judgeHandshake(hello(4, 1), 1, peers, TEST_LEASE)).toMatchObject({ ok: false, peer: null });
+    // A misdialling kv-sim node speaks the protocol: it is told what is wrong, not what the port is for.
+    expect(judgeHandshake(hello(1, 1), 1, peers, TEST_LEASE)).toMatchObject({ ok: false, peer: null, speaksPeerProtocol: true });
+    expect(judgeHandshake(hello(4, 1), 1, peers, TEST_LEASE)).toEqual({
+      ok: false,
+      reason: 'node 4 is not a peer of node 1',
+      peer: null,
+      speaksPeerProtocol: true,
+    });
+    expect(judgeHandshake(hello(2, 3), 1, peers, TEST_LEASE)).toMatchObject({ reason: 'this is node 1, not node 3', speaksPeerProtocol: true });
     expect(judgeHandshake({ kind: 'batch', messages: [] }, 1, peers, TEST_LEASE).ok).toBe(false);
     expect(judgeHandshake({ type: 'decode-error', reason: 'bad-magic', detail: '' }, 1, peers, TEST_LEASE)).toEqual({
       ok: false,
       reason: 'not a peer handshake (bad-magic)',
       peer: null,
+      speaksPeerProtocol: false,
     });
   });
 
@@ -42,6 +50,7 @@ describe('peer protocol rules', () => {
     expect(judgeHandshake({ kind: 'hello', from: 2, to: 1, lease: standard }, 1, new Set([2]), TEST_LEASE)).toEqual({
       ok: false,
       peer: 2,
+      speaksPeerProtocol: true,
       reason: 'lease settings differ (tick interval 20 ms at node 2, 10 ms at node 1; election timeout 50 ticks at node 2, 15 ticks at node 1): every node needs the same timing and read-lease',
     });
     const flags = { ...TEST_LEASE, heartbeatIntervalTicks: 3, checkQuorum: false, readLease: false };
