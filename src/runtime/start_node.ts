@@ -137,7 +137,7 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger; 
 async function withHttpServer(resp: ClientServers, config: NodeConfig, front: ForwardingBackend, driver: NodeDriver, logger: Logger): Promise<ClientServers> {
   let http: HttpServer;
   try {
-    http = await HttpServer.start({ backend: front, status: () => driver.status(), port: config.httpPort ?? 0, host: config.host });
+    http = await HttpServer.start({ backend: front, status: () => driver.status(), port: config.httpPort ?? 0, host: config.host, logger });
   } catch (error) {
     await resp.close();
     front.close();
