@@ -71,12 +71,15 @@ describe('restarting a node (3 nodes, tcp)', () => {
     const restartAtMs = performance.now();
     await cluster.restart(node);
     const restartMs = performance.now() - restartAtMs;
+    const clusterAgeMs = performance.now() - startedAtMs;
     const recoveryMs = (await cluster.status()).find((s) => s.id === node)?.recoveryMs ?? -1;
-    console.log(`restart: node ${node} recovered in ${recoveryMs} ms; restart() took ${restartMs.toFixed(0)} ms; cluster up ${(performance.now() - startedAtMs).toFixed(0)} ms`);
+    console.log(`restart: node ${node} recovered in ${recoveryMs} ms; restart() took ${restartMs.toFixed(0)} ms; cluster up ${clusterAgeMs.toFixed(0)} ms`);
     expect(recoveryMs).toBeGreaterThan(0);
-    // Recovery happens inside restart(): from the new worker's start to its ready report.
+    // Recovery happens inside restart(): from the new worker's start to its ready report. Both
+    // bounds hold however slow a busy host makes the restart; a recovery counted from the
+    // process's start would exceed both.
     expect(recoveryMs).toBeLessThanOrEqual(Math.ceil(restartMs));
-    expect(recoveryMs).toBeLessThan(CLUSTER_AGE_MIN_MS);
+    expect(recoveryMs).toBeLessThan(clusterAgeMs - CLUSTER_AGE_MIN_MS / 2);
   });
 
   it('gives every node RESP, HTTP and peer ports below the ephemeral range, kept across restarts', async () => {
