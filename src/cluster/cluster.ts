@@ -23,7 +23,7 @@ import { downStatus, leaderOf, upStatus } from './cluster_status.js';
 import type { Cluster, ClusterEventMap, ClusterEventName, ClusterNodeStatus, ClusterOptions, LinkControl } from './cluster_types.js';
 import { fullMesh, pairsForRestart } from './channel_mesh.js';
 import { NodeSlot } from './node_slot.js';
-import { listenProblem, nodePortsInBlock, portsPerNode, releasePortBlock, reservePortBlock } from './port_block.js';
+import { checkPortsFree, nodePortsInBlock, portsPerNode, releasePortBlock, reservePortBlock } from './port_block.js';
 import { WorkerHandle } from './worker_handle.js';
 import type { WorkerEvent } from './worker_protocol.js';
 
@@ -175,7 +175,7 @@ export class ClusterSupervisor implements Cluster {
       if (slot.handle !== null || slot.starting) throw new ClusterError(`node ${node} is already up; crash it before restarting it`);
     };
     refuseIfUp();
-    await this.checkPortsFree(slot);
+    await checkPortsFree(node, slot.ports, this.settings.host);
     // Checked again after the wait; from here on to the peer pairs below nothing waits, so that
     // concurrent restarts see each other as starting (see pairsForRestart).
     refuseIfUp();
@@ -301,18 +301,6 @@ export class ClusterSupervisor implements Cluster {
     }
     this.portBlock = { base, count };
     for (const slot of this.slots.values()) slot.ports = nodePortsInBlock(base, slot.id, transport);
-  }
-
-  /** A restart keeps the node's ports: if one is taken, the node stays down and says which and why. */
-  private async checkPortsFree(slot: NodeSlot): Promise<void> {
-    const { redis, http, peer } = slot.ports;
-    for (const [kind, port] of [['RESP', redis], ['HTTP', http], ['peer', peer]] as const) {
-      if (port === 0) continue;
-      const problem = await listenProblem(port, this.settings.host);
-      if (problem === null) continue;
-      const cause = problem === 'EADDRINUSE' ? `${problem}: another socket holds it` : problem;
-      throw new ClusterError(`node ${slot.id} cannot restart: its ${kind} port ${this.settings.host}:${port} is unavailable (${cause}); node ${slot.id} stays down, the other nodes keep serving`);
-    }
   }
 
   private async spawn(id: NodeId, transport: ChannelPeersConfig | TcpPeersConfig, transferList: MessagePort[]): Promise<void> {

@@ -9,8 +9,9 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { NodeId } from '../core/types.js';
+import { ClusterError } from './cluster_error.js';
 
-/** Ports under this are left alone: well-known and registered services crowd them. */
+/** Ports under this are left alone: many services listen there by default. */
 export const PORT_BLOCK_FLOOR = 20_000;
 /** Linux's default start of the ephemeral range; other systems start higher (IANA: 49152). */
 const EPHEMERAL_LOW_DEFAULT = 32_768;
@@ -77,6 +78,17 @@ export function portsPerNode(transport: 'channel' | 'tcp'): number {
 export function nodePortsInBlock(base: number, id: NodeId, transport: 'channel' | 'tcp'): NodePorts {
   const first = base + (id - 1) * portsPerNode(transport);
   return { redis: first, http: first + 1, peer: transport === 'tcp' ? first + 2 : 0 };
+}
+
+/** A restart keeps the node's ports: if one is unavailable, the node stays down and the error says which and why. */
+export async function checkPortsFree(node: NodeId, ports: NodePorts, host: string): Promise<void> {
+  for (const [kind, port] of [['RESP', ports.redis], ['HTTP', ports.http], ['peer', ports.peer]] as const) {
+    if (port === 0) continue;
+    const problem = await listenProblem(port, host);
+    if (problem === null) continue;
+    const cause = problem === 'EADDRINUSE' ? `${problem}: another socket holds it` : problem;
+    throw new ClusterError(`node ${node} cannot restart: its ${kind} port ${host}:${port} is unavailable (${cause}); node ${node} stays down, the other nodes keep serving`);
+  }
 }
 
 /** Why listening on host:port fails right now (an error code such as EADDRINUSE), or null if it would not. */
