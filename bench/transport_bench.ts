@@ -91,7 +91,7 @@ function acknowledgeBatches(receiver: Transport): void {
   let received = 0;
   receiver.onMessage(() => {
     if (++received % BATCH_MESSAGES === 0) {
-      receiver.send([{ type: 'heartbeat-response', from: 2, to: 1, term: 5, readSeq: received / BATCH_MESSAGES, lastLogIndex: 0 }]);
+      receiver.send([{ type: 'heartbeat-response', from: 2, to: 1, term: 5, readSeq: received / BATCH_MESSAGES, lastLogIndex: 0, lastLogTerm: 0 }]);
     }
   });
 }

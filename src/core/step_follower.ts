@@ -84,5 +84,6 @@ export function handleHeartbeat(node: RaftNode, message: HeartbeatRequest): void
     term: node.term,
     readSeq: message.readSeq,
     lastLogIndex: node.log.lastIndex(),
+    lastLogTerm: node.log.lastTerm(),
   });
 }

@@ -7,6 +7,13 @@ import { handleSnapshotResponse, sendSnapshotChunk } from './step_snapshot.js';
 
 /** Heartbeat responses without progress while appends are in flight before we assume one was lost. */
 const STALLED_HEARTBEATS_BEFORE_PROBE = 2;
+/**
+ * The same, when the follower's log already holds everything we sent: it is most likely still
+ * syncing it (its acknowledgements follow durability), so resending would only repeat entries it
+ * has. It may also have lost its acknowledgement, which only a resend brings back: so we still
+ * resend, later.
+ */
+const STALLED_HEARTBEATS_WHILE_HELD = 10;
 
 export function stepLeader(node: RaftNode, message: Message): void {
   switch (message.type) {
@@ -71,15 +78,22 @@ function handleHeartbeatResponse(node: RaftNode, message: HeartbeatResponse): vo
     node.reads.ack(message.from, message.readSeq);
     releaseConfirmedReads(node);
   }
-  // Pipelined appends that were lost leave the follower waiting for entries we think are in
-  // flight; without progress across heartbeats, restart from what it has acknowledged.
+  // Pipelined appends (or their acknowledgements) that were lost leave the follower waiting for
+  // entries we think are in flight; without progress across heartbeats, restart from what it has
+  // acknowledged.
   if (pr.state === 'replicate' && pr.inflightCount() > 0 && pr.matchIndex === pr.matchAtLastHeartbeat) {
-    if (++pr.stalledHeartbeats >= STALLED_HEARTBEATS_BEFORE_PROBE) pr.becomeProbe();
+    const patience = holdsAllSent(node, pr, message) ? STALLED_HEARTBEATS_WHILE_HELD : STALLED_HEARTBEATS_BEFORE_PROBE;
+    if (++pr.stalledHeartbeats >= patience) pr.becomeProbe();
   } else {
     pr.stalledHeartbeats = 0;
   }
   pr.matchAtLastHeartbeat = pr.matchIndex;
   if (pr.matchIndex < node.log.lastIndex()) node.appendsPending = true;
+}
+
+/** The follower's log ends at or past our last sent entry, on our log (Log Matching: it holds all of it). */
+function holdsAllSent(node: RaftNode, pr: Progress, message: HeartbeatResponse): boolean {
+  return message.lastLogIndex >= pr.nextIndex - 1 && node.log.matchTerm(message.lastLogIndex, message.lastLogTerm);
 }
 
 export function broadcastHeartbeats(node: RaftNode): void {

@@ -110,8 +110,13 @@ export interface HeartbeatRequest extends MessageBase {
 export interface HeartbeatResponse extends MessageBase {
   type: 'heartbeat-response';
   readSeq: number;
-  /** The follower's last log index, so the leader can resume replication to a lagging follower. */
+  /**
+   * The follower's last log entry, durable or not. Where it matches the leader's log, the follower
+   * has received every entry up to it: appends the leader still counts in flight are then being
+   * synced, not lost (see handleHeartbeatResponse).
+   */
   lastLogIndex: number;
+  lastLogTerm: number;
 }
 
 /**

@@ -4,7 +4,9 @@
  *
  * Frame = header (8 bytes) + payload:
  *   0..1  magic "kv" (0x6b 0x76)   a stray client (telnet, redis-cli) is told apart at byte one
- *   2     wire version
+ *   2     wire version; 2 added the follower's last log term to heartbeat responses. Hellos of
+ *         earlier versions are still decoded, so that their nodes are refused by name (batches of
+ *         another version are not decoded at all)
  *   3     frame kind: 1 batch of messages, 3 hello (handshake naming the sender and its lease
  *         settings); 2 was the first release's hello, without settings: it is still decoded, so
  *         that a node of that release is refused by name instead of misread
@@ -21,7 +23,9 @@ import { assertWireNumber, varintSize, WireFailure, WireReader, WireWriter } fro
 
 export const FRAME_MAGIC_0 = 0x6b;
 export const FRAME_MAGIC_1 = 0x76;
-export const WIRE_VERSION = 1;
+export const WIRE_VERSION = 2;
+/** The oldest version whose hello frames are still decoded (to refuse their nodes by name). */
+const WIRE_VERSION_OLDEST = 1;
 export const FRAME_HEADER_BYTES = 8;
 /** Far above one append (appendBytesMax defaults to 1 MiB), far below what would hurt a node. */
 export const FRAME_PAYLOAD_BYTES_MAX = 64 * 1024 * 1024;
@@ -36,7 +40,7 @@ const FLAG_READ_LEASE = 2;
 
 export type Frame =
   | { kind: 'batch'; messages: Message[] }
-  | { kind: 'hello'; from: NodeId; to: NodeId; lease: LeaseSettings }
+  | { kind: 'hello'; from: NodeId; to: NodeId; lease: LeaseSettings; wireVersion: number }
   | { kind: 'hello-without-settings'; from: NodeId; to: NodeId };
 
 export type DecodeErrorReason =
@@ -143,7 +147,7 @@ export function encodeHello(from: NodeId, to: NodeId, lease: LeaseSettings): Uin
   return w.bytes;
 }
 
-function readHello(r: WireReader): Frame {
+function readHello(r: WireReader, wireVersion: number): Frame {
   const from = r.varint('hello from');
   const to = r.varint('hello to');
   const tickIntervalMs = r.varint('hello tick interval');
@@ -152,17 +156,19 @@ function readHello(r: WireReader): Frame {
   const flags = r.byte('hello flags');
   if ((flags & ~(FLAG_CHECK_QUORUM | FLAG_READ_LEASE)) !== 0) throw new WireFailure('malformed', `unknown hello flags 0x${flags.toString(16)}`);
   const lease = { tickIntervalMs, electionTimeoutTicks, heartbeatIntervalTicks, checkQuorum: (flags & FLAG_CHECK_QUORUM) !== 0, readLease: (flags & FLAG_READ_LEASE) !== 0 };
-  return { kind: 'hello', from, to, lease };
+  return { kind: 'hello', from, to, lease, wireVersion };
 }
 
 /** Checks the header bytes seen so far (the first `available` of them): fails fast on garbage. */
 function checkHeaderPrefix(byteAt: (i: number) => number, available: number): DecodeError | null {
   if (available > 0 && byteAt(0) !== FRAME_MAGIC_0) return decodeError('bad-magic', `first byte is 0x${byteAt(0).toString(16)}, not a kv-sim frame`);
   if (available > 1 && byteAt(1) !== FRAME_MAGIC_1) return decodeError('bad-magic', `second byte is 0x${byteAt(1).toString(16)}, not a kv-sim frame`);
-  if (available > 2 && byteAt(2) !== WIRE_VERSION) return decodeError('bad-version', `wire version ${byteAt(2)}, this node speaks ${WIRE_VERSION}`);
+  const badVersion = (): DecodeError => decodeError('bad-version', `wire version ${byteAt(2)}, this node speaks ${WIRE_VERSION}`);
+  if (available > 2 && (byteAt(2) < WIRE_VERSION_OLDEST || byteAt(2) > WIRE_VERSION)) return badVersion();
   if (available < 4) return null;
   const kind = byteAt(3);
   if (kind !== KIND_BATCH && kind !== KIND_HELLO && kind !== KIND_HELLO_WITHOUT_SETTINGS) return decodeError('unknown-frame-kind', `frame kind ${kind}`);
+  if (kind === KIND_BATCH && byteAt(2) !== WIRE_VERSION) return badVersion();
   return null;
 }
 
@@ -174,12 +180,12 @@ function readLength(byteAt: (i: number) => number): number {
  * `payload` must be a plain Uint8Array the caller will not reuse: entry data are views into it.
  * Callers copy it out of the receive buffer once, so entries never pin a socket's chunk.
  */
-function decodePayload(kind: number, payload: Uint8Array): Frame | DecodeError {
+function decodePayload(kind: number, wireVersion: number, payload: Uint8Array): Frame | DecodeError {
   const r = new WireReader(payload);
   try {
     let frame: Frame;
     if (kind === KIND_HELLO) {
-      frame = readHello(r);
+      frame = readHello(r, wireVersion);
     } else if (kind === KIND_HELLO_WITHOUT_SETTINGS) {
       frame = { kind: 'hello-without-settings', from: r.varint('hello from'), to: r.varint('hello to') };
     } else {
@@ -217,7 +223,7 @@ export function decodeFrame(bytes: Uint8Array, adopt = false): { ok: true; frame
     return { ok: false, error: decodeError(reason, `header says ${length} payload bytes, got ${bytes.length - FRAME_HEADER_BYTES}`) };
   }
   const payload = adopt && !(bytes instanceof Buffer) ? bytes.subarray(FRAME_HEADER_BYTES) : ownedCopy(bytes, FRAME_HEADER_BYTES, bytes.length);
-  const result = decodePayload(bytes[3] as number, payload);
+  const result = decodePayload(bytes[3] as number, bytes[2] as number, payload);
   return 'type' in result ? { ok: false, error: result } : { ok: true, frame: result };
 }
 
@@ -245,6 +251,7 @@ export class FrameDecoder {
   private headOffset = 0;
   private buffered = 0;
   private pendingKind = 0;
+  private pendingVersion = 0;
   private pendingLength = -1;
   private error: DecodeError | null = null;
 
@@ -262,7 +269,7 @@ export class FrameDecoder {
     while (this.error === null) {
       if (this.pendingLength < 0 && !this.readHeader()) break;
       if (this.pendingLength < 0 || this.buffered < this.pendingLength) break;
-      const result = decodePayload(this.pendingKind, this.take(this.pendingLength, true));
+      const result = decodePayload(this.pendingKind, this.pendingVersion, this.take(this.pendingLength, true));
       this.pendingLength = -1;
       if ('type' in result) this.error = result;
       else frames.push(result);
@@ -289,6 +296,7 @@ export class FrameDecoder {
       return false;
     }
     this.pendingKind = byteAt(3);
+    this.pendingVersion = byteAt(2);
     this.take(FRAME_HEADER_BYTES);
     this.pendingLength = length;
     return true;

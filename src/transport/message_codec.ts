@@ -89,7 +89,7 @@ export function messageSize(m: Message): number {
     case 'heartbeat':
       return head + n(m.commit, 'commit') + n(m.readSeq, 'readSeq');
     case 'heartbeat-response':
-      return head + n(m.readSeq, 'readSeq') + n(m.lastLogIndex, 'lastLogIndex');
+      return head + n(m.readSeq, 'readSeq') + n(m.lastLogIndex, 'lastLogIndex') + n(m.lastLogTerm, 'lastLogTerm');
     case 'snapshot':
       return head + snapshotMetaSize(m.meta) + n(m.offset, 'offset') + n(m.totalBytes, 'totalBytes') + 1 + varintSize(m.chunk.length) + m.chunk.length;
     case 'snapshot-response':
@@ -140,6 +140,7 @@ export function writeMessage(w: WireWriter, m: Message): void {
     case 'heartbeat-response':
       w.varint(m.readSeq);
       w.varint(m.lastLogIndex);
+      w.varint(m.lastLogTerm);
       return;
     case 'snapshot':
       w.varint(m.meta.index);
@@ -219,7 +220,8 @@ export function readMessage(r: WireReader): Message | { unknownType: number } {
       return { type: 'heartbeat', from, to, term, commit: r.varint('commit'), readSeq: r.varint('readSeq') };
     case 6: {
       const readSeq = r.varint('readSeq');
-      return { type: 'heartbeat-response', from, to, term, readSeq, lastLogIndex: r.varint('lastLogIndex') };
+      const lastLogIndex = r.varint('lastLogIndex');
+      return { type: 'heartbeat-response', from, to, term, readSeq, lastLogIndex, lastLogTerm: r.varint('lastLogTerm') };
     }
     case 7: {
       const meta = readSnapshotMeta(r);

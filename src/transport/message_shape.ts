@@ -11,7 +11,7 @@ const NUMERIC_FIELDS: Record<Message['type'], readonly string[]> = {
   append: ['prevLogIndex', 'prevLogTerm', 'commit'],
   'append-response': ['matchIndex', 'rejectedIndex', 'conflictIndex', 'conflictTerm'],
   heartbeat: ['commit', 'readSeq'],
-  'heartbeat-response': ['readSeq', 'lastLogIndex'],
+  'heartbeat-response': ['readSeq', 'lastLogIndex', 'lastLogTerm'],
   snapshot: ['offset', 'totalBytes'],
   'snapshot-response': ['snapshotIndex', 'snapshotTerm', 'nextOffset'],
 };

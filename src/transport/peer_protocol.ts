@@ -7,7 +7,7 @@
  * therefore has two connections, which avoids any "who dials whom" race on reconnect.
  */
 import type { NodeId } from '../core/types.js';
-import type { DecodeError, Frame } from './codec.js';
+import { WIRE_VERSION, type DecodeError, type Frame } from './codec.js';
 
 /** First redial delay after a connection fails or drops; doubles up to the maximum. */
 export const RECONNECT_BACKOFF_INITIAL_MS = 50;
@@ -140,6 +140,9 @@ export function judgeHandshake(
   if (first.from === self || !knownPeers.has(first.from)) return refused(`node ${first.from} is not a peer of node ${self}`);
   if (first.kind === 'hello-without-settings') {
     return refused(`node ${first.from} speaks an older peer protocol that does not send its lease settings; every node must run the same kv-sim version`, first.from);
+  }
+  if (first.wireVersion !== WIRE_VERSION) {
+    return refused(`node ${first.from} speaks peer protocol version ${first.wireVersion}, this node speaks ${WIRE_VERSION}; every node must run the same kv-sim version`, first.from);
   }
   const mismatch = leaseSettingsMismatch(first.lease, first.from, lease, self);
   if (mismatch !== null) return refused(mismatch, first.from);

@@ -181,6 +181,30 @@ describe('log replication', () => {
     expect(cluster.appliedTexts(1)).toHaveLength(40);
   });
 
+  it('resends appends a follower lost at once, and those it holds but has not acknowledged (a slow sync) only much later', () => {
+    const resentTo3 = (lose: 'appends' | 'acknowledgements', heartbeats: number): number => {
+      const cluster = new TestCluster([1, 2, 3]);
+      cluster.elect(1);
+      let appendsTo3 = 0;
+      cluster.dropIf = (m) => {
+        if (m.type === 'append' && m.to === 3 && m.entries.length > 0) {
+          appendsTo3++;
+          return lose === 'appends' && appendsTo3 === 1;
+        }
+        return lose === 'acknowledgements' && m.type === 'append-response' && m.from === 3;
+      };
+      cluster.propose(1, 'x');
+      cluster.tickAll(cluster.node(1).config.heartbeatIntervalTicks * heartbeats);
+      return appendsTo3 - 1;
+    };
+    // Heartbeat answers show what the follower's log holds: a follower that never got the entries
+    // needs them again soon; one that holds them is most likely syncing, and its acknowledgement is
+    // resent (by resending the entries) only if it still has not come after many heartbeats.
+    expect(resentTo3('appends', 4)).toBeGreaterThan(0);
+    expect(resentTo3('acknowledgements', 4)).toBe(0);
+    expect(resentTo3('acknowledgements', 12)).toBeGreaterThan(0);
+  });
+
   it('followers refuse proposals with the leader as a hint', () => {
     const cluster = new TestCluster([1, 2, 3]);
     cluster.elect(2);

@@ -19,7 +19,7 @@ class RecordingTransport implements Transport {
   close(): void {}
 }
 
-const heartbeat = (term: number): Message => ({ type: 'heartbeat-response', from: 1, to: 2, term, readSeq: 0, lastLogIndex: 0 });
+const heartbeat = (term: number): Message => ({ type: 'heartbeat-response', from: 1, to: 2, term, readSeq: 0, lastLogIndex: 0, lastLogTerm: 0 });
 
 describe('PausableTransport', () => {
   it('holds what a paused node sends and sends it, in order, on resume', () => {

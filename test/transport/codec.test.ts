@@ -9,6 +9,7 @@ import {
   FRAME_HEADER_BYTES,
   FRAME_PAYLOAD_BYTES_MAX,
   FrameDecoder,
+  WIRE_VERSION,
   type Frame,
 } from '../../src/transport/codec.js';
 import { TEST_LEASE } from './meshes.js';
@@ -51,7 +52,7 @@ describe('codec round trips', () => {
       append,
       { type: 'append-response', from: 2, to: 1, term: 7, success: false, matchIndex: 0, rejectedIndex: 41, conflictIndex: 30, conflictTerm: 5 },
       { type: 'heartbeat', from: 1, to: 3, term: 7, commit: 43, readSeq: 9 },
-      { type: 'heartbeat-response', from: 3, to: 1, term: 7, readSeq: 9, lastLogIndex: 43 },
+      { type: 'heartbeat-response', from: 3, to: 1, term: 7, readSeq: 9, lastLogIndex: 43, lastLogTerm: 6 },
     ];
     const result = decodeFrame(encodeFrame(batch));
     expect(result).toEqual({ ok: true, frame: { kind: 'batch', messages: batch } });
@@ -66,9 +67,21 @@ describe('codec round trips', () => {
   });
 
   it('decodes the hello frame with its lease settings', () => {
-    expect(decodeFrame(encodeHello(3, 1, TEST_LEASE))).toEqual({ ok: true, frame: { kind: 'hello', from: 3, to: 1, lease: TEST_LEASE } });
+    expect(decodeFrame(encodeHello(3, 1, TEST_LEASE))).toEqual({ ok: true, frame: { kind: 'hello', from: 3, to: 1, lease: TEST_LEASE, wireVersion: WIRE_VERSION } });
     const other = { tickIntervalMs: 20, electionTimeoutTicks: 50, heartbeatIntervalTicks: 5, checkQuorum: false, readLease: false };
-    expect(decodeFrame(encodeHello(300, 2 ** 40, other))).toEqual({ ok: true, frame: { kind: 'hello', from: 300, to: 2 ** 40, lease: other } });
+    expect(decodeFrame(encodeHello(300, 2 ** 40, other))).toEqual({ ok: true, frame: { kind: 'hello', from: 300, to: 2 ** 40, lease: other, wireVersion: WIRE_VERSION } });
+  });
+
+  it("decodes an earlier version's hello (to refuse its node by name) but none of its batches", () => {
+    const previousRelease = encodeHello(3, 1, TEST_LEASE);
+    previousRelease[2] = 1;
+    expect(decodeFrame(previousRelease)).toEqual({ ok: true, frame: { kind: 'hello', from: 3, to: 1, lease: TEST_LEASE, wireVersion: 1 } });
+    const batch = encodeFrame([]);
+    batch[2] = 1;
+    expect(decodeFrame(batch)).toMatchObject({ ok: false, error: { reason: 'bad-version', detail: `wire version 1, this node speaks ${WIRE_VERSION}` } });
+    const future = encodeHello(3, 1, TEST_LEASE);
+    future[2] = WIRE_VERSION + 1;
+    expect(new FrameDecoder().push(future).error).toMatchObject({ reason: 'bad-version' });
   });
 
   it("recognises the first release's hello, which carries no settings, instead of misreading it", () => {

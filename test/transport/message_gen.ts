@@ -58,7 +58,7 @@ export function randomMessage(random: Prng): Message {
     case 4:
       return { ...base, type: 'heartbeat', commit: num(), readSeq: num() };
     case 5:
-      return { ...base, type: 'heartbeat-response', readSeq: num(), lastLogIndex: num() };
+      return { ...base, type: 'heartbeat-response', readSeq: num(), lastLogIndex: num(), lastLogTerm: num() };
     case 6: {
       // Chunks from empty to a few KiB, sometimes large; meta with any membership shape.
       const length = random.chance(0.05) ? random.int(0, 70_000) : random.int(0, 4096);

@@ -11,6 +11,7 @@ import {
   PEER_SILENCE_REDIAL_MS,
 } from '../../src/transport/peer_protocol.js';
 import { TEST_LEASE } from './meshes.js';
+import { WIRE_VERSION } from '../../src/transport/codec.js';
 
 describe('peer protocol rules', () => {
   it('backs off exponentially from the initial delay and never beyond the maximum', () => {
@@ -25,7 +26,7 @@ describe('peer protocol rules', () => {
 
   it('accepts only a hello from a known peer addressed to this node', () => {
     const peers = new Set([2, 3]);
-    const hello = (from: number, to: number) => ({ kind: 'hello' as const, from, to, lease: TEST_LEASE });
+    const hello = (from: number, to: number) => ({ kind: 'hello' as const, from, to, lease: TEST_LEASE, wireVersion: WIRE_VERSION });
     expect(judgeHandshake(hello(2, 1), 1, peers, TEST_LEASE)).toEqual({ ok: true, peer: 2 });
     // A misdialling kv-sim node speaks the protocol: it is told what is wrong, not what the port is for.
     expect(judgeHandshake(hello(1, 1), 1, peers, TEST_LEASE)).toMatchObject({ ok: false, peer: null, speaksPeerProtocol: true });
@@ -47,7 +48,7 @@ describe('peer protocol rules', () => {
 
   it('refuses a peer whose lease settings differ, naming both values of each difference', () => {
     const standard = { ...TEST_LEASE, tickIntervalMs: 20, electionTimeoutTicks: 50 };
-    expect(judgeHandshake({ kind: 'hello', from: 2, to: 1, lease: standard }, 1, new Set([2]), TEST_LEASE)).toEqual({
+    expect(judgeHandshake({ kind: 'hello', from: 2, to: 1, lease: standard, wireVersion: WIRE_VERSION }, 1, new Set([2]), TEST_LEASE)).toEqual({
       ok: false,
       peer: 2,
       speaksPeerProtocol: true,
@@ -58,6 +59,16 @@ describe('peer protocol rules', () => {
       'lease settings differ (heartbeat 3 ticks at node 3, 5 ticks at node 1; check-quorum off at node 3, on at node 1; read-lease off at node 3, on at node 1): every node needs the same timing and read-lease',
     );
     expect(leaseSettingsMismatch({ ...TEST_LEASE }, 3, TEST_LEASE, 1)).toBeNull();
+  });
+
+  it('refuses by name a peer that speaks another wire version', () => {
+    const verdict = judgeHandshake({ kind: 'hello', from: 2, to: 1, lease: TEST_LEASE, wireVersion: 1 }, 1, new Set([2]), TEST_LEASE);
+    expect(verdict).toEqual({
+      ok: false,
+      peer: 2,
+      speaksPeerProtocol: true,
+      reason: `node 2 speaks peer protocol version 1, this node speaks ${WIRE_VERSION}; every node must run the same kv-sim version`,
+    });
   });
 
   it("refuses the first release's hello, which carries no settings, by name", () => {
