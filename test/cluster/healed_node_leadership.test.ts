@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { NodeId } from '../../src/core/types.js';
 import { resolveSimulationOptions } from '../../src/sim/simulation_options.js';
 import { Simulator } from '../../src/sim/simulator.js';
-import { runFor, runUntil, startWrites } from './virtual_time.js';
+import { runFor, runUntil, startWrites } from '../support/virtual_time.js';
 
 const SEEDS = Array.from({ length: 12 }, (_, i) => i + 1);
 /** Cut off for this long (about ten election timeouts), a node without pre-vote would campaign many times. */

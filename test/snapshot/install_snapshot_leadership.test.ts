@@ -10,43 +10,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { NodeId } from '../../src/core/types.js';
-import { encodeSet } from '../../src/sim/register_machine.js';
 import { resolveSimulationOptions } from '../../src/sim/simulation_options.js';
 import { Simulator } from '../../src/sim/simulator.js';
+import { runUntil, startWrites } from '../support/virtual_time.js';
 
 const SEEDS = Array.from({ length: 12 }, (_, i) => i + 1);
 const WRITES_WHILE_DOWN = 400;
 const WRITES_DURING_CATCH_UP = 100;
 const WRITES_IN_FLIGHT = 20;
-/** Virtual ms any phase may take; far more than any of them needs. */
-const PHASE_DEADLINE_MS = 20_000;
-
-/** Runs events until `done()`, calling `check()` after each; throws at the virtual deadline. */
-function runUntil(sim: Simulator, what: string, done: () => boolean, check: () => void = () => {}): void {
-  const deadlineMs = sim.queue.nowMs + PHASE_DEADLINE_MS;
-  while (!done()) {
-    if (sim.queue.peekTimeMs() > deadlineMs || !sim.queue.runNext()) throw new Error(`no ${what} within ${PHASE_DEADLINE_MS} virtual ms`);
-    check();
-  }
-}
-
-/** Submits `count` writes to `leader`, WRITES_IN_FLIGHT at a time; returns a probe for "all acknowledged". */
-function startWrites(sim: Simulator, leader: NodeId, prefix: string, count: number): () => boolean {
-  let submitted = 0;
-  let acknowledged = 0;
-  const submitNext = (): void => {
-    if (submitted >= count) return;
-    const key = `${prefix}-${submitted++}`;
-    sim.submitWrite(leader, encodeSet(key, `value-of-${key}`), (outcome) => {
-      if (!outcome.ok) throw new Error(`write ${key} failed: ${JSON.stringify(outcome.error)}`);
-      acknowledged++;
-      submitNext();
-    });
-  };
-  for (let i = 0; i < WRITES_IN_FLIGHT; i++) submitNext();
-  return () => acknowledged === count;
-}
-
 function runScenario(seed: number): { installs: number; campaigns: string[] } {
   const sim = new Simulator(resolveSimulationOptions({
     seed,
@@ -78,13 +49,13 @@ function runScenario(seed: number): { installs: number; campaigns: string[] } {
 
   const behind = sim.node(lagging).driver?.status().lastIndex ?? 0;
   sim.crash(lagging);
-  runUntil(sim, 'writes while a follower is down', startWrites(sim, leader, 'down', WRITES_WHILE_DOWN), watchLeadership);
+  runUntil(sim, 'writes while a follower is down', startWrites(sim, leader, 'down', WRITES_WHILE_DOWN, WRITES_IN_FLIGHT), watchLeadership);
   const head = sim.node(leader).driver?.status();
   expect(head?.firstIndex, 'the leader compacted away what the lagging node needs next').toBeGreaterThan(behind + 1);
 
   const installsBefore = sim.stats.snapshotsInstalled;
   sim.restart(lagging);
-  const written = startWrites(sim, leader, 'back', WRITES_DURING_CATCH_UP);
+  const written = startWrites(sim, leader, 'back', WRITES_DURING_CATCH_UP, WRITES_IN_FLIGHT);
   const caughtUp = (): boolean => {
     const me = sim.node(lagging).driver?.status();
     const now = sim.node(leader).driver?.status();

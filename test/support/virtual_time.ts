@@ -5,7 +5,6 @@ import type { Simulator } from '../../src/sim/simulator.js';
 
 /** Virtual ms any phase may take; far more than any of them needs. */
 const PHASE_DEADLINE_MS = 20_000;
-const WRITES_IN_FLIGHT = 5;
 
 /** Runs events until `done()`, calling `check()` after each; throws at the virtual deadline. */
 export function runUntil(sim: Simulator, what: string, done: () => boolean, check: () => void = () => {}): void {
@@ -22,8 +21,8 @@ export function runFor(sim: Simulator, durationMs: number, check: () => void = (
   while (sim.queue.peekTimeMs() <= untilMs && sim.queue.runNext()) check();
 }
 
-/** Submits `count` writes to `leader`, WRITES_IN_FLIGHT at a time; returns a probe for "all acknowledged". */
-export function startWrites(sim: Simulator, leader: NodeId, prefix: string, count: number): () => boolean {
+/** Submits `count` writes to `leader`, `inFlight` at a time; returns a probe for "all acknowledged". */
+export function startWrites(sim: Simulator, leader: NodeId, prefix: string, count: number, inFlight = 5): () => boolean {
   let submitted = 0;
   let acknowledged = 0;
   const submitNext = (): void => {
@@ -35,6 +34,6 @@ export function startWrites(sim: Simulator, leader: NodeId, prefix: string, coun
       submitNext();
     });
   };
-  for (let i = 0; i < WRITES_IN_FLIGHT; i++) submitNext();
+  for (let i = 0; i < inFlight; i++) submitNext();
   return () => acknowledged === count;
 }
