@@ -68,7 +68,7 @@ export function startTcpTransport(options: TcpTransportOptions): Promise<TcpTran
     const server = net.createServer({ noDelay: true });
     const onError = (error: NodeJS.ErrnoException): void => {
       server.close();
-      resolve({ ok: false, error: `node ${options.self} cannot listen on ${options.listen.host}:${options.listen.port}: ${error.code ?? error.message}` });
+      resolve({ ok: false, error: `node ${options.self} cannot listen for peers on ${options.listen.host}:${options.listen.port}: ${error.code ?? error.message}` });
     };
     server.once('error', onError);
     server.listen({ host: options.listen.host, port: options.listen.port }, () => {

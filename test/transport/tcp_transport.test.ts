@@ -255,7 +255,7 @@ describe('TCP transport: lifecycle', () => {
     const transport = await start(1);
     const second = await startTcpTransport({ self: 3, listen: { host: '127.0.0.1', port: transport.address().port }, peers: [], lease: TEST_LEASE });
     expect(second.ok).toBe(false);
-    if (!second.ok) expect(second.error).toMatch(/cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE/);
+    if (!second.ok) expect(second.error).toMatch(/cannot listen for peers on 127\.0\.0\.1:\d+: EADDRINUSE/);
   });
 
   it('reconnects to a peer that restarts on the same port, with bounded backoff', async () => {
