@@ -2,7 +2,7 @@
 import { formatRate } from './stats.js';
 
 export interface BenchRow {
-  /** Which table: 'redis-benchmark', 'resp-load', 'http', 'failover', 'layers'. */
+  /** Which table: 'paired', 'redis-benchmark', 'resp-load', 'http', 'failover', 'layers', 'snapshots'. */
   section: string;
   /** What ran: '3 nodes, channel, fsync always' or 'Redis 7 (appendfsync always)'. */
   setup: string;
@@ -39,6 +39,8 @@ export interface BenchReport {
 }
 
 const SECTION_TITLES: Record<string, string> = {
+  paired:
+    "The targets' ratios in back-to-back pairs: the reference runs, then kv-sim at once, 3 times (5 with --full), all systems up throughout; medians, and the median of the pair ratios",
   'redis-benchmark': 'redis-benchmark (`-t set,get -d 100 -r 1000 -c 64`), kv-sim against Redis of the same run',
   'resp-load': 'Closed-loop RESP load generator (pipelined connections, one key of 1,000, 100-byte values)',
   http: 'HTTP API under wrk (one key of 1,000, 100-byte values, 64 connections), kv-sim against etcd of the same run',
@@ -59,7 +61,7 @@ export function renderMarkdown(report: BenchReport): string {
   const lines = [
     `Bench run ${report.date}, ${report.profile} profile, ${Math.round(report.elapsedS)} s. Machine: ${m.cores} cores (${m.cpu}), ` +
       `${m.memoryGiB} GiB, disk ${m.disk}, Node ${m.node}, load average at start ${m.loadAverage.map((l) => l.toFixed(1)).join(' / ')}.`,
-    'Everything below ran in this one run, so the ratios hold even on a busy machine; figures vary from run to run.',
+    'Everything below ran in this one run; figures vary from run to run. The first table pairs each reference run with a kv-sim run right after it, so its ratios hold best on a busy machine.',
   ];
   if (report.missingTools.length > 0) lines.push(`Missing tools (their rows skipped): ${report.missingTools.join(', ')}.`);
   for (const section of Object.keys(SECTION_TITLES)) {

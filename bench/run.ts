@@ -3,13 +3,14 @@
  * one process run, so the ratios between rows hold on a noisy machine: the reference systems
  * (Redis, etcd) first, then kv-sim clusters, failover, and the layers. Writes
  * bench/results/<date>.json and bench/results/latest.md (the table the README shows).
- * `--only redis-benchmark,resp-load,http,failover,layers,snapshots` runs a subset (SECTIONS).
+ * `--only paired,redis-benchmark,resp-load,http,failover,layers,snapshots` runs a subset (SECTIONS).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchClusterSetup, setupName, type ClusterSetup, type LoadProfile } from './cluster_bench.js';
 import { benchFailover } from './failover_bench.js';
+import { benchPairedRatios, type PairedProfile } from './paired_ratios.js';
 import { benchLayers } from './layers.js';
 import { benchSnapshots } from './snapshot_rows.js';
 import { describeMachine } from './machine.js';
@@ -21,7 +22,7 @@ import { median } from './stats.js';
 const rerun = rerunWithThreadPool();
 if (rerun !== null) process.exit(rerun);
 
-const SECTIONS = ['redis-benchmark', 'resp-load', 'http', 'failover', 'layers', 'snapshots'];
+const SECTIONS = ['paired', 'redis-benchmark', 'resp-load', 'http', 'failover', 'layers', 'snapshots'];
 const args = process.argv.slice(2);
 const full = args.includes('--full');
 const onlyAt = args.indexOf('--only');
@@ -39,6 +40,9 @@ const loadProfile: LoadProfile = full
 const referenceProfile: ReferenceProfile = full
   ? { redisRequestsPipelined1: 300_000, redisRequestsPipelined16: 2_000_000, wrkDurationS: 5 }
   : { redisRequestsPipelined1: 100_000, redisRequestsPipelined16: 500_000, wrkDurationS: 3 };
+const pairedProfile: PairedProfile = full
+  ? { pairs: 5, redisRequests: 100_000, kvSimRequests: 50_000, wrkDurationS: 5 }
+  : { pairs: 3, redisRequests: 60_000, kvSimRequests: 30_000, wrkDurationS: 3 };
 const failoverKills = 20;
 
 function setups(): ClusterSetup[] {
@@ -82,6 +86,14 @@ if (loadWanted) {
     } catch (error) {
       fail(`kv-sim ${setupName(setup)}`, error);
     }
+  }
+}
+if (wants('paired')) {
+  try {
+    const pairedTools = { redisServer: tools['redis-server'], redisBenchmark: tools['redis-benchmark'], etcd: tools.etcd, wrk: tools.wrk };
+    rows.push(...(await benchPairedRatios(pairedTools, pairedProfile, log)));
+  } catch (error) {
+    fail('paired ratios', error);
   }
 }
 if (wants('failover')) {

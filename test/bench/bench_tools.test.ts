@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { pairedRow } from '../../bench/paired_ratios.js';
 import { parseCsv } from '../../bench/redis_benchmark.js';
 import { renderMarkdown, type BenchReport } from '../../bench/report.js';
 import { runRespLoad } from '../../bench/resp_load.js';
@@ -15,6 +16,13 @@ describe('bench: reading the tools', () => {
     const figures = parseCsv(csv);
     expect(figures.get('SET')).toEqual({ requestsPerSecond: 77000.5, p50Ms: 0.7, p99Ms: 2.5 });
     expect(figures.get('GET')?.requestsPerSecond).toBe(91000);
+  });
+
+  it('sums up back-to-back pairs by medians, and the median and range of the pair ratios', () => {
+    // The reference drifts between pairs; each pair's ratio is taken within the pair.
+    const row = pairedRow('SET', 'Redis', [[40_000, 10_000], [20_000, 9_000], [30_000, 12_000]]);
+    expect(row).toMatchObject({ section: 'paired', value: 10_000, reference: { name: 'Redis', value: 30_000 } });
+    expect(row.note).toBe('median of 3 pair ratios 0.40x (0.25–0.45x)');
   });
 
   it('reads the result line our wrk script prints, errors included', () => {
