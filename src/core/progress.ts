@@ -24,8 +24,13 @@ export class Progress {
   recentActive = false;
   /** matchIndex when the previous heartbeat response arrived (detects lost pipelined appends). */
   matchAtLastHeartbeat = 0;
-  /** Consecutive heartbeat responses without progress while appends were in flight. */
+  /** Consecutive heartbeat intervals without progress while appends were in flight. */
   stalledHeartbeats = 0;
+  /**
+   * Set by each timed heartbeat: the next heartbeat response counts toward the stall rule. Read
+   * rounds send heartbeats too, many per tick under read load, and must not hurry it.
+   */
+  stallCheckDue = false;
   /** The highest commit index this follower has been told. */
   commitSentIndex = 0;
   private inflightLastIndexes: number[] = [];

@@ -131,7 +131,7 @@ export class RaftNode {
       tickSnapshotTransfers(this);
       if (this.heartbeatElapsedTicks >= this.config.heartbeatIntervalTicks) {
         this.heartbeatElapsedTicks = 0;
-        broadcastHeartbeats(this);
+        broadcastHeartbeats(this, true);
       }
       return;
     }
@@ -272,7 +272,7 @@ export class RaftNode {
     if (this.role === 'leader') {
       if (this.reads.needsRound()) {
         this.reads.startRound();
-        broadcastHeartbeats(this);
+        broadcastHeartbeats(this, false);
         releaseConfirmedReads(this); // a single voter confirms on its own
       }
       maybeSendAppends(this);

@@ -78,9 +78,19 @@ function handleHeartbeatResponse(node: RaftNode, message: HeartbeatResponse): vo
     node.reads.ack(message.from, message.readSeq);
     releaseConfirmedReads(node);
   }
-  // Pipelined appends (or their acknowledgements) that were lost leave the follower waiting for
-  // entries we think are in flight; without progress across heartbeats, restart from what it has
-  // acknowledged.
+  if (pr.stallCheckDue) {
+    pr.stallCheckDue = false;
+    checkStalled(node, pr, message);
+  }
+  if (pr.matchIndex < node.log.lastIndex()) node.appendsPending = true;
+}
+
+/**
+ * Pipelined appends (or their acknowledgements) that were lost leave the follower waiting for
+ * entries we think are in flight; without progress across heartbeat intervals, restart from what
+ * it has acknowledged.
+ */
+function checkStalled(node: RaftNode, pr: Progress, message: HeartbeatResponse): void {
   if (pr.state === 'replicate' && pr.inflightCount() > 0 && pr.matchIndex === pr.matchAtLastHeartbeat) {
     const patience = holdsAllSent(node, pr, message) ? STALLED_HEARTBEATS_WHILE_HELD : STALLED_HEARTBEATS_BEFORE_PROBE;
     if (++pr.stalledHeartbeats >= patience) pr.becomeProbe();
@@ -88,7 +98,6 @@ function handleHeartbeatResponse(node: RaftNode, message: HeartbeatResponse): vo
     pr.stalledHeartbeats = 0;
   }
   pr.matchAtLastHeartbeat = pr.matchIndex;
-  if (pr.matchIndex < node.log.lastIndex()) node.appendsPending = true;
 }
 
 /** The follower's log ends at or past our last sent entry, on our log (Log Matching: it holds all of it). */
@@ -96,8 +105,10 @@ function holdsAllSent(node: RaftNode, pr: Progress, message: HeartbeatResponse):
   return message.lastLogIndex >= pr.nextIndex - 1 && node.log.matchTerm(message.lastLogIndex, message.lastLogTerm);
 }
 
-export function broadcastHeartbeats(node: RaftNode): void {
+/** Heartbeats to every follower: `timed` for the heartbeat interval's, else a read round's. */
+export function broadcastHeartbeats(node: RaftNode, timed: boolean): void {
   for (const [peer, pr] of node.progress) {
+    if (timed) pr.stallCheckDue = true;
     const commit = Math.min(pr.matchIndex, node.log.commitIndex);
     pr.commitSentIndex = Math.max(pr.commitSentIndex, commit);
     node.send({ type: 'heartbeat', from: node.id, to: peer, term: node.term, commit, readSeq: node.reads.currentRound() });
