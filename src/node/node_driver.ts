@@ -412,6 +412,7 @@ export class NodeDriver {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.outbox.close(); // nothing more leaves, even if a sync lands inside a callback below
     const error: NodeError = { type: 'stopped' };
     const queued = this.proposalQueue;
     this.proposalQueue = [];
@@ -421,7 +422,6 @@ export class NodeDriver {
     this.reads.failAll(error);
     for (const read of this.staleReads) read.callback({ ok: false, error });
     this.staleReads = [];
-    this.outbox.close();
     this.options.transport.close();
     this.options.storage.close();
   }
