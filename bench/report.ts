@@ -40,7 +40,7 @@ export interface BenchReport {
 
 const SECTION_TITLES: Record<string, string> = {
   paired:
-    "The targets' ratios in back-to-back pairs: the reference runs, then kv-sim at once, 3 times (5 with --full), all systems up throughout; medians, and the median of the pair ratios",
+    "The targets' ratios in back-to-back pairs: the reference and kv-sim run one right after the other (order alternating), 3 times (5 with --full), all systems up throughout; medians, and the median of the pair ratios",
   'redis-benchmark': 'redis-benchmark (`-t set,get -d 100 -r 1000 -c 64`), kv-sim against Redis of the same run',
   'resp-load': 'Closed-loop RESP load generator (pipelined connections, one key of 1,000, 100-byte values)',
   http: 'HTTP API under wrk (one key of 1,000, 100-byte values, 64 connections), kv-sim against etcd of the same run',

@@ -26,7 +26,11 @@ const SECTIONS = ['paired', 'redis-benchmark', 'resp-load', 'http', 'failover', 
 const args = process.argv.slice(2);
 const full = args.includes('--full');
 const onlyAt = args.indexOf('--only');
-const only = onlyAt >= 0 ? new Set((args[onlyAt + 1] ?? '').split(',')) : null;
+const only = onlyAt >= 0 ? new Set((args[onlyAt + 1] ?? '').split(',').filter((section) => section !== '')) : null;
+if (only !== null && only.size === 0) {
+  console.error(`bench: --only needs a comma-separated list of sections: ${SECTIONS.join(', ')}`);
+  process.exit(2);
+}
 const unknownSections = [...(only ?? [])].filter((section) => !SECTIONS.includes(section));
 if (unknownSections.length > 0) {
   console.error(`bench: unknown --only section ${unknownSections.join(', ')}; the sections are ${SECTIONS.join(', ')}`);
