@@ -5,7 +5,7 @@ import type { RaftNode } from './raft_node.js';
 import type { AppendResponse, HeartbeatResponse, Message, NodeId } from './types.js';
 import { handleSnapshotResponse, sendSnapshotChunk } from './step_snapshot.js';
 
-/** Heartbeat responses without progress while appends are in flight before we assume one was lost. */
+/** Heartbeat intervals without progress while appends are in flight before we assume one was lost. */
 const STALLED_HEARTBEATS_BEFORE_PROBE = 2;
 /**
  * The same, when the follower's log already holds everything we sent: it is most likely still
