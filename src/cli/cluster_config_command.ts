@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { planCluster, type ClusterPlan, type PlannedNode } from '../config/cluster_files.js';
-import { formatHostPort } from '../config/config_values.js';
+import { formatHostPort } from '../lib/host_port.js';
 
 const NODES_MAX = 99;
 export const TOKEN_FILE = 'control-token';

@@ -6,7 +6,7 @@
 import { randomInt } from 'node:crypto';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { claimDataDir, type DataDirClaim } from '../config/data_dir_owner.js';
-import { formatHostPort } from '../config/config_values.js';
+import { formatHostPort } from '../lib/host_port.js';
 import { loadNodeSettings } from '../config/load_node_settings.js';
 import { SETTING_KEYS, type NodeSettings, type RawSettings } from '../config/node_settings.js';
 import { toNodeConfig } from '../config/to_node_config.js';

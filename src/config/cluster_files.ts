@@ -4,7 +4,7 @@
  */
 import type { FsyncPolicy } from '../runtime/node_config.js';
 import type { TimingName } from '../runtime/timing.js';
-import { formatHostPort, type HostPort } from './config_values.js';
+import { formatHostPort, type HostPort } from '../lib/host_port.js';
 
 export interface ClusterPlan {
   nodes: number;

@@ -4,13 +4,9 @@
  * value or a short reason, so that every source reports mistakes in the same words.
  */
 import type { NodeId } from '../core/types.js';
+import type { HostPort } from '../lib/host_port.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
-
-export interface HostPort {
-  host: string;
-  port: number;
-}
 
 /** One entry of the initial member list: where peers dial it, and where clients reach it (RESP). */
 export interface MemberAddress {
@@ -84,9 +80,6 @@ export function parseHostPort(raw: unknown, defaultHost?: string): Parsed<HostPo
   return ok({ host: match[1] as string, port: port.value });
 }
 
-export function formatHostPort(address: HostPort): string {
-  return address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
-}
 
 const MEMBER_KEYS = ['id', 'peer', 'client'];
 const MEMBERS_FORMAT = 'ID=PEERHOST:PORT[/CLIENTHOST:PORT],... or a YAML list of {id, peer, client}';

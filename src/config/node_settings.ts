@@ -9,7 +9,6 @@ import type { FsyncPolicy } from '../runtime/node_config.js';
 import type { TimingName } from '../runtime/timing.js';
 import {
   bad,
-  formatHostPort,
   ok,
   parseBoolean,
   parseChoice,
@@ -19,10 +18,10 @@ import {
   parseNodeId,
   parsePort,
   parseText,
-  type HostPort,
   type MemberAddress,
   type Parsed,
 } from './config_values.js';
+import { formatHostPort, type HostPort } from '../lib/host_port.js';
 
 export interface NodeSettings {
   id: NodeId;

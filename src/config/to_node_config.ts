@@ -1,6 +1,6 @@
 /** From checked operator settings to the plain NodeConfig that startNode() takes. */
 import type { NodeConfig } from '../runtime/node_config.js';
-import { formatHostPort } from './config_values.js';
+import { formatHostPort } from '../lib/host_port.js';
 import type { NodeSettings } from './node_settings.js';
 
 /**

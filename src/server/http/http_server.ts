@@ -8,6 +8,7 @@
  * connections a new one is answered 503 and closed, and the open ones are served as before.
  */
 import * as net from 'node:net';
+import { formatHostPort } from '../../lib/host_port.js';
 import { SILENT_LOGGER, type Logger } from '../../ports/logger.js';
 import type { HttpContext } from './http_api.js';
 import { HTTP_TIMEOUTS, HttpConnection, type HttpConnectionIo, type HttpTimeouts } from './http_connection.js';
@@ -71,7 +72,7 @@ export class HttpServer {
     server.on('connection', (socket) => {
       if (instance.connections.size >= instance.connectionsMax) return instance.refuse(socket);
       instance.refusing = false;
-      const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+      const remote = formatHostPort({ host: socket.remoteAddress ?? 'unknown', port: socket.remotePort ?? 0 });
       instance.accept(socket, new HttpConnection(ioOf(socket), { context: options, limits, timeouts, nowMs: () => performance.now(), logger, remote }));
     });
     return new Promise((resolve, reject) => {
