@@ -1,6 +1,6 @@
 /**
  * The `up` command's flags (yargs) and its wiring to the real cluster, the logger and the
- * process: stdin/stdout, the terminal check, and SIGINT/SIGTERM.
+ * process: stdin/stdout, the terminal check, and SIGINT/SIGTERM/SIGHUP.
  */
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { createLogger } from '../logging/logger.js';
@@ -76,8 +76,9 @@ async function runUpInProcess(settings: UpSettings): Promise<number> {
     if (interrupts > 1) process.exit(130);
     abort.abort();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // SIGHUP: the terminal closed; the cluster and its data dir go as on exit.
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const name of signals) process.on(name, onSignal);
   try {
     return await runUp(settings, startUpCluster, {
       input: process.stdin,
@@ -87,8 +88,7 @@ async function runUpInProcess(settings: UpSettings): Promise<number> {
       signal: abort.signal,
     });
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const name of signals) process.off(name, onSignal);
     // The REPL is over: an open stdin (a pipe whose writer lives on) must not keep us running.
     process.stdin.destroy();
   }

@@ -88,11 +88,12 @@ describe('kv-sim up --nodes 3 (child process)', () => {
     expect(cli.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('stops the cluster and exits 0 on SIGINT (Ctrl-C when stdin is a pipe)', async () => {
+  // SIGINT: Ctrl-C when stdin is a pipe; SIGHUP: the terminal closed.
+  it.each(['SIGINT', 'SIGHUP'] as const)('stops the cluster and exits 0 on %s', async (signal) => {
     const cli = startUp(['--nodes', '3', '--log-level', 'warn']);
     const endpoints = await waitForEndpoints(cli, 3);
     await cli.waitForOutput(/^kv-sim>$/m, START_TIMEOUT_MS);
-    cli.child.kill('SIGINT');
+    cli.child.kill(signal);
     expect(await withinDeadline(cli.exited, EXIT_TIMEOUT_MS, 'kv-sim to exit')).toBe(0);
     expect(cli.replLines()).toContain('cluster stopped');
     for (const { host, port } of endpoints.filter((e) => e.port !== 0)) {
