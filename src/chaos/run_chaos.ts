@@ -32,7 +32,11 @@ const PROGRESS_INTERVAL_MS = 5_000;
 /** Histories at least this long are checked on a worker pool when the compiled worker exists. */
 const POOL_BELOW_OPERATIONS = 2_000;
 
-export async function runChaos(partial: Partial<ChaosOptions>, progress: ChaosProgress = () => {}): Promise<ChaosResult> {
+/**
+ * `stop` ends the faulty phase early (Ctrl-C): the run then heals, settles, stops the cluster and
+ * checks what it recorded, as at the planned end.
+ */
+export async function runChaos(partial: Partial<ChaosOptions>, progress: ChaosProgress = () => {}, stop?: AbortSignal): Promise<ChaosResult> {
   const options = resolveChaosOptions(partial);
   const runStartMs = performance.now();
   const cluster = await startCluster({
@@ -46,7 +50,7 @@ export async function runChaos(partial: Partial<ChaosOptions>, progress: ChaosPr
   let phase: Phase;
   try {
     await cluster.waitForLeader({ timeoutMs: options.settleTimeoutMs });
-    phase = await faultyPhase(cluster, options, progress);
+    phase = await faultyPhase(cluster, options, progress, stop);
   } finally {
     await cluster.stop();
   }
@@ -79,7 +83,7 @@ interface Phase {
   settleMs: number | null;
 }
 
-async function faultyPhase(cluster: Cluster, options: ChaosOptions, progress: ChaosProgress): Promise<Phase> {
+async function faultyPhase(cluster: Cluster, options: ChaosOptions, progress: ChaosProgress, stop?: AbortSignal): Promise<Phase> {
   const originMs = performance.now();
   const clock = (): number => performance.now() - originMs;
   const recorder = new HistoryRecorder();
@@ -100,7 +104,16 @@ async function faultyPhase(cluster: Cluster, options: ChaosOptions, progress: Ch
     progress(`t=${(clock() / 1000).toFixed(0)}s ops ok ${s.ok} failed ${s.fail} unknown ${s.unknown}; faults ${nemesis.faults.length}; leader ${leader ?? 'none'}`);
   }, PROGRESS_INTERVAL_MS);
   try {
-    await new Promise((resolve) => setTimeout(resolve, options.durationMs));
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, options.durationMs);
+      const stopEarly = (): void => {
+        clearTimeout(timer);
+        progress('stopping early: healing, settling and checking what was recorded');
+        resolve();
+      };
+      if (stop?.aborted) stopEarly();
+      else stop?.addEventListener('abort', stopEarly, { once: true });
+    });
   } finally {
     clearInterval(ticker);
   }

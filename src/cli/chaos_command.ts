@@ -4,6 +4,8 @@
  * Exit codes: 0 linearizable, 1 not linearizable, 2 unknown verdict, an error, or bad flags
  * (flags are checked here, not by yargs, so that bad ones also exit 2 with one line).
  */
+import { constants } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { DEFAULT_CHAOS_OPTIONS, resolveChaosOptions, type ChaosOptions } from '../chaos/chaos_options.js';
@@ -74,6 +76,7 @@ export interface ChaosSettings {
 export async function runChaosSimulationCommand(settings: { options: ChaosOptions; out: string }, print: (line: string) => void): Promise<number> {
   const { options, out } = settings;
   try {
+    await checkWritableDir(out);
     const started = performance.now();
     const result = runChaosSimulation({
       seed: options.seed, nodes: options.nodes, clients: options.clients, readerClients: options.readerClients, keys: options.keys, durationMs: options.durationMs, nemesis: options.nemesis,
@@ -88,31 +91,60 @@ export async function runChaosSimulationCommand(settings: { options: ChaosOption
       problem: result.safetyViolation,
       runMs: performance.now() - started,
     });
-    const paths = await writeReport(out, { summary, history: result.history, faults: result.faults, leaderSamples: result.leaderSamples, title: 'kv-sim chaos (simulated)' });
     print(formatSummary(summary).replace(/\(channel\)/, '(simulated, virtual time)'));
     print(`trace hash ${result.traceHash}; replay: kv-sim chaos --simulate --seed ${options.seed} --nodes ${options.nodes} --clients ${options.clients} --reader-clients ${options.readerClients} --keys ${options.keys} --time ${options.durationMs / 1000} --nemesis ${options.nemesis.join(',') || 'none'}`);
+    const paths = await writeReport(out, { summary, history: result.history, faults: result.faults, leaderSamples: result.leaderSamples, title: 'kv-sim chaos (simulated)' });
     print(`report: ${paths.join(', ')}`);
     return summary.exitCode;
   } catch (error) {
-    print(`kv-sim chaos: error: ${(error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ')}`);
+    print(`kv-sim chaos: error: ${oneLine(error)}`);
     return 2;
   }
 }
 
-/** Runs, prints the summary, writes the report; returns the exit code. */
+/**
+ * Runs, prints the summary, writes the report; returns the exit code. The first SIGINT, SIGTERM or
+ * SIGHUP ends the faulty phase early (the run still heals, stops its cluster, checks and reports);
+ * a second one exits at once.
+ */
 export async function runChaosCommand(settings: { options: ChaosOptions; out: string }, print: (line: string) => void, progress: (line: string) => void): Promise<number> {
   const { options, out } = settings;
-  progress(`kv-sim chaos: seed ${options.seed}; replay with --seed ${options.seed}`);
+  const stop = new AbortController();
+  const onSignal = (): void => {
+    if (stop.signal.aborted) process.exit(130);
+    stop.abort();
+  };
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const name of signals) process.on(name, onSignal);
   try {
-    const result = await runChaos(options, progress);
-    const paths = await writeReport(out, { summary: result.summary, history: result.history, faults: result.faults, leaderSamples: result.leaderSamples });
+    await checkWritableDir(out);
+    progress(`kv-sim chaos: seed ${options.seed}; replay with --seed ${options.seed}`);
+    const result = await runChaos(options, progress, stop.signal);
+    // The verdict first: a report that cannot be written must not hide it.
     print(formatSummary(result.summary));
+    const paths = await writeReport(out, { summary: result.summary, history: result.history, faults: result.faults, leaderSamples: result.leaderSamples });
     print(`report: ${paths.join(', ')}`);
     return result.summary.exitCode;
   } catch (error) {
-    print(`kv-sim chaos: error: ${(error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ')}`);
+    print(`kv-sim chaos: error: ${oneLine(error)}`);
     return 2;
+  } finally {
+    for (const name of signals) process.off(name, onSignal);
   }
+}
+
+/** Creates `dir` if needed and checks it takes files, before a run that would write there at its end. */
+async function checkWritableDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK);
+  } catch (error) {
+    throw new Error(`--out ${dir} cannot hold the report: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function oneLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ');
 }
 
 /** Flags to options, every check with a one-line message. Exported for tests. */

@@ -3,11 +3,11 @@
  * and exit code 2; the simulated variant runs, prints its summary and replay line, writes the
  * report and exits 0.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CliProcess } from '../cli/cli_process.js';
+import { cleanEnv, CliProcess } from '../cli/cli_process.js';
 
 const EXIT_DEADLINE_MS = 60_000;
 const dirs: string[] = [];
@@ -72,4 +72,42 @@ describe('kv-sim chaos --simulate', () => {
     const again = await run(args);
     expect(again.stdout).toContain(`trace hash ${hash?.[1]}`);
   }, 2 * EXIT_DEADLINE_MS);
+});
+
+describe('kv-sim chaos on the emulator', () => {
+  it('refuses an --out it cannot write before it runs, not after', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kv-sim-chaos-cli-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'a-file'), '');
+    const result = await run(['--time', '30', '--out', join(dir, 'a-file', 'report')]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toMatch(/--out .*a-file\/report cannot hold the report/);
+    expect(result.stderr).not.toMatch(/replay with --seed/); // the run never started
+  }, EXIT_DEADLINE_MS);
+
+  it('on Ctrl-C ends the faulty phase early, removes its cluster data and still checks and reports', async () => {
+    // Its own temp dir: the cluster's data dir is made there, so what is left over shows.
+    const tmp = mkdtempSync(join(tmpdir(), 'kv-sim-chaos-signal-'));
+    dirs.push(tmp);
+    const out = join(tmp, 'report');
+    const cli = new CliProcess(['chaos', '--time', '120', '--nodes', '3', '--clients', '2', '--out', out], cleanEnv({ TMPDIR: tmp }));
+    try {
+      await cli.waitForStderr(/t=5s/, EXIT_DEADLINE_MS);
+      cli.child.kill('SIGINT');
+      let timer: NodeJS.Timeout | undefined;
+      const code = await Promise.race([
+        cli.exited,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('kv-sim chaos did not exit after SIGINT')), EXIT_DEADLINE_MS);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      expect(code, cli.stdout + cli.stderr).toBe(0);
+      expect(cli.stderr).toMatch(/stopping early/);
+      expect(cli.stdout).toMatch(/verdict: LINEARIZABLE/);
+      expect(existsSync(join(out, 'summary.json'))).toBe(true);
+      expect(readdirSync(tmp)).toEqual(['report']);
+    } finally {
+      cli.child.kill('SIGKILL');
+    }
+  }, 3 * EXIT_DEADLINE_MS);
 });

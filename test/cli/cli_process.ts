@@ -36,6 +36,11 @@ export class CliProcess extends ChildProcessDriver {
     return this.waitFor(() => this.replLines().join('\n').match(pattern), timeoutMs, `output ${pattern}`);
   }
 
+  /** Resolves with the first match of `pattern` in stderr (progress lines, logs); rejects at the deadline or on exit. */
+  waitForStderr(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+    return this.waitFor(() => this.stderr.match(pattern), timeoutMs, `stderr ${pattern}`);
+  }
+
   /** Sends one REPL line and resolves with the lines it printed before the next prompt. */
   command(line: string, timeoutMs: number): Promise<string[]> {
     const promptsBefore = this.prompts();
