@@ -58,7 +58,7 @@ function nodeFileText(node: PlannedNode, all: PlannedNode[], plan: ClusterPlan):
   const members = all.map((member) => `  - { id: ${member.id}, peer: "${formatHostPort(member.peer)}", client: "${formatHostPort(member.client)}" }`);
   const lines = [
     `# kv-sim node ${node.id} of ${all.length}, written by kv-sim cluster-config. Start it on ${node.host} with:`,
-    `#   npx kv-sim node --config ${node.file}`,
+    `#   node_modules/.bin/kv-sim node --config ${node.file}   (not npx: it does not pass SIGTERM on)`,
     '# Flags (--log-level debug) and KV_SIM_* variables (KV_SIM_LOG_LEVEL=debug) override these values.',
     `id: ${node.id}`,
     `data-dir: ${quote(`${plan.dataDir.replace(/\/+$/, '')}/node${node.id}`)}   # a relative path is taken from this file's directory`,

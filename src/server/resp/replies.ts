@@ -37,7 +37,7 @@ export function renderNodeError(error: NodeError, backend: KvBackend): RespValue
     case 'proposal-dropped':
       return resp.error(`TRYAGAIN request dropped: ${error.reason}`);
     case 'timeout':
-      return resp.error('TIMEOUT request timed out; a write may or may not have been applied, retry it with the same SEQ');
+      return resp.error('TIMEOUT request timed out; a write may or may not have been applied: read before retrying it, or (in a CLIENT SESSION) retry it with the same SEQ');
     case 'stopped':
       return resp.error('UNAVAILABLE node is stopping');
   }
