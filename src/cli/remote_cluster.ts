@@ -43,7 +43,7 @@ export class RemoteCluster implements ReplCluster {
     const answers = await this.statuses();
     this.unreachable = answers.flatMap((answer) => (answer.status === null ? [{ endpoint: answer.endpoint, error: answer.error }] : []));
     const live = answers.flatMap((answer) => (answer.status === null ? [] : [answer.status]));
-    if (live.length === 0) throw new Error(`no control endpoint answered: ${this.unreachable.map((u) => `${u.endpoint} (${u.error})`).join(', ')}`);
+    if (live.length === 0) throw new Error(`no control endpoint gave its status: ${this.unreachable.map((u) => `${u.endpoint} (${u.error})`).join(', ')}`);
     this.rules = live.map((s) => ({ id: s.id, cuts: s.linkRules.cuts.length, degradedLinks: s.linkRules.links.length }));
     this.refusals = live.flatMap((s) => s.status.refusedPeers.map(({ peer, reason }) => ({ id: s.id, peer, reason })));
     return live.map(({ status }) => ({ ...status, up: true }));
