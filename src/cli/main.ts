@@ -37,6 +37,7 @@ export async function main(args: string[] = hideBin(process.argv)): Promise<void
     .env('KV_SIM')
     // yargs passes the running command's parser as a second argument; @types/yargs declares one.
     .middleware(ignoreOtherCommandsVariables as unknown as (argv: Record<string, unknown>) => void, true)
+    .middleware(((argv: Record<string, unknown>, parser: YargsParser) => rejectNonNumbers(argv, parser, args)) as unknown as (argv: Record<string, unknown>) => void, true)
     .help()
     .alias('help', 'h')
     .version(packageVersion())
@@ -67,7 +68,7 @@ function oneLine(text: string): string {
  * KV_SIM_ID for `kv-sim node` must not break `kv-sim up`, which has no --id. Runs before strict
  * validation, so flags typed on the command line are still checked as usual.
  */
-function ignoreOtherCommandsVariables(argv: Record<string, unknown>, parser: { getOptions(): { key: Record<string, unknown> } }): void {
+function ignoreOtherCommandsVariables(argv: Record<string, unknown>, parser: YargsParser): void {
   const known = parser.getOptions().key;
   for (const variable of Object.keys(process.env)) {
     if (!variable.startsWith(ENV_PREFIX)) continue;
@@ -80,6 +81,39 @@ function ignoreOtherCommandsVariables(argv: Record<string, unknown>, parser: { g
 }
 
 const ENV_PREFIX = 'KV_SIM_';
+
+interface YargsParser {
+  getOptions(): { key: Record<string, unknown>; number?: string[]; alias?: Record<string, string[]> };
+}
+
+/**
+ * yargs turns a numeric flag's text that is not a number into NaN, and the command's own check
+ * would then say "got NaN": say what was typed (or set in KV_SIM_*) instead.
+ */
+function rejectNonNumbers(argv: Record<string, unknown>, parser: YargsParser, args: readonly string[]): void {
+  const options = parser.getOptions();
+  for (const name of options.number ?? []) {
+    const values = ([] as unknown[]).concat(argv[name]);
+    if (!values.some((value) => typeof value === 'number' && Number.isNaN(value))) continue;
+    const kebab = name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+    const spellings = [kebab, ...(options.alias?.[name] ?? [])].map((flag) => (flag.length === 1 ? `-${flag}` : `--${flag}`));
+    throw new UsageError(`--${kebab} must be a number, got ${typedText(kebab, spellings, args)}`);
+  }
+}
+
+/** What the user gave for a flag: on the command line (--name x, --name=x, -n x) or in KV_SIM_NAME. */
+function typedText(kebab: string, spellings: readonly string[], args: readonly string[]): string {
+  for (let i = args.length - 1; i >= 0; i--) {
+    const arg = args[i] as string;
+    for (const flag of spellings) {
+      if (arg.startsWith(`${flag}=`)) return `'${arg.slice(flag.length + 1)}'`;
+      if (arg === flag && i + 1 < args.length) return `'${args[i + 1] as string}'`;
+    }
+  }
+  const variable = `${ENV_PREFIX}${kebab.toUpperCase().replace(/-/g, '_')}`;
+  const fromEnv = process.env[variable];
+  return fromEnv === undefined ? 'a value that is not a number' : `'${fromEnv}' (from ${variable})`;
+}
 
 /** The version from package.json, found by walking up from this file (src/ or dist/src/). */
 function packageVersion(): string {

@@ -40,7 +40,15 @@ describe('kv-sim command line', () => {
   it('rejects bad values before starting anything', () => {
     expectOneLineError(run(['up', '--nodes', '12']), /--nodes must be an integer from 1 to 9, got 12/);
     expectOneLineError(run(['up', '--transport', 'udp']), /Invalid values: Argument: transport, Given: "udp"/);
-    expectOneLineError(run(['up', '--seed', 'x']), /--seed must be an integer/);
+    expectOneLineError(run(['up', '--seed', 'x']), /--seed must be a number, got 'x'/);
+    expectOneLineError(run(['up', '--seed', '1.5']), /--seed must be an integer/);
+  });
+
+  it('names the text a numeric flag got, whichever way it was given', () => {
+    expectOneLineError(run(['sim', '--seed', 'abc']), /^kv-sim: --seed must be a number, got 'abc' \(see kv-sim --help\)$/);
+    expectOneLineError(run(['sim', '-n', 'x']), /--nodes must be a number, got 'x'/);
+    expectOneLineError(run(['sim', '--duration-ms=12q']), /--duration-ms must be a number, got '12q'/);
+    expectOneLineError(run(['up'], { KV_SIM_NODES: 'five' }), /--nodes must be a number, got 'five' \(from KV_SIM_NODES\)/);
   });
 
   it("takes flags from KV_SIM_* variables, and ignores those of other commands", () => {
