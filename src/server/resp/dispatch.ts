@@ -232,7 +232,8 @@ function validName(bytes: Uint8Array): string | null {
 }
 
 function runClient(args: Uint8Array[], state: ConnectionState): Classified {
-  const sub = args[1] === undefined ? '' : fromUtf8(args[1]).toLowerCase();
+  if (args[1] === undefined) return error(arityError('client'));
+  const sub = fromUtf8(args[1]).toLowerCase();
   switch (sub) {
     case 'id':
       return reply(resp.integer(state.id));
@@ -290,7 +291,8 @@ const CONFIG_VALUES: ReadonlyArray<[string, string]> = [
 ];
 
 function runConfig(args: Uint8Array[]): Classified {
-  const sub = args[1] === undefined ? '' : fromUtf8(args[1]).toLowerCase();
+  if (args[1] === undefined) return error(arityError('config'));
+  const sub = fromUtf8(args[1]).toLowerCase();
   if (sub === 'resetstat') return reply(resp.ok());
   if (sub === 'set') return error('ERR CONFIG SET is not supported by kv-sim');
   if (sub !== 'get') return error(`ERR unknown subcommand '${sub}'. Try CONFIG HELP.`);

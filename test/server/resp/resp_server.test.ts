@@ -87,6 +87,8 @@ describe('RESP server over a raw socket', () => {
       await c.call('SELECT', '1'),
       await c.call('MSET', 'a', '1', 'b'),
       await c.call('SCAN', 'x'),
+      await c.call('CLIENT'),
+      await c.call('CONFIG'),
       await c.call('PING'),
     ];
     expect(replies.map(show)).toEqual([
@@ -99,6 +101,8 @@ describe('RESP server over a raw socket', () => {
       '-ERR DB index is out of range',
       "-ERR wrong number of arguments for 'mset' command",
       '-ERR invalid cursor',
+      "-ERR wrong number of arguments for 'client' command",
+      "-ERR wrong number of arguments for 'config' command",
       '+PONG',
     ]);
   });
