@@ -15,6 +15,7 @@ import { leaderlessMs } from '../chaos/leader_monitor.js';
 import { runChaos } from '../chaos/run_chaos.js';
 import { formatSummary, summarize } from '../chaos/summary.js';
 import { runChaosSimulation } from '../sim/chaos_simulation.js';
+import { listenForStop } from './stop_signals.js';
 
 const KNOWN_FLAGS = new Set([
   'nodes', 'n', 'time', 'clients', 'reader-clients', 'keys', 'nemesis', 'seed', 'transport', 'out', 'operation-timeout-ms', 'check-budget-ms',
@@ -109,13 +110,7 @@ export async function runChaosSimulationCommand(settings: { options: ChaosOption
  */
 export async function runChaosCommand(settings: { options: ChaosOptions; out: string }, print: (line: string) => void, progress: (line: string) => void): Promise<number> {
   const { options, out } = settings;
-  const stop = new AbortController();
-  const onSignal = (): void => {
-    if (stop.signal.aborted) process.exit(130);
-    stop.abort();
-  };
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-  for (const name of signals) process.on(name, onSignal);
+  const stop = listenForStop(['SIGINT', 'SIGTERM', 'SIGHUP']);
   try {
     await checkWritableDir(out);
     progress(`kv-sim chaos: seed ${options.seed}; replay with --seed ${options.seed}`);
@@ -129,7 +124,7 @@ export async function runChaosCommand(settings: { options: ChaosOptions; out: st
     print(`kv-sim chaos: error: ${oneLine(error)}`);
     return 2;
   } finally {
-    for (const name of signals) process.off(name, onSignal);
+    stop.dispose();
   }
 }
 

@@ -10,6 +10,7 @@ import { formatHostPort } from '../lib/host_port.js';
 import { loadNodeSettings } from '../config/load_node_settings.js';
 import { SETTING_KEYS, type NodeSettings, type RawSettings } from '../config/node_settings.js';
 import { toNodeConfig } from '../config/to_node_config.js';
+import { listenForStop } from './stop_signals.js';
 import { createLogger } from '../logging/logger.js';
 import type { Logger } from '../ports/logger.js';
 
@@ -63,7 +64,7 @@ export const nodeCommand = {
 
 /** Starts the node, serves until SIGTERM/SIGINT, stops cleanly; resolves with the exit code. */
 export async function runNode(settings: NodeSettings): Promise<number> {
-  const stopSignal = waitForStopSignal();
+  const stopSignal = listenForStop(['SIGTERM', 'SIGINT']);
   const claim = claimDataDir(settings.dataDir);
   const logger = createLogger({ level: settings.logLevel, format: settings.logFormat, bindings: { node: settings.id } });
   let stop: (() => Promise<void>) | null = null;
@@ -83,7 +84,7 @@ export async function runNode(settings: NodeSettings): Promise<number> {
     stopSignal.dispose();
     throw error;
   }
-  const signal = await stopSignal.received;
+  const signal = await stopSignal.requested;
   logger.info({ signal }, 'stopping');
   return stopWithin(stop, claim, logger);
 }
@@ -119,27 +120,4 @@ async function startControl(settings: NodeSettings, node: import('../runtime/sta
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
-}
-
-/** Resolves on the first SIGTERM or SIGINT; a second one means "now" (exit 130). */
-function waitForStopSignal(): { received: Promise<string>; dispose(): void } {
-  let handler: ((signal: string) => void) | null = null;
-  const received = new Promise<string>((resolve) => {
-    let count = 0;
-    handler = (signal: string): void => {
-      count += 1;
-      if (count > 1) process.exit(130);
-      resolve(signal);
-    };
-    process.on('SIGTERM', handler);
-    process.on('SIGINT', handler);
-  });
-  return {
-    received,
-    dispose: () => {
-      if (handler === null) return;
-      process.off('SIGTERM', handler);
-      process.off('SIGINT', handler);
-    },
-  };
 }

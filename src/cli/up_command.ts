@@ -5,6 +5,7 @@
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { createLogger } from '../logging/logger.js';
 import { runUp, type UpCluster, type UpSettings } from './up.js';
+import { listenForStop } from './stop_signals.js';
 
 const TRANSPORTS = ['channel', 'tcp'] as const;
 const TIMINGS = ['fast', 'standard'] as const;
@@ -68,27 +69,18 @@ function toSettings(args: UpArgs): UpSettings {
 async function runUpInProcess(settings: UpSettings): Promise<number> {
   // Logs go to stderr so that stdout carries only what the user asked for (endpoints, replies).
   const logger = createLogger({ level: settings.logLevel, destination: process.stderr, bindings: { name: 'kv-sim' } });
-  const abort = new AbortController();
-  let interrupts = 0;
-  const onSignal = (): void => {
-    interrupts += 1;
-    // A second Ctrl-C while stopping means "now": the process exit ends every worker and socket.
-    if (interrupts > 1) process.exit(130);
-    abort.abort();
-  };
   // SIGHUP: the terminal closed; the cluster and its data dir go as on exit.
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-  for (const name of signals) process.on(name, onSignal);
+  const stop = listenForStop(['SIGINT', 'SIGTERM', 'SIGHUP']);
   try {
     return await runUp(settings, startUpCluster, {
       input: process.stdin,
       output: process.stdout,
       terminal: process.stdin.isTTY === true && process.stdout.isTTY === true,
       logger,
-      signal: abort.signal,
+      signal: stop.signal,
     });
   } finally {
-    for (const name of signals) process.off(name, onSignal);
+    stop.dispose();
     // The REPL is over: an open stdin (a pipe whose writer lives on) must not keep us running.
     process.stdin.destroy();
   }
