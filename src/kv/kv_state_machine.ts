@@ -91,21 +91,15 @@ export class KvStateMachine implements StateMachine {
     const group = decodeProposalGroup(command);
     if (group === null) return this.applyProposal(command, resultWanted);
     if (!group.ok) return resultWanted ? malformed(group.message) : NO_RESULT;
-    if (!resultWanted) {
-      for (const proposal of group.value) this.applyProposal(proposal, false);
-      return NO_RESULT;
-    }
-    return encodeGroupResults(group.value.map((proposal) => this.applyProposal(proposal, true)));
+    const parts = group.value.map((proposal) => this.applyProposal(proposal, resultWanted));
+    return resultWanted ? encodeGroupResults(parts) : NO_RESULT;
   }
 
   private applyProposal(proposal: Uint8Array, resultWanted: boolean): Uint8Array {
     const decoded = decodeProposal(proposal);
     if (!decoded.ok) return resultWanted ? malformed(decoded.message) : NO_RESULT;
-    if (!resultWanted) {
-      for (const item of decoded.value) this.applyItem(item, false);
-      return NO_RESULT;
-    }
-    return joinEncodedResults(decoded.value.map((item) => this.applyItem(item, true)));
+    const parts = decoded.value.map((item) => this.applyItem(item, resultWanted));
+    return resultWanted ? joinEncodedResults(parts) : NO_RESULT;
   }
 
   query(query: Uint8Array): Uint8Array {
