@@ -1,6 +1,6 @@
 import type { Entry, HardState, Membership, Snapshot } from '../core/types.js';
 import { StorageCorruption } from '../ports/storage.js';
-import { entryChecksum, hardStateChecksum, snapshotChecksum } from './checksum.js';
+import { entryChecksum, hardStateChecksum, snapshotChecksum, type ChecksumAlgorithm } from './checksum.js';
 import { kindFromCode } from './sqlite_schema.js';
 
 /**
@@ -59,7 +59,12 @@ export function decodeHardState(row: Row | null, file: string): HardState {
  * The snapshot row, with its data inline (generation 0) or in chunk rows of its generation, which
  * `readChunks` returns ordered by seq.
  */
-export function decodeSnapshot(row: Row | null, file: string, readChunks: (generation: number) => Row[]): Snapshot | null {
+export function decodeSnapshot(
+  row: Row | null,
+  file: string,
+  checksums: ChecksumAlgorithm,
+  readChunks: (generation: number) => Row[],
+): Snapshot | null {
   if (row === null) return null;
   const index = integer(row, 'idx', file, 'snapshot');
   const term = integer(row, 'term', file, 'snapshot');
@@ -68,7 +73,7 @@ export function decodeSnapshot(row: Row | null, file: string, readChunks: (gener
   const data = generation === 0 ? blob(row, 'data', file, 'snapshot') : joinChunks(readChunks(generation), file, index);
   const membership = decodeMembership(membershipJson, file, `snapshot at ${index}`);
   const checksum = integer(row, 'checksum', file, 'snapshot');
-  if (checksum !== snapshotChecksum(index, term, membershipJson as string, data)) {
+  if (checksum !== snapshotChecksum(checksums, index, term, membershipJson as string, data)) {
     corrupt(file, `snapshot at index ${index} checksum mismatch`);
   }
   return { meta: { index, term, membership }, data };
@@ -90,7 +95,7 @@ function joinChunks(rows: Row[], file: string, index: number): Uint8Array {
 }
 
 /** Entries must run without a hole from snapshotIndex + 1, with non-decreasing terms. */
-export function decodeEntries(rows: Row[], snapshot: Snapshot | null, file: string): Entry[] {
+export function decodeEntries(rows: Row[], snapshot: Snapshot | null, file: string, checksums: ChecksumAlgorithm): Entry[] {
   const out: Entry[] = new Array<Entry>(rows.length);
   let expectedIndex = (snapshot?.meta.index ?? 0) + 1;
   let previousTerm = snapshot?.meta.term ?? 0;
@@ -106,7 +111,7 @@ export function decodeEntries(rows: Row[], snapshot: Snapshot | null, file: stri
     const kind = kindFromCode(code);
     const data = blob(row, 'data', file, where);
     if (kind === undefined) corrupt(file, `${where}: unknown kind code ${code}`);
-    if (integer(row, 'checksum', file, where) !== entryChecksum(index, term, code, data)) {
+    if (integer(row, 'checksum', file, where) !== entryChecksum(checksums, index, term, code, data)) {
       corrupt(file, `${where}: checksum mismatch (data or header altered)`);
     }
     if (term < previousTerm) corrupt(file, `${where}: term ${term} is lower than the previous term ${previousTerm}`);

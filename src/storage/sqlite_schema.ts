@@ -4,7 +4,7 @@ import type { EntryKind } from '../core/types.js';
  * The on-disk layout of a node's SQLite database. Bump SCHEMA_VERSION on any change: a file
  * written under another version is refused at open rather than misread.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const CREATE_CHUNKS_SQL = `CREATE TABLE snapshot_chunks (
   generation INTEGER NOT NULL, seq INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (generation, seq)
@@ -74,6 +74,12 @@ export const SQL = {
 export const META_SCHEMA_VERSION = 'schema_version';
 export const META_NODE_ID = 'node_id';
 export const META_BOOTSTRAP = 'bootstrap_membership';
+/**
+ * Version 3: meta names the checksum algorithm of every payload in the file (checksum.ts): crc32
+ * for files made under version 3, fnv1a32 for files upgraded from version 2, whose rows keep the
+ * checksums they were written with. No table changes.
+ */
+export const META_CHECKSUM = 'checksum_algorithm';
 
 const KIND_CODES: Record<EntryKind, number> = { normal: 0, noop: 1, config: 2 };
 const KINDS: readonly EntryKind[] = ['normal', 'noop', 'config'];

@@ -1,6 +1,5 @@
 import type { Snapshot } from '../core/types.js';
-import { fnv1a } from '../lib/hash.js';
-import { snapshotChecksum } from './checksum.js';
+import { extendChecksum, snapshotHeaderChecksum, type ChecksumAlgorithm } from './checksum.js';
 import { SQL } from './sqlite_schema.js';
 
 /** Bytes of snapshot data per chunk row (and per write step: one transaction each). */
@@ -25,18 +24,19 @@ export class StagedSnapshotWrite {
   readonly generation: number;
   private readonly db: SqlRunner;
   private readonly membershipJson: string;
+  private readonly checksums: ChecksumAlgorithm;
   private checksum: number;
   private offset = 0;
   private seq = 0;
 
-  constructor(db: SqlRunner, snapshot: Snapshot, generation: number) {
+  constructor(db: SqlRunner, snapshot: Snapshot, generation: number, checksums: ChecksumAlgorithm) {
     this.db = db;
+    this.checksums = checksums;
     this.snapshot = snapshot;
     this.generation = generation;
     const { index, term, membership } = snapshot.meta;
     this.membershipJson = JSON.stringify({ voters: membership.voters, learners: membership.learners });
-    // The checksum of header + no data is the seed that the data's bytes then extend.
-    this.checksum = snapshotChecksum(index, term, this.membershipJson, new Uint8Array(0));
+    this.checksum = snapshotHeaderChecksum(index, term, this.membershipJson); // each chunk extends it
   }
 
   get done(): boolean {
@@ -49,7 +49,7 @@ export class StagedSnapshotWrite {
     const data = this.snapshot.data;
     const chunk = data.subarray(this.offset, Math.min(data.length, this.offset + SNAPSHOT_CHUNK_BYTES));
     this.db.run(SQL.insertChunk, [this.generation, this.seq, chunk]);
-    this.checksum = fnv1a(chunk, this.checksum);
+    this.checksum = extendChecksum(this.checksums, this.checksum, chunk);
     this.offset += chunk.length;
     this.seq++;
     return this.done;

@@ -6,7 +6,7 @@ import type { Entry, Membership, NodeId, Snapshot } from '../core/types.js';
 import { assert } from '../lib/assert.js';
 import { StorageCorruption } from '../ports/storage.js';
 import type { PersistedState, SaveBatch, Storage } from '../ports/storage.js';
-import { entryChecksum, hardStateChecksum } from './checksum.js';
+import { CHECKSUM_ALGORITHMS, entryChecksum, hardStateChecksum, type ChecksumAlgorithm } from './checksum.js';
 import { StorageInUse, StorageUnavailable } from './errors.js';
 import { GroupSync } from './group_sync.js';
 import { checkAppend } from './log_rules.js';
@@ -18,6 +18,7 @@ import {
   kindCode,
   MIGRATE_V1_SQL,
   META_BOOTSTRAP,
+  META_CHECKSUM,
   META_NODE_ID,
   META_SCHEMA_VERSION,
   SCHEMA_VERSION,
@@ -88,6 +89,8 @@ export class SqliteStorage implements Storage {
   readonly file: string;
   private readonly db: SqliteDatabase;
   private readonly statements: Statements;
+  /** The payload checksum of every row of this file (fixed when the file was made). */
+  private readonly checksums: ChecksumAlgorithm;
   /** Syncs the WAL after saves under fsync 'always'; null under the other policies. */
   private readonly groupSync: GroupSync | null;
   private snapshotIndex = 0;
@@ -106,7 +109,7 @@ export class SqliteStorage implements Storage {
     this.db = openDatabase(this.file);
     try {
       configure(this.db, this.file, options.fsync ?? 'always');
-      ensureSchema(this.db, this.file, options.nodeId);
+      this.checksums = ensureSchema(this.db, this.file, options.nodeId);
       this.statements = {
         begin: this.db.prepare(SQL.begin),
         commit: this.db.prepare(SQL.commit),
@@ -130,9 +133,11 @@ export class SqliteStorage implements Storage {
     const meta = readMeta(this.db);
     const hardState = recovery.decodeHardState(this.db.get(SQL.selectHardState) as Row | null, file);
     const readChunks = (generation: number): Row[] => this.db.all(SQL.selectChunks, [generation]) as Row[];
-    const snapshot = recovery.decodeSnapshot(this.db.get(SQL.selectSnapshot) as Row | null, file, readChunks);
+    const checksums = this.checksums;
+    const snapshot = recovery.decodeSnapshot(this.db.get(SQL.selectSnapshot) as Row | null, file, checksums, readChunks);
     // Entries at or below the snapshot are garbage left for collectGarbage(): not part of the log.
-    const entries = recovery.decodeEntries(this.db.all(SQL.selectEntries, [snapshot?.meta.index ?? 0]) as Row[], snapshot, file);
+    const rows = this.db.all(SQL.selectEntries, [snapshot?.meta.index ?? 0]) as Row[];
+    const entries = recovery.decodeEntries(rows, snapshot, file, checksums);
     const lastIndex = entries.at(-1)?.index ?? snapshot?.meta.index ?? 0;
     recovery.checkCommitCovered(hardState, lastIndex, file);
     const bootstrapJson = meta.get(META_BOOTSTRAP);
@@ -160,12 +165,13 @@ export class SqliteStorage implements Storage {
     const first = entries[0];
     if (first !== undefined) checkAppend(entries, this.snapshotIndex, this.lastIndex);
     const s = this.statements;
+    const checksums = this.checksums;
     this.transaction('save', () => {
       if (first !== undefined && first.index <= this.lastIndex) s.deleteEntriesFrom.run([first.index]);
       for (let i = 0; i < entries.length; i++) {
         const e = entries[i] as Entry;
         const code = kindCode(e.kind);
-        s.insertEntry.run([e.index, e.term, code, e.data, entryChecksum(e.index, e.term, code, e.data)]);
+        s.insertEntry.run([e.index, e.term, code, e.data, entryChecksum(checksums, e.index, e.term, code, e.data)]);
       }
       if (hardState !== null) {
         const { term, vote, commit } = hardState;
@@ -208,7 +214,7 @@ export class SqliteStorage implements Storage {
     this.checkOpen('saveSnapshot');
     const { index, term } = snapshot.meta;
     if (index <= this.snapshotIndex) return;
-    const write = new StagedSnapshotWrite(this.db, snapshot, this.nextGeneration());
+    const write = new StagedSnapshotWrite(this.db, snapshot, this.nextGeneration(), this.checksums);
     this.transaction('saveSnapshot', () => {
       const row = this.db.get(SQL.entryTerm, [index]) as Row | null;
       const keepSuffix = row !== null && row['term'] === term;
@@ -233,7 +239,7 @@ export class SqliteStorage implements Storage {
   beginSnapshotWrite(snapshot: Snapshot): StagedSnapshotWrite | null {
     this.checkOpen('beginSnapshotWrite');
     if (snapshot.meta.index <= this.snapshotIndex) return null;
-    return new StagedSnapshotWrite(this.db, snapshot, this.nextGeneration());
+    return new StagedSnapshotWrite(this.db, snapshot, this.nextGeneration(), this.checksums);
   }
 
   /**
@@ -387,27 +393,38 @@ function readMeta(db: SqliteDatabase): Map<string, unknown> {
   return new Map(rows.map((row) => [String(row['key']), row['value']]));
 }
 
-/** Creates the schema in a fresh file; checks version and owner of an existing one. */
-function ensureSchema(db: SqliteDatabase, file: string, nodeId: NodeId): void {
+/**
+ * Creates the schema in a fresh file; checks version and owner of an existing one, upgrading an
+ * older version in place. Returns the file's checksum algorithm.
+ */
+function ensureSchema(db: SqliteDatabase, file: string, nodeId: NodeId): ChecksumAlgorithm {
   const tables = (db.all(SQL.selectTables) as Row[]).map((row) => String(row['name']));
   if (tables.length === 0) {
     // One transaction, so a crash here leaves either nothing or a complete, versioned schema.
     db.exec(`BEGIN; ${CREATE_SCHEMA_SQL}`);
     db.run(SQL.upsertMeta, [META_SCHEMA_VERSION, String(SCHEMA_VERSION)]);
     db.run(SQL.upsertMeta, [META_NODE_ID, String(nodeId)]);
+    db.run(SQL.upsertMeta, [META_CHECKSUM, 'crc32']);
     db.run(SQL.upsertHardState, [0, 0, 0, hardStateChecksum(0, 0, 0)]);
     db.exec('COMMIT');
-    return;
+    return 'crc32';
   }
   if (tables.join(',') === TABLE_NAMES_V1.join(',') && readMeta(db).get(META_SCHEMA_VERSION) === '1') {
     // Version 1 kept snapshots inline only: add the chunk table, one transaction.
     db.exec(`BEGIN; ${MIGRATE_V1_SQL}`);
-    db.run(SQL.upsertMeta, [META_SCHEMA_VERSION, String(SCHEMA_VERSION)]);
+    db.run(SQL.upsertMeta, [META_SCHEMA_VERSION, '2']);
     db.exec('COMMIT');
     return ensureSchema(db, file, nodeId);
   }
   if (tables.join(',') !== TABLE_NAMES.join(',')) {
     throw new StorageCorruption(`${file}: not a kv-sim node database (tables: ${tables.join(', ')})`);
+  }
+  if (readMeta(db).get(META_SCHEMA_VERSION) === '2') {
+    // Version 2 checksummed every payload with FNV-1a: the file keeps it (no row is rewritten).
+    db.exec('BEGIN');
+    db.run(SQL.upsertMeta, [META_CHECKSUM, 'fnv1a32']);
+    db.run(SQL.upsertMeta, [META_SCHEMA_VERSION, String(SCHEMA_VERSION)]);
+    db.exec('COMMIT');
   }
   const meta = readMeta(db);
   const version = meta.get(META_SCHEMA_VERSION);
@@ -420,4 +437,9 @@ function ensureSchema(db: SqliteDatabase, file: string, nodeId: NodeId): void {
   if (owner !== String(nodeId)) {
     throw new StorageCorruption(`${file}: belongs to node ${String(owner)}, not node ${nodeId}`);
   }
+  const checksums = meta.get(META_CHECKSUM);
+  if (!CHECKSUM_ALGORITHMS.includes(checksums as ChecksumAlgorithm)) {
+    throw new StorageCorruption(`${file}: unknown checksum algorithm ${String(checksums)} (known: ${CHECKSUM_ALGORITHMS.join(', ')})`);
+  }
+  return checksums as ChecksumAlgorithm;
 }
