@@ -1,8 +1,9 @@
 import type { EntryKind } from '../core/types.js';
 
 /**
- * The on-disk layout of a node's SQLite database. Bump SCHEMA_VERSION on any change: a file
- * written under another version is refused at open rather than misread.
+ * The on-disk layout of a node's SQLite database. Bump SCHEMA_VERSION on any change: a file of a
+ * newer version is refused at open rather than misread; older ones are read (see ensureSchema).
+ * New files are always made at SCHEMA_VERSION.
  */
 export const SCHEMA_VERSION = 3;
 
@@ -75,9 +76,9 @@ export const META_SCHEMA_VERSION = 'schema_version';
 export const META_NODE_ID = 'node_id';
 export const META_BOOTSTRAP = 'bootstrap_membership';
 /**
- * Version 3: meta names the checksum algorithm of every payload in the file (checksum.ts): crc32
- * for files made under version 3, fnv1a32 for files upgraded from version 2, whose rows keep the
- * checksums they were written with. No table changes.
+ * Version 3: meta names the checksum algorithm of every payload in the file (checksum.ts), crc32 for
+ * the files made now. Version 2 and older files have no such row and use FNV-1a; they are read and
+ * written as they are. No table changes.
  */
 export const META_CHECKSUM = 'checksum_algorithm';
 

@@ -394,8 +394,10 @@ function readMeta(db: SqliteDatabase): Map<string, unknown> {
 }
 
 /**
- * Creates the schema in a fresh file; checks version and owner of an existing one, upgrading an
- * older version in place. Returns the file's checksum algorithm.
+ * Creates the schema in a fresh file. An existing file is checked (known tables, its owner, a
+ * version this code reads) before anything is written to it; a version 1 file is then upgraded in
+ * place. Returns the file's payload checksum algorithm: recorded in meta since version 3; version 2
+ * files are left as they are (readable by the release that made them) and keep FNV-1a.
  */
 function ensureSchema(db: SqliteDatabase, file: string, nodeId: NodeId): ChecksumAlgorithm {
   const tables = (db.all(SQL.selectTables) as Row[]).map((row) => String(row['name']));
@@ -409,34 +411,34 @@ function ensureSchema(db: SqliteDatabase, file: string, nodeId: NodeId): Checksu
     db.exec('COMMIT');
     return 'crc32';
   }
-  if (tables.join(',') === TABLE_NAMES_V1.join(',') && readMeta(db).get(META_SCHEMA_VERSION) === '1') {
-    // Version 1 kept snapshots inline only: add the chunk table, one transaction.
-    db.exec(`BEGIN; ${MIGRATE_V1_SQL}`);
-    db.run(SQL.upsertMeta, [META_SCHEMA_VERSION, '2']);
-    db.exec('COMMIT');
-    return ensureSchema(db, file, nodeId);
-  }
-  if (tables.join(',') !== TABLE_NAMES.join(',')) {
+  const layout = tables.join(',');
+  if (layout !== TABLE_NAMES.join(',') && layout !== TABLE_NAMES_V1.join(',')) {
     throw new StorageCorruption(`${file}: not a kv-sim node database (tables: ${tables.join(', ')})`);
   }
-  if (readMeta(db).get(META_SCHEMA_VERSION) === '2') {
-    // Version 2 checksummed every payload with FNV-1a: the file keeps it (no row is rewritten).
-    db.exec('BEGIN');
-    db.run(SQL.upsertMeta, [META_CHECKSUM, 'fnv1a32']);
-    db.run(SQL.upsertMeta, [META_SCHEMA_VERSION, String(SCHEMA_VERSION)]);
-    db.exec('COMMIT');
-  }
   const meta = readMeta(db);
-  const version = meta.get(META_SCHEMA_VERSION);
-  if (version !== String(SCHEMA_VERSION)) {
-    throw new StorageCorruption(
-      `${file}: schema version ${String(version)} is not the supported version ${SCHEMA_VERSION}`,
-    );
-  }
   const owner = meta.get(META_NODE_ID);
   if (owner !== String(nodeId)) {
     throw new StorageCorruption(`${file}: belongs to node ${String(owner)}, not node ${nodeId}`);
   }
+  const version = String(meta.get(META_SCHEMA_VERSION));
+  const expectedLayout = version === '1' ? TABLE_NAMES_V1 : TABLE_NAMES;
+  if (!['1', '2', String(SCHEMA_VERSION)].includes(version) || layout !== expectedLayout.join(',')) {
+    throw new StorageCorruption(
+      `${file}: schema version ${version} with tables ${tables.join(', ')} is not one this kv-sim reads (versions 1 to ${SCHEMA_VERSION})`,
+    );
+  }
+  if (version === '1') {
+    // Version 1 kept snapshots inline only: add the chunk table, one transaction.
+    try {
+      db.exec(`BEGIN; ${MIGRATE_V1_SQL}`);
+      db.run(SQL.upsertMeta, [META_SCHEMA_VERSION, '2']);
+      db.exec('COMMIT');
+    } catch (error) {
+      throw translateOpenError(file, error);
+    }
+    return 'fnv1a32';
+  }
+  if (version === '2') return 'fnv1a32';
   const checksums = meta.get(META_CHECKSUM);
   if (!CHECKSUM_ALGORITHMS.includes(checksums as ChecksumAlgorithm)) {
     throw new StorageCorruption(`${file}: unknown checksum algorithm ${String(checksums)} (known: ${CHECKSUM_ALGORITHMS.join(', ')})`);

@@ -103,7 +103,7 @@ describe('SqliteStorage', () => {
     const options = written();
     tamper(options, "UPDATE meta SET value = '99' WHERE key = 'schema_version'");
     expect(() => openStorage(options)).toThrow(StorageCorruption);
-    expect(() => openStorage(options)).toThrow(new RegExp(`schema version 99 is not the supported version ${SCHEMA_VERSION}`));
+    expect(() => openStorage(options)).toThrow(new RegExp(`schema version 99 .* is not one this kv-sim reads \\(versions 1 to ${SCHEMA_VERSION}\\)`));
   });
 
   /** Raw meta rows of a closed database. */
@@ -117,28 +117,60 @@ describe('SqliteStorage', () => {
     }
   }
 
-  it('opens a database written by the previous version (schema 2) and keeps checking it with its own checksums', () => {
-    // A node database written by kv-sim at schema version 2: bootstrap membership, a snapshot at
-    // index 3 (in chunks), entries 4..6 after it, hard state term 2, vote 1, commit 5.
-    const options = { dataDir: tempDir(), nodeId: 1 };
-    const fixture = fileURLToPath(new URL('./fixtures/schema_v2_node-1.sqlite', import.meta.url));
-    writeFileSync(sqliteFileFor(options.dataDir, 1), readFileSync(fixture));
-    const storage = new SqliteStorage(options);
-    const state = storage.load();
-    expect(state.hardState).toEqual({ term: 2, vote: 1, commit: 5 });
-    expect(state.snapshot?.meta.index).toBe(3);
-    expect(new TextDecoder().decode(state.snapshot?.data)).toBe('snapshot bytes at index 3 under schema 2');
-    expect(state.entries.map((e) => [e.index, new TextDecoder().decode(e.data)])).toEqual(
-      [4, 5, 6].map((i) => [i, `entry ${i} written under schema 2`]),
-    );
-    storage.save({ hardState: null, entries: [entry(7, 2, 'MARKER-after-upgrade')] });
-    storage.close();
-    expect(metaOf(options)).toMatchObject({ schema_version: String(SCHEMA_VERSION), checksum_algorithm: 'fnv1a32' });
-    expect(openStorage(options).load().entries.map((e) => e.index)).toEqual([4, 5, 6, 7]);
-    for (const storage of open.splice(0)) storage.close();
-    // Still checked: a flipped byte in an old entry is refused.
-    tamper(options, "UPDATE entries SET data = CAST('entry 5 written under schema 3' AS BLOB) WHERE idx = 5");
-    expect(() => openStorage(options).load()).toThrow(/log entry 5: checksum mismatch/);
+  /** Node 1's databases written by earlier releases (see fixtures/): what they hold after index 3. */
+  const OLD_DATABASES = [
+    {
+      version: 1, // f060549: the snapshot inline in its row, a no-op entry with an empty payload
+      fixture: 'schema_v1_node-1.sqlite',
+      entries: [[4, ''], [5, 'entry 5 written under schema 1'], [6, 'entry 6 written under schema 1']],
+      snapshot: 'snapshot bytes at index 3 under schema 1',
+    },
+    {
+      version: 2, // 17dfe8a: the snapshot in chunk rows
+      fixture: 'schema_v2_node-1.sqlite',
+      entries: [4, 5, 6].map((i) => [i, `entry ${i} written under schema 2`]),
+      snapshot: 'snapshot bytes at index 3 under schema 2',
+    },
+  ] as const;
+
+  function copyFixture(fixture: string, nodeId: number): SqliteStorageOptions {
+    const options = { dataDir: tempDir(), nodeId };
+    writeFileSync(sqliteFileFor(options.dataDir, nodeId), readFileSync(fileURLToPath(new URL(`./fixtures/${fixture}`, import.meta.url))));
+    return options;
+  }
+
+  for (const old of OLD_DATABASES) {
+    it(`reads and writes a database made at schema version ${old.version}, keeping its FNV-1a checksums`, () => {
+      const options = copyFixture(old.fixture, 1);
+      const decode = (bytes: Uint8Array | undefined): string => new TextDecoder().decode(bytes);
+      const storage = new SqliteStorage(options);
+      const state = storage.load();
+      expect(state.hardState).toEqual({ term: 2, vote: 1, commit: 5 });
+      expect(state.bootstrapMembership).toEqual({ voters: [1, 2, 3], learners: [] });
+      expect([state.snapshot?.meta.index, decode(state.snapshot?.data)]).toEqual([3, old.snapshot]);
+      expect(state.entries.map((e) => [e.index, decode(e.data)])).toEqual(old.entries);
+      storage.save({ hardState: null, entries: [entry(7, 2, '', 'noop'), entry(8, 2, 'MARKER-after-upgrade')] });
+      storage.saveSnapshot({ meta: { index: 7, term: 2, membership: { voters: [1, 2, 3], learners: [] } }, data: new TextEncoder().encode('snapshot at 7') });
+      storage.close();
+      // Version 2 is what the release before CRC-32 reads: the file stays one it can open.
+      const meta = metaOf(options);
+      expect(meta['schema_version']).toBe('2');
+      expect(meta['checksum_algorithm']).toBeUndefined();
+      const reopened = openStorage(options).load();
+      expect([reopened.snapshot?.meta.index, decode(reopened.snapshot?.data)]).toEqual([7, 'snapshot at 7']);
+      expect(reopened.entries.map((e) => [e.index, decode(e.data)])).toEqual([[8, 'MARKER-after-upgrade']]);
+      for (const handle of open.splice(0)) handle.close();
+      tamper(options, "UPDATE entries SET data = CAST('MARKER-after-upgrade!' AS BLOB) WHERE idx = 8");
+      expect(() => openStorage(options).load()).toThrow(/log entry 8: checksum mismatch/);
+    });
+  }
+
+  it('leaves a database it refuses as it found it (another node\'s file is not upgraded)', () => {
+    for (const old of OLD_DATABASES) {
+      const options = copyFixture(old.fixture, 2);
+      expect(() => openStorage(options)).toThrow(/belongs to node 1, not node 2/);
+      expect(metaOf(options)['schema_version']).toBe(String(old.version));
+    }
   });
 
   it('checksums a new database with CRC-32 and refuses an unknown checksum algorithm by name', () => {
