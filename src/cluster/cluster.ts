@@ -23,7 +23,7 @@ import { downStatus, leaderOf, upStatus } from './cluster_status.js';
 import type { Cluster, ClusterEventMap, ClusterEventName, ClusterNodeStatus, ClusterOptions, LinkControl } from './cluster_types.js';
 import { fullMesh, pairsForRestart } from './channel_mesh.js';
 import { NodeSlot } from './node_slot.js';
-import { checkPortsFree, nodePortsInBlock, portsPerNode, releasePortBlock, reservePortBlock } from './port_block.js';
+import { checkPortsFree, listenProblem, nodePortsInBlock, portsPerNode, releasePortBlock, reservePortBlock } from './port_block.js';
 import { WorkerHandle } from './worker_handle.js';
 import type { WorkerEvent } from './worker_protocol.js';
 
@@ -35,18 +35,31 @@ export const STOP_TIMEOUT_MS = 3_000;
 /** A snapshot of a large state is written in many small steps: allow it time. */
 export const SNAPSHOT_TIMEOUT_MS = 120_000;
 
+/**
+ * First starts that fail because another program took a port of the cluster's block between the
+ * check and a node's bind (another kv-sim process can pick an overlapping block at the same moment)
+ * are retried this many times in all, each with a new block.
+ */
+export const PORT_RACE_START_ATTEMPTS = 3;
+
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const settings = normalizeClusterOptions(options, () => Math.floor(Math.random() * 0x7fff_ffff));
   const ownsDataDir = settings.dataDir === null;
-  const dataDir = settings.dataDir ?? (await mkdtemp(join(tmpdir(), 'kv-sim-')));
-  const cluster = new ClusterSupervisor(settings, dataDir, ownsDataDir);
-  try {
-    await cluster.startAll();
-  } catch (error) {
-    await cluster.stop();
-    throw error;
+  // A retry starts over in a fresh directory, or in the user's if its data is kept: never over files a failed attempt removed.
+  const retryable = ownsDataDir || settings.keepData;
+  for (let attempt = 1; ; attempt++) {
+    const dataDir = settings.dataDir ?? (await mkdtemp(join(tmpdir(), 'kv-sim-')));
+    const cluster = new ClusterSupervisor(settings, dataDir, ownsDataDir);
+    try {
+      await cluster.startAll();
+      return cluster;
+    } catch (error) {
+      await cluster.stop();
+      const takenPort = retryable && attempt < PORT_RACE_START_ATTEMPTS ? await cluster.takenBlockPort() : null;
+      if (takenPort === null) throw error;
+      cluster.logRetry(takenPort, error);
+    }
   }
-  return cluster;
 }
 
 export class ClusterSupervisor implements Cluster {
@@ -289,6 +302,22 @@ export class ClusterSupervisor implements Cluster {
       else await Promise.all(this.nodeIds.map((id) => rm(this.nodeDir(id), { recursive: true, force: true })));
     }
     this.logger.info({ keptData: this.settings.keepData ? this.dataDir : null }, 'cluster stopped');
+  }
+
+  /** @internal: after a failed start and stop(), a port of this cluster's block that another socket holds now, or null. */
+  async takenBlockPort(): Promise<number | null> {
+    const block = this.portBlock;
+    if (block === null) return null;
+    for (let port = block.base; port < block.base + block.count; port++) {
+      if ((await listenProblem(port, this.settings.host)) === 'EADDRINUSE') return port;
+    }
+    return null;
+  }
+
+  /** @internal */
+  logRetry(takenPort: number, error: unknown): void {
+    const reason = error instanceof Error ? error.message : String(error);
+    this.logger.warn({ port: takenPort, reason }, 'another program took a port of the cluster\'s block while it started; starting again with another block');
   }
 
   /** Gives every node its ports from one block below the ephemeral range (see port_block.ts). */
