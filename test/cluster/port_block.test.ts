@@ -1,24 +1,12 @@
 /** The emulator's port blocks: below the ephemeral range, free when taken, one cluster's at a time. */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listenProblem, nodePortsInBlock, PORT_BLOCK_FLOOR, portsBelowEphemeral, releasePortBlock, reservePortBlock } from '../../src/cluster/port_block.js';
+import { holdPort, releasePort } from '../support/port_squatter.js';
 
 const HOST = '127.0.0.1';
-
-function listen(port: number): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen({ port, host: HOST }, () => resolve(server));
-  });
-}
-
-function close(server: Server): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
-}
 
 /** Six free ports to play in, released at once so that a test can hand them out again. */
 async function freeStretch(): Promise<number> {
@@ -46,7 +34,7 @@ describe('portsBelowEphemeral', () => {
 describe('reservePortBlock', () => {
   it('finds the only free block in a range, between ports other sockets hold', async () => {
     const base = await freeStretch();
-    const held = await listen(base + 1);
+    const held = await holdPort(base + 1);
     try {
       expect(await listenProblem(base + 1, HOST)).toBe('EADDRINUSE');
       const range = { low: base, high: base + 4 };
@@ -54,7 +42,7 @@ describe('reservePortBlock', () => {
       releasePortBlock(base + 2, 2);
       expect(await reservePortBlock(3, HOST, range)).toBeNull();
     } finally {
-      await close(held);
+      await releasePort(held);
     }
   });
 

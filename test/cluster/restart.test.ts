@@ -5,11 +5,11 @@
  * time measured from its own worker's start.
  */
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterError, startCluster, type Cluster, type NodeEndpoints, type NodeId } from '../../src/index.js';
 import { PORT_BLOCK_FLOOR } from '../../src/cluster/port_block.js';
 import { Clients } from './helpers.js';
+import { holdPort, releasePort } from '../support/port_squatter.js';
 
 const SEED = 41;
 const HOST = '127.0.0.1';
@@ -26,19 +26,6 @@ function endpointPorts(endpoints: NodeEndpoints): Record<'RESP' | 'HTTP' | 'peer
 
 function ephemeralLow(): number {
   return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
-}
-
-/** Holds host:port; connections to it (peers dialling the node that should be there) are dropped at once. */
-function listen(port: number): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = createServer((socket) => socket.destroy());
-    server.once('error', reject);
-    server.listen({ port, host: HOST }, () => resolve(server));
-  });
-}
-
-function close(server: Server): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
 }
 
 describe('restarting a node (3 nodes, tcp)', () => {
@@ -105,7 +92,7 @@ describe('restarting a node (3 nodes, tcp)', () => {
     const node = await aFollower();
     const port = endpointPorts(cluster.endpoints(node))[kind];
     await cluster.crash(node);
-    const squatter = await listen(port);
+    const squatter = await holdPort(port);
     try {
       const attempt = cluster.restart(node);
       await expect(attempt).rejects.toBeInstanceOf(ClusterError);
@@ -114,7 +101,7 @@ describe('restarting a node (3 nodes, tcp)', () => {
       await clients.set(`while-${kind}-taken`, 'served');
       expect(await clients.get(`while-${kind}-taken`)).toBe('served');
     } finally {
-      await close(squatter);
+      await releasePort(squatter);
     }
     await cluster.restart(node);
     await cluster.waitFor((s) => s.every((n) => n.up && n.appliedIndex === s.find((l) => l.role === 'leader')?.commitIndex), { timeoutMs: 10_000 });

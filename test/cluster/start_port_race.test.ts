@@ -4,22 +4,15 @@
  * The race is made here by holding a node's RESP port just before its worker starts.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startCluster, type Cluster } from '../../src/index.js';
 import { WorkerHandle, type WorkerHandleOptions } from '../../src/cluster/worker_handle.js';
+import { holdPort, releasePort } from '../support/port_squatter.js';
 
 const HOST = '127.0.0.1';
-
-function listen(port: number): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen({ port, host: HOST }, () => resolve(server));
-  });
-}
 
 describe('startCluster and a port taken while it starts', () => {
   const held: Server[] = [];
@@ -33,7 +26,7 @@ describe('startCluster and a port taken while it starts', () => {
     vi.spyOn(WorkerHandle, 'spawn').mockImplementation(async (options: WorkerHandleOptions) => {
       if (options.config.id === 1 && taken.length === 0 && options.config.redisPort !== 0) {
         taken.push(options.config.redisPort);
-        held.push(await listen(options.config.redisPort));
+        held.push(await holdPort(options.config.redisPort));
       }
       return spawn(options);
     });
@@ -44,7 +37,7 @@ describe('startCluster and a port taken while it starts', () => {
     vi.restoreAllMocks();
     await cluster?.stop();
     cluster = null;
-    await Promise.all(held.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+    await Promise.all(held.splice(0).map(releasePort));
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
