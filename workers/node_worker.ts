@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { expose } from 'comlink';
 import { nodeEndpoint } from '../src/cluster/comlink_endpoint.js';
 import type { NodeControl, NodeWorkerData, WorkerEvent } from '../src/cluster/worker_protocol.js';
+import { PortUnavailable } from '../src/runtime/check_node_config.js';
 import { startNode } from '../src/runtime/start_node.js';
 
 async function main(): Promise<void> {
@@ -18,7 +19,9 @@ async function main(): Promise<void> {
     // Recovery counts from this worker's start; this thread's performance.now() counts from the process's.
     node = await startNode(config, { startedAtMs: spawnedAtEpochMs - performance.timeOrigin });
   } catch (error) {
-    post({ type: 'start-failed', message: error instanceof Error ? error.message : String(error) });
+    const message = error instanceof Error ? error.message : String(error);
+    const portUnavailable = error instanceof PortUnavailable ? { port: error.port, code: error.code } : undefined;
+    post({ type: 'start-failed', message, ...(portUnavailable === undefined ? {} : { portUnavailable }) });
     eventPort.close();
     return;
   }

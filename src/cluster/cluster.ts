@@ -16,14 +16,14 @@ import type { Logger } from '../ports/logger.js';
 import type { LinkSettings } from '../ports/transport.js';
 import type { ChannelPeersConfig, NodeConfig, NodeEndpoints, TcpPeersConfig } from '../runtime/node_config.js';
 import { LinkRules } from '../transport/link_rules.js';
-import { ClusterError } from './cluster_error.js';
+import { ClusterError, NodeStartFailed } from './cluster_error.js';
 import { ClusterEvents } from './cluster_events.js';
 import { normalizeClusterOptions, type ClusterSettings } from './cluster_options.js';
 import { downStatus, leaderOf, upStatus } from './cluster_status.js';
 import type { Cluster, ClusterEventMap, ClusterEventName, ClusterNodeStatus, ClusterOptions, LinkControl } from './cluster_types.js';
 import { fullMesh, pairsForRestart } from './channel_mesh.js';
 import { NodeSlot } from './node_slot.js';
-import { checkPortsFree, listenProblem, nodePortsInBlock, portsPerNode, releasePortBlock, reservePortBlock } from './port_block.js';
+import { checkPortsFree, nodePortsInBlock, portsPerNode, releasePortBlock, reservePortBlock } from './port_block.js';
 import { WorkerHandle } from './worker_handle.js';
 import type { WorkerEvent } from './worker_protocol.js';
 
@@ -38,15 +38,16 @@ export const SNAPSHOT_TIMEOUT_MS = 120_000;
 /**
  * First starts that fail because another program took a port of the cluster's block between the
  * check and a node's bind (another kv-sim process can pick an overlapping block at the same moment)
- * are retried this many times in all, each with a new block.
+ * are tried this many times in all, each with a new block.
  */
 export const PORT_RACE_START_ATTEMPTS = 3;
 
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const settings = normalizeClusterOptions(options, () => Math.floor(Math.random() * 0x7fff_ffff));
   const ownsDataDir = settings.dataDir === null;
-  // A retry starts over in a fresh directory, or in the user's if its data is kept: never over files a failed attempt removed.
+  // Only where a failed attempt removed nothing of the user's: a fresh directory, or one whose data is kept.
   const retryable = ownsDataDir || settings.keepData;
+  const lostPorts: number[] = [];
   for (let attempt = 1; ; attempt++) {
     const dataDir = settings.dataDir ?? (await mkdtemp(join(tmpdir(), 'kv-sim-')));
     const cluster = new ClusterSupervisor(settings, dataDir, ownsDataDir);
@@ -54,10 +55,18 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       await cluster.startAll();
       return cluster;
     } catch (error) {
-      await cluster.stop();
-      const takenPort = retryable && attempt < PORT_RACE_START_ATTEMPTS ? await cluster.takenBlockPort() : null;
-      if (takenPort === null) throw error;
-      cluster.logRetry(takenPort, error);
+      await cluster.stop(); // waits for every worker, started or still starting
+      const lost = cluster.blockPortLost(error);
+      if (lost !== null && retryable && attempt < PORT_RACE_START_ATTEMPTS) {
+        lostPorts.push(lost);
+        cluster.logRetry(lost, error);
+        if (ownsDataDir) await rm(dataDir, { recursive: true, force: true }); // kept or not, it holds nothing
+        continue;
+      }
+      if (lostPorts.length === 0) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      const ports = `port${lostPorts.length > 1 ? 's' : ''} ${lostPorts.join(', ')}`;
+      throw new ClusterError(`${message} (start attempt ${attempt}; the earlier attempts lost ${ports} of their blocks to another program)`, { cause: error });
     }
   }
 }
@@ -73,6 +82,7 @@ export class ClusterSupervisor implements Cluster {
   private readonly events: ClusterEvents;
   private readonly logger: Logger;
   private readonly clients = new Set<KvClient>();
+  private readonly spawning = new Set<Promise<void>>();
   private portBlock: { base: number; count: number } | null = null;
   private stopped = false;
   private stopping: Promise<void> | null = null;
@@ -295,6 +305,7 @@ export class ClusterSupervisor implements Cluster {
       slot.detach();
       await handle.stop(STOP_TIMEOUT_MS);
     }));
+    await Promise.allSettled([...this.spawning]); // each stops its worker, seeing the cluster stopped
     this.events.clear();
     if (this.portBlock !== null) releasePortBlock(this.portBlock.base, this.portBlock.count);
     if (!this.settings.keepData) {
@@ -304,14 +315,13 @@ export class ClusterSupervisor implements Cluster {
     this.logger.info({ keptData: this.settings.keepData ? this.dataDir : null }, 'cluster stopped');
   }
 
-  /** @internal: after a failed start and stop(), a port of this cluster's block that another socket holds now, or null. */
-  async takenBlockPort(): Promise<number | null> {
+  /** @internal: the port of this cluster's block that another program held when a node tried to listen on it, if that is why `error` happened. */
+  blockPortLost(error: unknown): number | null {
     const block = this.portBlock;
-    if (block === null) return null;
-    for (let port = block.base; port < block.base + block.count; port++) {
-      if ((await listenProblem(port, this.settings.host)) === 'EADDRINUSE') return port;
-    }
-    return null;
+    const unavailable = error instanceof NodeStartFailed ? error.portUnavailable : null;
+    if (block === null || unavailable === null || unavailable.code !== 'EADDRINUSE') return null;
+    const inBlock = unavailable.port >= block.base && unavailable.port < block.base + block.count;
+    return inBlock ? unavailable.port : null;
   }
 
   /** @internal */
@@ -333,7 +343,18 @@ export class ClusterSupervisor implements Cluster {
     for (const slot of this.slots.values()) slot.ports = nodePortsInBlock(base, slot.id, transport);
   }
 
-  private async spawn(id: NodeId, transport: ChannelPeersConfig | TcpPeersConfig, transferList: MessagePort[]): Promise<void> {
+  /** Starts a node's worker; stop() waits for every start still in progress, so no worker outlives the cluster. */
+  private spawn(id: NodeId, transport: ChannelPeersConfig | TcpPeersConfig, transferList: MessagePort[]): Promise<void> {
+    const spawning = this.spawnWorker(id, transport, transferList);
+    this.spawning.add(spawning);
+    const forget = (): void => {
+      this.spawning.delete(spawning);
+    };
+    spawning.then(forget, forget);
+    return spawning;
+  }
+
+  private async spawnWorker(id: NodeId, transport: ChannelPeersConfig | TcpPeersConfig, transferList: MessagePort[]): Promise<void> {
     const slot = this.slot(id);
     const config: NodeConfig = {
       id,
@@ -363,7 +384,7 @@ export class ClusterSupervisor implements Cluster {
       onExit: (expected, reason) => this.onWorkerExit(slot, expected, reason),
     });
     if (this.stopped) {
-      await handle.terminate();
+      await handle.stop(STOP_TIMEOUT_MS); // closes its storage: no stale lock is left in the data dir
       throw new ClusterError('the cluster was stopped while a node was starting');
     }
     slot.attach(handle);

@@ -10,7 +10,7 @@ import { MessageChannel, Worker, type TransferListItem } from 'node:worker_threa
 import { wrap, releaseProxy, type Remote } from 'comlink';
 import type { NodeId } from '../core/types.js';
 import type { NodeConfig } from '../runtime/node_config.js';
-import { ClusterError } from './cluster_error.js';
+import { ClusterError, NodeStartFailed } from './cluster_error.js';
 import { nodeEndpoint } from './comlink_endpoint.js';
 import type { NodeControl, NodeWorkerData, WorkerEvent } from './worker_protocol.js';
 
@@ -71,7 +71,7 @@ export class WorkerHandle {
     if (options.logSink !== null) worker.stdout.pipe(options.logSink, { end: false });
     else worker.stdout.resume();
     const flags = new ExitFlags();
-    const start: StartState = { failure: null };
+    const start: StartState = { failure: null, portUnavailable: null };
     const exited = new Promise<void>((resolve) => {
       worker.on('error', (error) => {
         start.failure ??= error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -87,7 +87,7 @@ export class WorkerHandle {
     if (ready === null) {
       await worker.terminate();
       await exited;
-      throw new ClusterError(`node ${id} failed to start: ${start.failure ?? 'worker exited during start'}`);
+      throw new NodeStartFailed(`node ${id} failed to start: ${start.failure ?? 'worker exited during start'}`, start.portUnavailable);
     }
     return new WorkerHandle(id, worker, ready, exited, flags);
   }
@@ -161,6 +161,7 @@ class ExitFlags {
 
 interface StartState {
   failure: string | null;
+  portUnavailable: { port: number; code: string } | null;
 }
 
 function waitForReady(
@@ -187,6 +188,7 @@ function waitForReady(
       if (event.type === 'ready') settle(event);
       else if (event.type === 'start-failed') {
         start.failure ??= event.message;
+        start.portUnavailable ??= event.portUnavailable ?? null;
         settle(null);
       } else onEvent(event);
     });

@@ -22,7 +22,8 @@ export interface NodeWorkerData {
 
 export type WorkerEvent =
   | { type: 'ready'; endpoints: NodeEndpoints; ports: BoundPorts }
-  | { type: 'start-failed'; message: string }
+  /** portUnavailable: the failure was a port the node could not listen on (see PortUnavailable). */
+  | { type: 'start-failed'; message: string; portUnavailable?: { port: number; code: string } }
   | { type: 'fatal'; message: string }
   | RuntimeEvent;
 

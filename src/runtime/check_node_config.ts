@@ -7,6 +7,19 @@ export class NodeConfigError extends Error {
   override name = 'NodeConfigError';
 }
 
+/** A node could not listen on a port it was given (EADDRINUSE: another socket holds it, ...). */
+export class PortUnavailable extends NodeConfigError {
+  override name = 'PortUnavailable';
+  readonly port: number;
+  readonly code: string;
+
+  constructor(message: string, port: number, code: string) {
+    super(message);
+    this.port = port;
+    this.code = code;
+  }
+}
+
 function isNodeId(value: unknown): value is number {
   return Number.isInteger(value) && (value as number) > 0;
 }

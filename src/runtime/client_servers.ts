@@ -3,7 +3,7 @@ import type { Logger } from '../ports/logger.js';
 import type { KvBackend } from '../server/resp/backend.js';
 import { RespServer } from '../server/resp/resp_server.js';
 import type { NodeConfig, NodeEndpoints } from './node_config.js';
-import { NodeConfigError } from './check_node_config.js';
+import { PortUnavailable } from './check_node_config.js';
 import { urlHost } from './peer_transport.js';
 
 export interface ClientServers {
@@ -18,7 +18,7 @@ export async function startClientServers(config: NodeConfig, backend: KvBackend,
     resp = await RespServer.start({ backend, port: config.redisPort, host: config.host });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new NodeConfigError(`node ${config.id} cannot listen for RESP clients on ${config.host}:${config.redisPort}: ${code}`);
+    throw new PortUnavailable(`node ${config.id} cannot listen for RESP clients on ${config.host}:${config.redisPort}: ${code}`, config.redisPort, code);
   }
   const redisPort = resp.address().port;
   logger.debug({ port: redisPort }, 'RESP server listening');

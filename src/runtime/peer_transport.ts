@@ -8,7 +8,7 @@ import type { LinkRulesState } from '../transport/link_rules.js';
 import type { LeaseSettings } from '../transport/peer_protocol.js';
 import { startTcpTransport } from '../transport/tcp_transport.js';
 import type { NodeConfig } from './node_config.js';
-import { NodeConfigError } from './check_node_config.js';
+import { NodeConfigError, PortUnavailable } from './check_node_config.js';
 
 export interface PeerTransport {
   transport: Transport;
@@ -63,7 +63,9 @@ export async function openPeerTransport(config: NodeConfig, lease: LeaseSettings
     seed: linkSeed(config),
     logger,
   });
-  if (!started.ok) throw new NodeConfigError(started.error);
+  if (!started.ok) {
+    throw started.bindCode === undefined ? new NodeConfigError(started.error) : new PortUnavailable(started.error, spec.listenPort, started.bindCode);
+  }
   const transport = started.transport;
   if (config.linkRules !== undefined) transport.setRules(config.linkRules);
   const port = transport.address().port;

@@ -16,7 +16,7 @@ import { SqliteStorage } from '../storage/sqlite_storage.js';
 import type { LinkRulesState } from '../transport/link_rules.js';
 import { ForwardingBackend } from '../server/forward/forwarding_backend.js';
 import { HttpServer } from '../server/http/http_server.js';
-import { checkNodeConfig, NodeConfigError } from './check_node_config.js';
+import { checkNodeConfig, NodeConfigError, PortUnavailable } from './check_node_config.js';
 import { DriverBackend } from './driver_backend.js';
 import { startClientServers, type ClientServers } from './client_servers.js';
 import type { NodeConfig, NodeEndpoints, RuntimeEvent, RuntimeStatus } from './node_config.js';
@@ -142,7 +142,7 @@ async function withHttpServer(resp: ClientServers, config: NodeConfig, front: Fo
     await resp.close();
     front.close();
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new NodeConfigError(`node ${config.id} cannot listen for HTTP clients on ${config.host}:${config.httpPort ?? 0}: ${code}`);
+    throw new PortUnavailable(`node ${config.id} cannot listen for HTTP clients on ${config.host}:${config.httpPort ?? 0}: ${code}`, config.httpPort ?? 0, code);
   }
   logger.debug({ port: http.address().port }, 'HTTP server listening');
   return {

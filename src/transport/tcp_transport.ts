@@ -52,7 +52,8 @@ export interface TcpTransportOptions {
   handshakeTimeoutMs?: number;
 }
 
-export type TcpTransportStart = { ok: true; transport: TcpTransport } | { ok: false; error: string };
+/** bindCode: why the listen itself failed (EADDRINUSE, ...), when that was the problem. */
+export type TcpTransportStart = { ok: true; transport: TcpTransport } | { ok: false; error: string; bindCode?: string };
 
 /** Listens, then dials every peer; a bad address or a port in use is an error value, not a throw. */
 export function startTcpTransport(options: TcpTransportOptions): Promise<TcpTransportStart> {
@@ -68,7 +69,8 @@ export function startTcpTransport(options: TcpTransportOptions): Promise<TcpTran
     const server = net.createServer({ noDelay: true });
     const onError = (error: NodeJS.ErrnoException): void => {
       server.close();
-      resolve({ ok: false, error: `node ${options.self} cannot listen for peers on ${options.listen.host}:${options.listen.port}: ${error.code ?? error.message}` });
+      const bindCode = error.code ?? error.message;
+      resolve({ ok: false, error: `node ${options.self} cannot listen for peers on ${options.listen.host}:${options.listen.port}: ${bindCode}`, bindCode });
     };
     server.once('error', onError);
     server.listen({ host: options.listen.host, port: options.listen.port }, () => {
