@@ -4,8 +4,9 @@
  * (inline CSS, SVG and a few lines of JS; no external URLs) with the verdict, the timeline per key
  * with the faults drawn on it and, on a violation, each failing window close up.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { makeDirectory } from '../lib/make_directory.js';
 import { formatHistoryJsonLines } from '../check/history_jsonl.js';
 import type { Operation } from '../check/history.js';
 import type { FaultRecord } from './cluster_nemesis.js';
@@ -25,7 +26,7 @@ export interface ReportInput {
 export const REPORT_FILES = ['history.jsonl', 'summary.json', 'index.html'] as const;
 
 export async function writeReport(dir: string, input: ReportInput): Promise<string[]> {
-  await mkdir(dir, { recursive: true });
+  makeDirectory(dir);
   const paths = REPORT_FILES.map((name) => join(dir, name));
   await writeFile(paths[0] as string, formatHistoryJsonLines(input.history));
   await writeFile(paths[1] as string, `${JSON.stringify({ ...input.summary, faultLog: input.faults }, null, 2)}\n`);

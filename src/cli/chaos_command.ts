@@ -5,8 +5,9 @@
  * (flags are checked here, not by yargs, so that bad ones also exit 2 with one line).
  */
 import { constants } from 'node:fs';
-import { access, mkdir } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { makeDirectory } from '../lib/make_directory.js';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { DEFAULT_CHAOS_OPTIONS, resolveChaosOptions, type ChaosOptions } from '../chaos/chaos_options.js';
 import { NEMESIS_GROUPS, parseNemesis } from '../chaos/nemesis_plan.js';
@@ -131,7 +132,7 @@ export async function runChaosCommand(settings: { options: ChaosOptions; out: st
 /** Creates `dir` if needed and checks it takes files, before a run that would write there at its end. */
 async function checkWritableDir(dir: string): Promise<void> {
   try {
-    await mkdir(dir, { recursive: true });
+    makeDirectory(dir);
     await access(dir, constants.W_OK);
   } catch (error) {
     throw new Error(`--out ${dir} cannot hold the report: ${error instanceof Error ? error.message : String(error)}`);

@@ -3,8 +3,9 @@
  * storage only breaks such a lock when the caller knows the owner is gone; a pid file tells us.
  * (Pids are per host: a data dir shared between hosts is not supported.)
  */
-import { accessSync, constants, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeDirectory } from '../lib/make_directory.js';
 import { ConfigError } from './load_node_settings.js';
 
 export const OWNER_FILE = 'kv-sim-node.pid';
@@ -18,7 +19,7 @@ export interface DataDirClaim {
 /** Creates the dir when missing, checks it is usable, and records this process as its owner. */
 export function claimDataDir(dataDir: string): DataDirClaim {
   try {
-    mkdirSync(dataDir, { recursive: true });
+    makeDirectory(dataDir);
   } catch (error) {
     throw new ConfigError(`data-dir ${dataDir} cannot be created: ${code(error)}`);
   }

@@ -1,9 +1,10 @@
-import { accessSync, constants, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import sqlite3 from 'node-sqlite3-wasm';
 import type { Database as SqliteDatabase, Statement } from 'node-sqlite3-wasm';
 import type { Entry, Membership, NodeId, Snapshot } from '../core/types.js';
 import { assert } from '../lib/assert.js';
+import { makeDirectory } from '../lib/make_directory.js';
 import { StorageCorruption } from '../ports/storage.js';
 import type { PersistedState, SaveBatch, Storage } from '../ports/storage.js';
 import { CHECKSUM_ALGORITHMS, entryChecksum, hardStateChecksum, type ChecksumAlgorithm } from './checksum.js';
@@ -331,7 +332,7 @@ function describe(error: unknown): string {
 
 function prepareDirectory(dataDir: string): void {
   try {
-    mkdirSync(dataDir, { recursive: true });
+    makeDirectory(dataDir);
     accessSync(dataDir, constants.R_OK | constants.W_OK | constants.X_OK);
   } catch (error) {
     throw new StorageUnavailable(`data directory ${dataDir} cannot be created, read or written: ${describe(error)}`, {
