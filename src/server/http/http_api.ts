@@ -1,10 +1,10 @@
 /**
  * The HTTP/JSON API of a node, without sockets (http_server.ts feeds it):
  *
- *   GET    /v1/kv/{key}            200 {"key","value","index"} | 404 {"error","key"}
+ *   GET    /v1/kv/{key}            200 {"key","value","encoding","index"} | 404 {"error","key","encoding"}
  *   PUT    /v1/kv/{key}            body {"value": "..."} -> 200 {"ok": true, "index"}
  *   DELETE /v1/kv/{key}            200 {"deleted": 0|1, "index"}
- *   POST   /v1/kv/{key}/cas        body {"expected": "..."|null, "value": "..."} -> 200 {"swapped", "value"}
+ *   POST   /v1/kv/{key}/cas        body {"expected": "..."|null, "value": "..."} -> 200 {"swapped", "value", "encoding"}
  *                                  (expected null: only when the key is absent; "value" is what is stored now)
  *   GET    /v1/kv?prefix=&limit=&cursor=   200 {"items": [{"key","value"}], "cursor": "..."|null}
  *                                  (a page may hold fewer than `limit` items: follow `cursor` until null)
@@ -14,8 +14,10 @@
  *
  * Keys: everything after `/v1/kv/` (up to `/cas` for POST), percent-decoded to raw bytes, so any
  * byte string is a key (`%00`, `%FF`) and `../../etc/passwd` is an ordinary key: nothing here
- * touches a file system. Values are JSON strings, UTF-8 by default; `?encoding=base64` makes values
- * (in and out) and listed keys base64, for binary data.
+ * touches a file system. Keys and values in JSON bodies are strings, UTF-8 text by default;
+ * `?encoding=base64` makes all of them base64 (`value` and `expected` in requests, `key` and
+ * `value` in answers), for binary data. An answer object whose key or value is not valid UTF-8 is
+ * sent in base64 even when text was asked for: its `encoding` field says which (shown_bytes.ts).
  * Reads are linearizable unless `?consistency=stale`. Followers forward to the leader (the backend
  * does it); with no leader known the answer is 503 with Retry-After. Errors are JSON
  * {"error": "..."} with a 4xx for bad requests.
@@ -23,9 +25,10 @@
 import type { KvResult } from '../../kv/commands.js';
 import type { NodeStatus, ReadConsistency } from '../../node/types.js';
 import type { KvBackend } from '../resp/backend.js';
-import { decodeText, encodeBytes, json, parseQuery, percentDecode, problem, type HttpResponse, type ValueEncoding } from './http_codec.js';
+import { decodeText, json, parseQuery, percentDecode, problem, type HttpResponse, type ValueEncoding } from './http_codec.js';
 import { readMany, writeOne } from './kv_ops.js';
 import { listItems } from './list_items.js';
+import { shownFields } from './shown_bytes.js';
 
 export interface HttpRequestData {
   method: string;
@@ -105,9 +108,8 @@ async function get(key: Uint8Array, context: HttpContext, parsed: Parsed): Promi
   const outcome = await readMany(context.backend, [{ type: 'get', key }], parsed.consistency);
   if (!outcome.ok) return outcome.response;
   const result = outcome.results[0];
-  const shownKey = encodeBytes(key, parsed.encoding);
-  if (result?.type !== 'bulk') return problem(404, 'key not found', { key: shownKey });
-  return json(200, { key: shownKey, value: encodeBytes(result.value, parsed.encoding), index: outcome.index });
+  if (result?.type !== 'bulk') return problem(404, 'key not found', shownFields({ key }, parsed.encoding));
+  return json(200, { ...shownFields({ key, value: result.value }, parsed.encoding), index: outcome.index });
 }
 
 async function put(key: Uint8Array, body: Uint8Array, context: HttpContext, parsed: Parsed): Promise<HttpResponse> {
@@ -134,8 +136,7 @@ async function cas(key: Uint8Array, body: Uint8Array, context: HttpContext, pars
   if (!outcome.ok) return outcome.response;
   const result = outcome.results[0];
   if (result?.type !== 'cas') return problem(500, 'unexpected result of a compare-and-set');
-  const current = result.current === null ? null : encodeBytes(result.current, parsed.encoding);
-  return json(200, { swapped: result.swapped, value: current, index: outcome.index });
+  return json(200, { swapped: result.swapped, ...shownFields({ value: result.current }, parsed.encoding), index: outcome.index });
 }
 
 async function list(context: HttpContext, parsed: Parsed): Promise<HttpResponse> {

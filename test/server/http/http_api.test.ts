@@ -6,6 +6,7 @@
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { encodeProposal } from '../../../src/kv/command_codec.js';
 import { HttpServer } from '../../../src/server/http/http_server.js';
 import { StateMachineBackend } from '../resp/state_machine_backend.js';
 
@@ -62,13 +63,13 @@ describe('HTTP key-value routes', () => {
     // Binary keys and values: %00 and %FF are single bytes; base64 carries binary values.
     await call('PUT', '/v1/kv/%00%FFbin?encoding=base64', JSON.stringify({ value: Buffer.from([0, 1, 255]).toString('base64') }));
     const got = await call('GET', '/v1/kv/%00%FFbin?encoding=base64');
-    expect(got.json).toMatchObject({ key: Buffer.from([0, 255, 0x62, 0x69, 0x6e]).toString('base64'), value: 'AAH/' });
+    expect(got.json).toMatchObject({ key: Buffer.from([0, 255, 0x62, 0x69, 0x6e]).toString('base64'), value: 'AAH/', encoding: 'base64' });
     const stored = backend.machine.query(new Uint8Array()); // the machine stays usable after all of it
     expect(stored).toBeInstanceOf(Uint8Array);
   });
 
   it('compares and sets: null expects absence; a mismatch reports the current value', async () => {
-    expect((await call('POST', '/v1/kv/lock/cas', JSON.stringify({ expected: null, value: 'me' }))).json).toMatchObject({ swapped: true, value: 'me' });
+    expect((await call('POST', '/v1/kv/lock/cas', JSON.stringify({ expected: null, value: 'me' }))).json).toMatchObject({ swapped: true, value: 'me', encoding: 'utf8' });
     expect((await call('POST', '/v1/kv/lock/cas', JSON.stringify({ expected: null, value: 'you' }))).json).toMatchObject({ swapped: false, value: 'me' });
     expect((await call('POST', '/v1/kv/lock/cas', JSON.stringify({ expected: 'me', value: 'you' }))).json).toMatchObject({ swapped: true, value: 'you' });
     expect(await call('POST', '/v1/kv/lock/cas', JSON.stringify({ value: 'x' }))).toMatchObject({ status: 400 });
@@ -111,6 +112,35 @@ describe('HTTP key-value routes', () => {
     const answer = await call('GET', '/v1/kv/k');
     expect(answer).toMatchObject({ status: 503, json: { leader: 2, address: '127.0.0.1:7002' } });
     expect(answer.headers.get('retry-after')).toBe('1');
+  });
+});
+
+describe('HTTP binary keys and values: what is stored is what is answered', () => {
+  const base64 = (bytes: number[]): string => Buffer.from(bytes).toString('base64');
+
+  it('answers a value that is not UTF-8 in base64 and says so, though text was asked for', async () => {
+    await call('PUT', '/v1/kv/bin?encoding=base64', JSON.stringify({ value: 'AP8A' }));
+    await call('PUT', '/v1/kv/text', JSON.stringify({ value: 'h\u00e9' }));
+    // The key is text, but one encoding covers the whole object: both come in base64.
+    expect(await call('GET', '/v1/kv/bin')).toMatchObject({ status: 200, json: { key: 'Ymlu', value: 'AP8A', encoding: 'base64' } });
+    expect((await call('GET', '/v1/kv/text')).json).toMatchObject({ key: 'text', value: 'h\u00e9', encoding: 'utf8' });
+    expect((await call('GET', '/v1/kv/text?encoding=base64')).json).toMatchObject({ key: 'dGV4dA==', value: 'aMOp', encoding: 'base64' });
+    const missed = await call('POST', '/v1/kv/bin/cas', JSON.stringify({ expected: 'other', value: 'x' }));
+    expect(missed.json).toMatchObject({ swapped: false, value: 'AP8A', encoding: 'base64' });
+    expect((await call('POST', '/v1/kv/gone/cas', JSON.stringify({ expected: 'other', value: 'x' }))).json).toMatchObject({ swapped: false, value: null, encoding: 'utf8' });
+  });
+
+  it('percent-decodes a key to exactly its bytes: %FF is one byte, not U+FFFD', async () => {
+    await call('PUT', '/v1/kv/%FF', JSON.stringify({ value: 'the 0xFF key' }));
+    expect((await call('GET', '/v1/kv/%FF')).json).toMatchObject({ key: base64([0xff]), value: base64([...Buffer.from('the 0xFF key')]), encoding: 'base64' });
+    expect(await call('GET', '/v1/kv/%EF%BF%BD')).toMatchObject({ status: 404, json: { key: '\ufffd', encoding: 'utf8' } });
+    expect(await call('GET', '/v1/kv/%FE')).toMatchObject({ status: 404, json: { key: base64([0xfe]), encoding: 'base64' } });
+    // Any byte string a RESP client can set is reachable over HTTP under its %XX spelling.
+    const everyByte = Array.from({ length: 256 }, (_, byte) => byte);
+    const set = { type: 'set', key: Uint8Array.from(everyByte), value: Uint8Array.from([0xc3]), condition: 'always', returnOld: false } as const;
+    expect(await backend.write(encodeProposal([{ session: null, command: set }]))).toMatchObject({ ok: true });
+    const spelled = everyByte.map((byte) => `%${byte.toString(16).padStart(2, '0')}`).join('');
+    expect((await call('GET', `/v1/kv/${spelled}`)).json).toMatchObject({ key: base64(everyByte), value: 'ww==', encoding: 'base64' });
   });
 });
 
