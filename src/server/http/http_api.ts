@@ -67,7 +67,9 @@ export async function handleHttp(request: HttpRequestData, context: HttpContext)
   const method = request.method.toUpperCase();
   if (path === '/health') return only(method, ['GET'], () => health(context));
   if (path === '/v1/cluster') return only(method, ['GET'], () => cluster(context));
-  if (path === '/v1/kv' || path === KV_PREFIX) return only(method, ['GET'], () => list(context, parsed));
+  if (path === '/v1/kv') return only(method, ['GET'], () => list(context, parsed));
+  // `/v1/kv/` lists too; any other method there wants a key and has none, which keyRoute says.
+  if (path === KV_PREFIX && method === 'GET') return list(context, parsed);
   if (path.startsWith(KV_PREFIX)) return keyRoute(method, request.body, context, parsed);
   return problem(404, `no such endpoint: ${request.method} ${path.slice(0, 200)}`);
 }

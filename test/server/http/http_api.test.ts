@@ -153,7 +153,10 @@ describe('HTTP bad input', () => {
     expect(await call('PUT', '/v1/kv/k', '{"value": 42}')).toMatchObject({ status: 400, json: { error: '"value" must be a string' } });
     expect(await call('PUT', '/v1/kv/k?encoding=base64', '{"value": "***"}')).toMatchObject({ status: 400 });
     expect(await call('GET', '/v1/kv/bad%zz')).toMatchObject({ status: 400, json: { error: 'bad percent-encoding in the key' } });
-    expect(await call('PUT', '/v1/kv/', '{"value": "x"}')).toMatchObject({ status: 405 });
+    expect(await call('PUT', '/v1/kv/', '{"value": "x"}')).toMatchObject({ status: 400, json: { error: 'the key is empty: use /v1/kv/{key}' } });
+    expect(await call('DELETE', '/v1/kv/')).toMatchObject({ status: 400, json: { error: 'the key is empty: use /v1/kv/{key}' } });
+    expect(await call('PUT', '/v1/kv', '{"value": "x"}')).toMatchObject({ status: 405 });
+    expect((await call('GET', '/v1/kv/')).json).toMatchObject({ items: [], cursor: null });
     expect(await call('PATCH', '/v1/kv/k', '{}')).toMatchObject({ status: 405 });
     expect(await call('GET', '/v2/anything')).toMatchObject({ status: 404 });
     expect(await call('GET', '/v1/kv?cursor=abc')).toMatchObject({ status: 400 });
