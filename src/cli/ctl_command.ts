@@ -9,6 +9,9 @@ import { RemoteCluster } from './remote_cluster.js';
 
 const DEFAULT_TIMEOUT_MS = 3_000;
 
+/** What a script sees; said in --help too. */
+export const CTL_EXIT = { done: 0, failed: 1, someUnanswered: 2 } as const;
+
 function builder(yargs: Argv<object>) {
   return yargs
     .positional('words', { type: 'string', array: true, describe: 'the command, e.g. status | partition 1,2 3 | isolate 3 | heal' })
@@ -23,7 +26,12 @@ function builder(yargs: Argv<object>) {
     })
     .example('$0 ctl -e 10.0.0.1:9001,10.0.0.2:9001,10.0.0.3:9001 status', 'role, term and indexes of every node')
     .example('$0 ctl -e ... partition 1,2 3', 'nodes 1 and 2 cannot talk to node 3')
-    .example('$0 ctl -e ... link 1 2 delay=100 loss=0.1', 'degrade the link between 1 and 2');
+    .example('$0 ctl -e ... link 1 2 delay=100 loss=0.1', 'degrade the link between 1 and 2')
+    .epilogue(
+      `Exit codes: ${CTL_EXIT.done} = done (every node answered, or the one node addressed did); ` +
+        `${CTL_EXIT.failed} = the command failed: bad words, no node answered, or a fault not applied on every node (the error names them); ` +
+        `${CTL_EXIT.someUnanswered} = status or logsize answered by some nodes only (each other node has a line saying why).`,
+    );
 }
 
 type CtlArgs = ArgumentsCamelCase<Awaited<ReturnType<typeof builder>['argv']>>;
@@ -59,24 +67,26 @@ export interface CtlRun {
   write(text: string): void;
 }
 
-/** Runs one ctl command; resolves with the exit code (1 when it failed anywhere). */
+/** Runs one ctl command; resolves with its exit code (CTL_EXIT). */
 export async function runCtl(run: CtlRun): Promise<number> {
   const line = run.words.join(' ');
   const verb = (run.words[0] ?? '').toLowerCase();
   if (verb === 'help' || verb === 'exit' || verb === 'quit') {
     run.write('ctl commands: status, logsize, partition 1,2 3, oneway A B, isolate N, heal, link A B delay=.. jitter=.. loss=.. dup=.. reorder=on|off, link A B reset, pause N, resume N, snapshot [N]\n');
-    return 0;
+    return CTL_EXIT.done;
   }
   const cluster = new RemoteCluster({ endpoints: run.endpoints, token: run.token, timeoutMs: run.timeoutMs });
   const outcome = await runReplLine(line, { cluster, kv: NO_KV });
-  if (outcome.kind === 'exit') return 0;
+  if (outcome.kind === 'exit') return CTL_EXIT.done;
   run.write(`${outcome.text}\n`);
-  if ((verb === 'status' || verb === 'logsize') && !outcome.error) {
+  if (outcome.error) return CTL_EXIT.failed;
+  if (verb === 'status' || verb === 'logsize') {
     for (const { endpoint, error } of cluster.unreachable) run.write(`${endpoint}: ${error}\n`);
     const uneven = new Set(cluster.rules.map((rule) => `${rule.cuts}/${rule.degradedLinks}`)).size > 1;
     const rules = cluster.rules.map((rule) => `node ${rule.id}: ${rule.cuts} cut(s), ${rule.degradedLinks} degraded link(s)`).join('; ');
     if (rules !== '') run.write(`link rules: ${rules}${uneven ? ' (nodes differ: a restarted node starts healthy; heal resets all)' : ''}\n`);
     for (const { id, peer, reason } of cluster.refusals) run.write(`node ${id} refuses to link with node ${peer}: ${reason}\n`);
+    if (cluster.unreachable.length > 0) return CTL_EXIT.someUnanswered;
   }
-  return outcome.error ? 1 : 0;
+  return CTL_EXIT.done;
 }

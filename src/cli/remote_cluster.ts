@@ -111,7 +111,10 @@ export class RemoteCluster implements ReplCluster {
   private async oneNode(node: NodeId, verb: string): Promise<Record<string, unknown>> {
     const answers = await this.statuses();
     const target = answers.find((answer) => answer.status?.id === node);
-    if (target === undefined) throw new Error(`no control endpoint answered as node ${node}`);
+    if (target === undefined) {
+      const silent = answers.flatMap((answer) => (answer.status === null ? [`${answer.endpoint}: ${answer.error}`] : []));
+      throw new Error(`no control endpoint answered as node ${node}${silent.length === 0 ? '' : `; no answer from ${silent.join(', ')}`}`);
+    }
     const reply = await this.request('POST', target.endpoint, verb, {});
     if (!reply.ok) throw new Error(`${target.endpoint}: ${reply.error}`);
     return reply.body;
