@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import sqlite3 from 'node-sqlite3-wasm';
 import type { Database as SqliteDatabase, Statement } from 'node-sqlite3-wasm';
@@ -107,10 +107,12 @@ export class SqliteStorage implements Storage {
     prepareDirectory(options.dataDir);
     if (openFiles.has(this.file)) throw inUse(this.file);
     handleLock(this.file, options.breakStaleLock === true);
+    const existed = existsSync(this.file);
+    if (!existed) refuseAnotherNodesDirectory(options.dataDir, options.nodeId);
     this.db = openDatabase(this.file);
     try {
       configure(this.db, this.file, options.fsync ?? 'always');
-      this.checksums = ensureSchema(this.db, this.file, options.nodeId);
+      this.checksums = ensureSchema(this.db, this.file, options.nodeId, existed);
       this.statements = {
         begin: this.db.prepare(SQL.begin),
         commit: this.db.prepare(SQL.commit),
@@ -341,6 +343,18 @@ function prepareDirectory(dataDir: string): void {
   }
 }
 
+/**
+ * A node's first start in a directory that holds another node's database is a wrong data dir (a
+ * copy, or a mixed-up config): starting there would make this node blank beside the other's files.
+ */
+function refuseAnotherNodesDirectory(dataDir: string, nodeId: NodeId): void {
+  const other = readdirSync(dataDir).find((name) => /^node-\d+\.sqlite$/.test(name) && name !== `node-${nodeId}.sqlite`);
+  if (other === undefined) return;
+  throw new StorageCorruption(
+    `data directory ${dataDir} holds ${other}, another node's database, and none of node ${nodeId}'s: is this the right data directory for node ${nodeId}?`,
+  );
+}
+
 /** node-sqlite3-wasm locks with a `<file>.lock` directory, which a killed owner leaves behind. */
 function handleLock(file: string, breakStaleLock: boolean): void {
   const lockDir = `${file}.lock`;
@@ -400,8 +414,16 @@ function readMeta(db: SqliteDatabase): Map<string, unknown> {
  * place. Returns the file's payload checksum algorithm: recorded in meta since version 3; version 2
  * files are left as they are (readable by the release that made them) and keep FNV-1a.
  */
-function ensureSchema(db: SqliteDatabase, file: string, nodeId: NodeId): ChecksumAlgorithm {
+function ensureSchema(db: SqliteDatabase, file: string, nodeId: NodeId, existed: boolean): ChecksumAlgorithm {
   const tables = (db.all(SQL.selectTables) as Row[]).map((row) => String(row['name']));
+  if (tables.length === 0 && existed) {
+    // Emptied or replaced: starting blank would let this node vote and acknowledge as if it had never
+    // promised anything, which can undo committed writes. Only a file made but never written is harmless.
+    throw new StorageCorruption(
+      `${file}: the file exists but holds no kv-sim data (emptied or replaced?); refusing to start this node blank. ` +
+        'If it never ran with this file, remove the file; if it did, its log and votes are lost and it must not rejoin as the same member',
+    );
+  }
   if (tables.length === 0) {
     // One transaction, so a crash here leaves either nothing or a complete, versioned schema.
     db.exec(`BEGIN; ${CREATE_SCHEMA_SQL}`);

@@ -181,6 +181,21 @@ describe('SqliteStorage', () => {
     expect(() => openStorage(options)).toThrow(/unknown checksum algorithm md4 \(known: fnv1a32, crc32\)/);
   });
 
+  it('refuses to start blank from a database file that was emptied', () => {
+    const options = written();
+    writeFileSync(sqliteFileFor(options.dataDir, 1), '');
+    expect(() => openStorage(options)).toThrow(StorageCorruption);
+    expect(() => openStorage(options)).toThrow(/node-1\.sqlite: the file exists but holds no kv-sim data .*refusing to start this node blank/);
+  });
+
+  it("refuses a first start in a directory that holds only another node's database (a wrong data dir)", () => {
+    const options = written(); // node 1's
+    expect(() => openStorage({ dataDir: options.dataDir, nodeId: 3 })).toThrow(
+      /holds node-1\.sqlite, another node's database, and none of node 3's: is this the right data directory for node 3\?/,
+    );
+    expect(existsSync(sqliteFileFor(options.dataDir, 3))).toBe(false);
+  });
+
   it("refuses another node's database and a file that is not a database", () => {
     const options = written();
     tamper(options, "UPDATE meta SET value = '7' WHERE key = 'node_id'");
