@@ -6,7 +6,7 @@
  *   DELETE /v1/kv/{key}            200 {"deleted": 0|1, "index"}
  *   POST   /v1/kv/{key}/cas        body {"expected": "..."|null, "value": "..."} -> 200 {"swapped", "value", "encoding"}
  *                                  (expected null: only when the key is absent; "value" is what is stored now)
- *   GET    /v1/kv?prefix=&limit=&cursor=   200 {"items": [{"key","value"}], "cursor": "..."|null}
+ *   GET    /v1/kv?prefix=&limit=&cursor=   200 {"items": [{"key","value","encoding"}], "cursor": "..."|null}
  *                                  (a page may hold fewer than `limit` items: follow `cursor` until null)
  *   GET    /v1/cluster             this node's view: role, term, leader, indexes, members, addresses
  *   GET    /health                 200 when a leader is known and everything known committed is

@@ -6,8 +6,9 @@
 import type { KvResult } from '../../kv/commands.js';
 import type { ReadConsistency } from '../../node/types.js';
 import type { KvBackend } from '../resp/backend.js';
-import { encodeBytes, json, problem, type HttpResponse, type ValueEncoding } from './http_codec.js';
+import { json, problem, type HttpResponse, type ValueEncoding } from './http_codec.js';
 import { readMany } from './kv_ops.js';
+import { shownFields, type ShownFields } from './shown_bytes.js';
 
 export const HTTP_LIST_LIMIT_DEFAULT = 100;
 export const HTTP_LIST_LIMIT_MAX = 1_000;
@@ -57,10 +58,10 @@ export async function listItems(
   }
   const values = keys.length === 0 ? [] : await valuesOf(backend, keys, consistency);
   if (!Array.isArray(values)) return values;
-  const items: Array<{ key: string; value: string }> = [];
+  const items: Array<ShownFields<'key' | 'value'>> = [];
   keys.forEach((key, i) => {
     const value = values[i];
-    if (value !== null && value !== undefined) items.push({ key: encodeBytes(key, encoding), value: encodeBytes(value, encoding) });
+    if (value !== null && value !== undefined) items.push(shownFields({ key, value }, encoding));
   });
   return json(200, { items, cursor: cursor === 0 ? null : String(cursor) });
 }

@@ -90,7 +90,7 @@ describe('HTTP key-value routes', () => {
     }
     expect(seen.size).toBe(25);
     expect(seen.get('user:3')).toBe('v3');
-    expect((await call('GET', '/v1/kv?prefix=star*')).json.items).toEqual([{ key: 'star*key', value: 's' }]);
+    expect((await call('GET', '/v1/kv?prefix=star*')).json.items).toEqual([{ key: 'star*key', value: 's', encoding: 'utf8' }]);
     expect((await call('GET', '/v1/kv?prefix=st*')).json.items).toEqual([]);
     expect(await call('GET', '/v1/kv?limit=0')).toMatchObject({ status: 400 });
   });
@@ -141,6 +141,23 @@ describe('HTTP binary keys and values: what is stored is what is answered', () =
     expect(await backend.write(encodeProposal([{ session: null, command: set }]))).toMatchObject({ ok: true });
     const spelled = everyByte.map((byte) => `%${byte.toString(16).padStart(2, '0')}`).join('');
     expect((await call('GET', `/v1/kv/${spelled}`)).json).toMatchObject({ key: base64(everyByte), value: 'ww==', encoding: 'base64' });
+  });
+
+  it('lists each item in text when it is UTF-8 and in base64, saying so, when it is not', async () => {
+    await call('PUT', '/v1/kv/p%3Atext', JSON.stringify({ value: 'plain' }));
+    await call('PUT', '/v1/kv/p%3Abin-value?encoding=base64', JSON.stringify({ value: 'AP8A' }));
+    await call('PUT', '/v1/kv/p%3A%FF', JSON.stringify({ value: 'binary key' }));
+    const byKey = (items: unknown): unknown[] => (items as Array<{ key: string }>).sort((a, b) => (a.key < b.key ? -1 : 1));
+    expect(byKey((await call('GET', '/v1/kv?prefix=p%3A')).json.items)).toEqual([
+      { key: 'cDpiaW4tdmFsdWU=', value: 'AP8A', encoding: 'base64' },
+      { key: 'cDr/', value: base64([...Buffer.from('binary key')]), encoding: 'base64' },
+      { key: 'p:text', value: 'plain', encoding: 'utf8' },
+    ]);
+    expect(byKey((await call('GET', '/v1/kv?prefix=p%3A&encoding=base64')).json.items)).toEqual([
+      { key: 'cDp0ZXh0', value: 'cGxhaW4=', encoding: 'base64' },
+      { key: 'cDpiaW4tdmFsdWU=', value: 'AP8A', encoding: 'base64' },
+      { key: 'cDr/', value: base64([...Buffer.from('binary key')]), encoding: 'base64' },
+    ]);
   });
 });
 
