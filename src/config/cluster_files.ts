@@ -1,10 +1,12 @@
 /**
  * The config files of a whole cluster, one per node, as text: what `kv-sim cluster-config`
- * writes. Nodes that share a host get consecutive ports, so a loopback cluster works too.
+ * writes. Nodes that share a host get consecutive ports, so a loopback cluster works too; a plan
+ * in which two ports on one host are the same is refused, since `kv-sim node` would refuse it.
  */
 import type { FsyncPolicy } from '../runtime/node_config.js';
 import type { TimingName } from '../runtime/timing.js';
 import { formatHostPort, type HostPort } from '../lib/host_port.js';
+import type { PortFlag } from './cluster_ports.js';
 
 export interface ClusterPlan {
   nodes: number;
@@ -51,7 +53,33 @@ export function planCluster(plan: ClusterPlan): PlannedNode[] {
       text: '',
     };
   });
+  const clash = portClash(nodes);
+  if (clash !== null) throw new Error(clash);
   return nodes.map((node) => ({ ...node, text: nodeFileText(node, nodes, plan) }));
+}
+
+/** The first two listeners of the plan on one host and port, said with the flags that set them; null when none. */
+function portClash(nodes: PlannedNode[]): string | null {
+  const owners = new Map<string, { use: string; flag: PortFlag }>();
+  for (const node of nodes) {
+    for (const listener of listeners(node)) {
+      const address = formatHostPort(listener);
+      const owner = owners.get(address);
+      const use = `node ${node.id}'s ${listener.kind} port (--${listener.flag})`;
+      if (owner !== undefined) return `${owner.use} and ${use} would both use ${address}: change --${owner.flag} or --${listener.flag}, or leave one out to have it moved past the other`;
+      owners.set(address, { use, flag: listener.flag });
+    }
+  }
+  return null;
+}
+
+function listeners(node: PlannedNode): Array<HostPort & { kind: string; flag: PortFlag }> {
+  const all = [
+    { kind: 'RESP', flag: 'redis-port' as const, ...node.client },
+    { kind: 'peer', flag: 'peer-port' as const, ...node.peer },
+    { kind: 'HTTP', flag: 'http-port' as const, host: node.host, port: node.httpPort },
+  ];
+  return node.control === null ? all : [...all, { kind: 'control', flag: 'control-port' as const, ...node.control }];
 }
 
 function nodeFileText(node: PlannedNode, all: PlannedNode[], plan: ClusterPlan): string {
