@@ -13,7 +13,7 @@ import type { NodeId } from '../core/types.js';
 import { Prng } from '../lib/prng.js';
 import { createLogger, createLogSink } from '../logging/logger.js';
 import type { Logger } from '../ports/logger.js';
-import type { LinkSettings } from '../ports/transport.js';
+import { HEALTHY_LINK, type LinkSettings } from '../ports/transport.js';
 import type { ChannelPeersConfig, NodeConfig, NodeEndpoints, TcpPeersConfig } from '../runtime/node_config.js';
 import { LinkRules } from '../transport/link_rules.js';
 import { ClusterError, NodeStartFailed } from './cluster_error.js';
@@ -245,7 +245,10 @@ export class ClusterSupervisor implements Cluster {
 
   link(a: NodeId, b: NodeId): LinkControl {
     this.checkPair(a, b);
-    return { set: (settings: Partial<LinkSettings>) => this.changeRules((rules) => rules.setLink(a, b, settings)) };
+    return {
+      set: (settings: Partial<LinkSettings>) => this.changeRules((rules) => rules.setLink(a, b, settings)),
+      reset: () => this.changeRules((rules) => rules.setLink(a, b, HEALTHY_LINK)),
+    };
   }
 
   async pause(node: NodeId): Promise<void> {

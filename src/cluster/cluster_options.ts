@@ -25,8 +25,18 @@ export interface ClusterSettings {
   unsafeReadsFromFollowers: boolean;
 }
 
+/** Every option startCluster reads: a misspelt one is refused rather than silently ignored. */
+const CLUSTER_OPTION_NAMES: ReadonlyArray<keyof ClusterOptions> = [
+  'nodes', 'transport', 'dataDir', 'keepData', 'seed', 'timing', 'fsync', 'logLevel', 'host', 'snapshotPolicy', 'readLease',
+  'unsafeReadsFromFollowers',
+];
+
 export function normalizeClusterOptions(options: ClusterOptions, randomSeed: () => number): ClusterSettings {
   if (options === null || typeof options !== 'object') throw new ClusterError('startCluster needs an options object, e.g. { nodes: 3 }');
+  const unknown = Object.keys(options).filter((name) => !(CLUSTER_OPTION_NAMES as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    throw new ClusterError(`unknown startCluster option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: ${CLUSTER_OPTION_NAMES.join(', ')})`);
+  }
   const { nodes } = options;
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > CLUSTER_NODES_MAX) {
     throw new ClusterError(`nodes must be an integer from 1 to ${CLUSTER_NODES_MAX}, got ${String(nodes)}`);

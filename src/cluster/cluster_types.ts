@@ -94,7 +94,10 @@ export interface ClusterEventMap {
 export type ClusterEventName = keyof ClusterEventMap;
 
 export interface LinkControl {
+  /** Changes some settings of the link, both ways: delayMs, jitterMs, lossRate, duplicateRate, reorder. */
   set(settings: Partial<LinkSettings>): Promise<void>;
+  /** Makes the link healthy again, both ways (the REPL's `link A B reset`). */
+  reset(): Promise<void>;
 }
 
 /** A running emulated cluster (see startCluster). */

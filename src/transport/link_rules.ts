@@ -39,6 +39,19 @@ function checkDuration(name: string, value: number): void {
   }
 }
 
+const LINK_SETTING_NAMES = Object.keys(HEALTHY_LINK);
+
+/** A change names only known settings: a misspelt one (`loss` for lossRate) would silently do nothing. */
+function checkSettingNames(settings: unknown): void {
+  if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) {
+    throw new RangeError(`link settings must be an object such as { delayMs: 50, lossRate: 0.1 }, got ${String(settings)}`);
+  }
+  const unknown = Object.keys(settings).filter((name) => !LINK_SETTING_NAMES.includes(name));
+  if (unknown.length > 0) {
+    throw new RangeError(`unknown link setting${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: ${LINK_SETTING_NAMES.join(', ')})`);
+  }
+}
+
 /** Validates a full settings object; bad input is refused with a clear error. */
 export function validateLinkSettings(settings: LinkSettings): void {
   checkDuration('delayMs', settings.delayMs);
@@ -117,6 +130,7 @@ export class LinkRules {
   setLink(a: NodeId, b: NodeId, settings: Partial<LinkSettings>): void {
     checkNodeId(a);
     checkNodeId(b);
+    checkSettingNames(settings);
     for (const [from, to] of [
       [a, b],
       [b, a],

@@ -29,6 +29,7 @@ describe('startCluster argument checks', () => {
     [{ nodes: 3, timing: 'slow' }, /timing must be 'fast' or 'standard'/],
     [{ nodes: 3, fsync: 'sometimes' }, /fsync must be/],
     [{ nodes: 3, logLevel: 'loud' }, /logLevel must be/],
+    [{ nodes: 3, bogus: true, datadir: '/tmp/x' }, /unknown startCluster options bogus, datadir \(known: nodes, transport, dataDir,/],
   ])('refuses %j with a ClusterError', async (options, message) => {
     const attempt = startCluster(options as never);
     await expect(attempt).rejects.toBeInstanceOf(ClusterError);
@@ -64,6 +65,11 @@ describe.each(['channel', 'tcp'] as const)('a 3-node cluster over %s', (transpor
     await expect(cluster.resume(1)).rejects.toThrow(/node 1 is not paused/);
     expect(() => cluster.link(1, 1)).toThrow(ClusterError);
     await expect(cluster.link(1, 2).set({ lossRate: 2 })).rejects.toThrow(/lossRate/);
+    // The REPL's words are not the settings' names: a misspelt setting must not silently do nothing.
+    await expect(cluster.link(1, 2).set({ delay: 50, loss: 0.1 } as never)).rejects.toThrow(
+      /unknown link settings delay, loss \(known: delayMs, jitterMs, lossRate, duplicateRate, reorder\)/,
+    );
+    await expect(cluster.link(1, 2).set('reset' as never)).rejects.toThrow(/link settings must be an object/);
     await expect(cluster.partition([[1, 2], [2, 3]])).rejects.toThrow(/more than one partition group/);
     await expect(cluster.waitFor(() => false, { timeoutMs: 50 })).rejects.toThrow(/timed out after 50 ms/);
   });
@@ -112,18 +118,17 @@ describe.each(['channel', 'tcp'] as const)('a 3-node cluster over %s', (transpor
     expect(statuses.find((s) => s.id === leader)?.role).toBe('follower');
   });
 
-  it('pushes link settings to the workers: a follower behind lossy links falls behind, then catches up', async () => {
+  it('pushes link settings to the workers: a follower behind lossy links falls behind, then catches up once they are reset', async () => {
     const leader = await cluster.waitForLeader({ timeoutMs: 10_000 });
     const follower = cluster.nodeIds.find((id) => id !== leader) ?? 0;
     const others = cluster.nodeIds.filter((id) => id !== follower);
     await Promise.all(others.map((id) => cluster.link(follower, id).set({ lossRate: 1 })));
     await cluster.waitFor((s) => s.find((n) => n.id === follower)?.role === 'pre-candidate', { timeoutMs: 5_000 });
-    await Promise.all(others.map((id) => cluster.link(follower, id).set({ lossRate: 0, delayMs: 5 })));
+    await Promise.all(others.map((id) => cluster.link(follower, id).reset())); // lossRate 1 no more: it must catch up
     await cluster.waitFor(
       (s) => s.find((n) => n.id === follower)?.appliedIndex === s.find((n) => n.id === leader)?.commitIndex && s.every((n) => n.leader !== 0),
       { timeoutMs: 10_000 },
     );
-    await Promise.all(others.map((id) => cluster.link(follower, id).set({ delayMs: 0 })));
   });
 
   it('stop() leaves no worker, no bound port and no temp dir', async () => {
