@@ -29,6 +29,9 @@ export {
 export type { NodeId, Role, Membership } from './core/types.js';
 export type { NodeStatus } from './node/types.js';
 export type { LinkSettings } from './ports/transport.js';
+export { runSimulation } from './sim/run_simulation.js';
+export type { SimulationResult } from './sim/run_simulation.js';
+export type { NemesisKind, SimulationOptions } from './sim/simulation_options.js';
 export { startNode } from './runtime/start_node.js';
 export type { RunningNode } from './runtime/start_node.js';
 export type { NodeConfig } from './runtime/node_config.js';

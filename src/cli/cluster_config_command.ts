@@ -3,12 +3,13 @@
  * then prints a step-by-step walk-through for those very files.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { planCluster, type ClusterPlan, type PlannedNode } from '../config/cluster_files.js';
 import { choosePorts, describeMoved, PORT_DEFAULTS, type PortFlag } from '../config/cluster_ports.js';
 import { formatHostPort } from '../lib/host_port.js';
+import { makeDirectory } from '../lib/make_directory.js';
 
 const NODES_MAX = 99;
 export const TOKEN_FILE = 'control-token';
@@ -94,7 +95,7 @@ function writeFiles(dir: string, nodes: PlannedNode[], token: string | null, for
   const existing = names.filter((name) => existsSync(join(dir, name)));
   if (existing.length > 0 && !force) throw new Error(`${join(dir, existing[0] as string)} exists; use --force to overwrite`);
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirectory(dir);
     for (const node of nodes) writeFileSync(join(dir, node.file), node.text, { mode: token === null ? 0o644 : 0o600 });
     if (token !== null) writeFileSync(join(dir, TOKEN_FILE), `${token}\n`, { mode: 0o600 });
   } catch (error) {

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { runSimulation } from '../../src/sim/run_simulation.js';
+import { runSimulation } from '../../src/index.js'; // the package's own entry: the simulator is public API
 
 describe('replay', () => {
   it('the same seed gives the same trace hash and results; another seed does not', () => {
