@@ -86,7 +86,8 @@ function nodeFileText(node: PlannedNode, all: PlannedNode[], plan: ClusterPlan):
   const members = all.map((member) => `  - { id: ${member.id}, peer: "${formatHostPort(member.peer)}", client: "${formatHostPort(member.client)}" }`);
   const lines = [
     `# kv-sim node ${node.id} of ${all.length}, written by kv-sim cluster-config. Start it on ${node.host} with:`,
-    `#   node_modules/.bin/kv-sim node --config ${node.file}   (not npx: it does not pass SIGTERM on)`,
+    `#   node_modules/.bin/kv-sim node --config ${node.file}   (not npx: it does not pass SIGTERM on;`,
+    '#   in a clone of kv-sim itself: node bin/kv-sim.cjs node --config ...)',
     '# Flags (--log-level debug) and KV_SIM_* variables (KV_SIM_LOG_LEVEL=debug) override these values.',
     `id: ${node.id}`,
     `data-dir: ${quote(`${plan.dataDir.replace(/\/+$/, '')}/node${node.id}`)}   # a relative path is taken from this file's directory`,
