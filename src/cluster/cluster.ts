@@ -375,6 +375,7 @@ export class ClusterSupervisor implements Cluster {
       linkRules: this.rules.state(),
       // Only a restart knows for sure that the previous owner of the files (a worker we terminated) is gone.
       breakStaleLock: slot.incarnation > 0,
+      dataMustExist: slot.incarnation > 0,
       snapshotPolicy: this.settings.snapshotPolicy,
       readLease: this.settings.readLease,
       ...(this.settings.unsafeReadsFromFollowers ? { unsafeReadsFromFollowers: true } : {}),

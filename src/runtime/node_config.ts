@@ -57,6 +57,8 @@ export interface NodeConfig {
    * gone (the emulator restarting a terminated worker); otherwise a held lock is an error.
    */
   breakStaleLock?: boolean;
+  /** The node ran before with this dataDir (the emulator restarting it): a missing database is refused, not made anew. */
+  dataMustExist?: boolean;
   /**
    * When to snapshot and compact: after entriesThreshold entries or bytesThreshold payload bytes
    * applied since the last snapshot, keeping retainEntries in the log. Missing fields take

@@ -69,6 +69,7 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger; 
     nodeId: config.id,
     fsync: config.fsync,
     breakStaleLock: config.breakStaleLock === true,
+    mustExist: config.dataMustExist === true,
   }));
   const raft = {
     ...DEFAULT_RAFT_TUNING,

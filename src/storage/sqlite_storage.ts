@@ -1,5 +1,6 @@
-import { accessSync, constants, existsSync, readdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { accessSync, closeSync, constants, existsSync, fsyncSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { platform } from 'node:process';
 import sqlite3 from 'node-sqlite3-wasm';
 import type { Database as SqliteDatabase, Statement } from 'node-sqlite3-wasm';
 import type { Entry, Membership, NodeId, Snapshot } from '../core/types.js';
@@ -65,6 +66,12 @@ export interface SqliteStorageOptions {
    * lock of a live handle would let two writers corrupt the file.
    */
   breakStaleLock?: boolean;
+  /**
+   * The database must already exist (a node that ran before: the emulator restarting it). A missing
+   * file is then refused rather than made anew: a blank node could vote and acknowledge as if it
+   * had never promised anything.
+   */
+  mustExist?: boolean;
 }
 
 /** The database file of a node inside a data directory. */
@@ -106,13 +113,15 @@ export class SqliteStorage implements Storage {
     this.file = resolve(sqliteFileFor(options.dataDir, options.nodeId));
     prepareDirectory(options.dataDir);
     if (openFiles.has(this.file)) throw inUse(this.file);
+    if (!existsSync(this.file)) {
+      refuseLostDatabase(this.file, options.dataDir, options.nodeId, options.mustExist === true);
+      createDatabase(this.file, options.nodeId, (options.fsync ?? 'always') !== 'never');
+    }
     handleLock(this.file, options.breakStaleLock === true);
-    const existed = existsSync(this.file);
-    if (!existed) refuseAnotherNodesDirectory(options.dataDir, options.nodeId);
     this.db = openDatabase(this.file);
     try {
       configure(this.db, this.file, options.fsync ?? 'always');
-      this.checksums = ensureSchema(this.db, this.file, options.nodeId, existed);
+      this.checksums = ensureSchema(this.db, this.file, options.nodeId);
       this.statements = {
         begin: this.db.prepare(SQL.begin),
         commit: this.db.prepare(SQL.commit),
@@ -344,15 +353,57 @@ function prepareDirectory(dataDir: string): void {
 }
 
 /**
- * A node's first start in a directory that holds another node's database is a wrong data dir (a
- * copy, or a mixed-up config): starting there would make this node blank beside the other's files.
+ * The node's database file is missing. That is a first start, unless something says the node ran
+ * here before and lost its file: its WAL, shared-memory or lock file left behind, another node's
+ * database in the directory (a wrong data dir: a copy, a mixed-up config), or a caller that knows.
  */
-function refuseAnotherNodesDirectory(dataDir: string, nodeId: NodeId): void {
+function refuseLostDatabase(file: string, dataDir: string, nodeId: NodeId, mustExist: boolean): void {
+  const blank = `refusing to start node ${nodeId} blank`;
+  if (mustExist) throw new StorageCorruption(`${file} is missing, though node ${nodeId} ran before; ${blank}`);
+  const leftover = [`${file}-wal`, `${file}-shm`, `${file}.lock`].find((path) => existsSync(path));
+  if (leftover !== undefined) throw new StorageCorruption(`${file} is missing but ${leftover} is there (the database was removed?); ${blank}`);
   const other = readdirSync(dataDir).find((name) => /^node-\d+\.sqlite$/.test(name) && name !== `node-${nodeId}.sqlite`);
   if (other === undefined) return;
   throw new StorageCorruption(
     `data directory ${dataDir} holds ${other}, another node's database, and none of node ${nodeId}'s: is this the right data directory for node ${nodeId}?`,
   );
+}
+
+/**
+ * Makes a node's database whole or not at all: the schema is written and synced under a staging
+ * name, then renamed into place (and the directory synced). So a file under the real name always
+ * holds the schema, and one without it was emptied or replaced; a crash here leaves only staging
+ * files, removed by the next attempt.
+ */
+function createDatabase(file: string, nodeId: NodeId, sync: boolean): void {
+  const staging = `${file}.new`;
+  for (const path of [staging, `${staging}-journal`, `${staging}.lock`]) rmSync(path, { recursive: true, force: true });
+  const db = openDatabase(staging);
+  try {
+    db.exec(`PRAGMA synchronous = ${sync ? 'FULL' : 'OFF'}`);
+    db.exec(`BEGIN; ${CREATE_SCHEMA_SQL}`);
+    db.run(SQL.upsertMeta, [META_SCHEMA_VERSION, String(SCHEMA_VERSION)]);
+    db.run(SQL.upsertMeta, [META_NODE_ID, String(nodeId)]);
+    db.run(SQL.upsertMeta, [META_CHECKSUM, 'crc32']);
+    db.run(SQL.upsertHardState, [0, 0, 0, hardStateChecksum(0, 0, 0)]);
+    db.exec('COMMIT');
+  } catch (error) {
+    throw translateOpenError(staging, error);
+  } finally {
+    db.close();
+  }
+  if (sync) fsyncPath(staging);
+  renameSync(staging, file);
+  if (sync && platform !== 'win32') fsyncPath(dirname(file)); // Windows cannot open a directory
+}
+
+function fsyncPath(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** node-sqlite3-wasm locks with a `<file>.lock` directory, which a killed owner leaves behind. */
@@ -409,30 +460,20 @@ function readMeta(db: SqliteDatabase): Map<string, unknown> {
 }
 
 /**
- * Creates the schema in a fresh file. An existing file is checked (known tables, its owner, a
+ * Checks an existing file (known tables, its owner, a
  * version this code reads) before anything is written to it; a version 1 file is then upgraded in
  * place. Returns the file's payload checksum algorithm: recorded in meta since version 3; version 2
  * files are left as they are (readable by the release that made them) and keep FNV-1a.
  */
-function ensureSchema(db: SqliteDatabase, file: string, nodeId: NodeId, existed: boolean): ChecksumAlgorithm {
+function ensureSchema(db: SqliteDatabase, file: string, nodeId: NodeId): ChecksumAlgorithm {
   const tables = (db.all(SQL.selectTables) as Row[]).map((row) => String(row['name']));
-  if (tables.length === 0 && existed) {
-    // Emptied or replaced: starting blank would let this node vote and acknowledge as if it had never
-    // promised anything, which can undo committed writes. Only a file made but never written is harmless.
+  if (tables.length === 0) {
+    // New files appear complete (createDatabase), so this one was emptied or replaced: starting blank
+    // would let the node vote and acknowledge as if it had never promised anything.
     throw new StorageCorruption(
       `${file}: the file exists but holds no kv-sim data (emptied or replaced?); refusing to start this node blank. ` +
         'If it never ran with this file, remove the file; if it did, its log and votes are lost and it must not rejoin as the same member',
     );
-  }
-  if (tables.length === 0) {
-    // One transaction, so a crash here leaves either nothing or a complete, versioned schema.
-    db.exec(`BEGIN; ${CREATE_SCHEMA_SQL}`);
-    db.run(SQL.upsertMeta, [META_SCHEMA_VERSION, String(SCHEMA_VERSION)]);
-    db.run(SQL.upsertMeta, [META_NODE_ID, String(nodeId)]);
-    db.run(SQL.upsertMeta, [META_CHECKSUM, 'crc32']);
-    db.run(SQL.upsertHardState, [0, 0, 0, hardStateChecksum(0, 0, 0)]);
-    db.exec('COMMIT');
-    return 'crc32';
   }
   const layout = tables.join(',');
   if (layout !== TABLE_NAMES.join(',') && layout !== TABLE_NAMES_V1.join(',')) {

@@ -4,7 +4,8 @@
  * another socket holds one of them anyway (the rest of the cluster serving on), and a recovery
  * time measured from its own worker's start.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterError, startCluster, type Cluster, type NodeEndpoints, type NodeId } from '../../src/index.js';
 import { PORT_BLOCK_FLOOR } from '../../src/cluster/port_block.js';
@@ -108,5 +109,16 @@ describe('restarting a node (3 nodes, tcp)', () => {
     const direct = clients.for(node);
     await direct.call('READONLY');
     expect(await direct.get(`while-${kind}-taken`)).toBe('served');
+  });
+
+  it('refuses to restart a node whose data directory was removed while it was down (it would rejoin blank)', async () => {
+    const node = await aFollower();
+    await cluster.crash(node);
+    rmSync(join(cluster.dataDir, `node-${node}`), { recursive: true, force: true });
+    const attempt = cluster.restart(node);
+    await expect(attempt).rejects.toThrow(new RegExp(`node-${node}\\.sqlite is missing, though node ${node} ran before; refusing to start node ${node} blank`));
+    expect((await cluster.status()).find((s) => s.id === node)?.up).toBe(false);
+    await clients.set('while-one-is-lost', 'served');
+    expect(await clients.get('while-one-is-lost')).toBe('served');
   });
 });

@@ -188,6 +188,33 @@ describe('SqliteStorage', () => {
     expect(() => openStorage(options)).toThrow(/node-1\.sqlite: the file exists but holds no kv-sim data .*refusing to start this node blank/);
   });
 
+  it('starts normally after a first start was killed while it made the database (only staging files left)', () => {
+    const dataDir = tempDir();
+    const file = sqliteFileFor(dataDir, 1);
+    writeFileSync(`${file}.new`, 'half-written schema');
+    mkdirSync(`${file}.new.lock`);
+    const storage = openStorage({ dataDir, nodeId: 1 });
+    expect(storage.load().hardState).toEqual({ term: 0, vote: 0, commit: 0 });
+    expect([existsSync(`${file}.new`), existsSync(`${file}.new.lock`)]).toEqual([false, false]);
+  });
+
+  it('refuses to start blank when the database was removed but its WAL or lock was left', () => {
+    for (const leftover of ['-wal', '.lock']) {
+      const options = written();
+      rmSync(sqliteFileFor(options.dataDir, 1));
+      const path = `${sqliteFileFor(options.dataDir, 1)}${leftover}`;
+      if (leftover === '.lock') mkdirSync(path);
+      else writeFileSync(path, 'frames');
+      expect(() => openStorage(options)).toThrow(new RegExp(`node-1\\.sqlite is missing but .*node-1\\.sqlite${leftover.replace('.', '\\.')} is there`));
+    }
+  });
+
+  it('refuses a missing database where the caller knows the node ran before (mustExist)', () => {
+    const dataDir = tempDir();
+    expect(() => openStorage({ dataDir, nodeId: 2, mustExist: true })).toThrow(/node-2\.sqlite is missing, though node 2 ran before; refusing to start node 2 blank/);
+    expect(existsSync(sqliteFileFor(dataDir, 2))).toBe(false);
+  });
+
   it("refuses a first start in a directory that holds only another node's database (a wrong data dir)", () => {
     const options = written(); // node 1's
     expect(() => openStorage({ dataDir: options.dataDir, nodeId: 3 })).toThrow(
