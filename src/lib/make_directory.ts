@@ -26,7 +26,7 @@ export function makeDirectory(dir: string): void {
       mkdirSync(path);
     } catch (error) {
       // Made by someone else meanwhile: fine if it is a directory now.
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(path).isDirectory()) throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || statSync(path, { throwIfNoEntry: false })?.isDirectory() !== true) throw error;
     }
   }
 }

@@ -88,6 +88,10 @@ export const DEFAULT_SIMULATION: SimulationOptions = {
 
 /** Validates user-supplied options with clear messages (bad CLI input must not crash later). */
 export function resolveSimulationOptions(partial: Partial<SimulationOptions>): SimulationOptions {
+  const unknown = Object.keys(partial).filter((name) => !(name in DEFAULT_SIMULATION));
+  if (unknown.length > 0) {
+    throw new RangeError(`unknown simulation option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: ${Object.keys(DEFAULT_SIMULATION).join(', ')})`);
+  }
   const given = Object.fromEntries(Object.entries(partial).filter(([, value]) => value !== undefined));
   const options: SimulationOptions = { ...DEFAULT_SIMULATION, ...given };
   const positiveInts: Array<keyof SimulationOptions> = ['nodes', 'clients', 'keys', 'tickMs', 'heartbeatIntervalTicks', 'electionTimeoutTicks', 'snapshotChunkBytesMax'];

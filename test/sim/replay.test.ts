@@ -15,6 +15,10 @@ describe('replay', () => {
     expect(other.traceHash).not.toBe(first.traceHash);
   });
 
+  it('refuses an unknown option by name instead of running with the default', () => {
+    expect(() => runSimulation({ seed: 1, durationMS: 2_000, nemisis: [] } as never)).toThrow(/unknown simulation options durationMS, nemisis \(known: seed, nodes,/);
+  });
+
   it('names the command that replays a run with non-default options', () => {
     const result = runSimulation({ seed: 5, durationMs: 1_000, nemesis: ['crash', 'partition'], unsafe: { doubleVote: true } });
     expect(result.replay).toBe('kv-sim sim --seed 5 --nodes 5 --duration-ms 1000 --nemesis crash,partition --unsafe doubleVote');
