@@ -137,4 +137,18 @@ describe('purity of the deterministic layers', () => {
       .map((result) => `${result.file}: ${result.found.join(', ')}`);
     expect(problems).toEqual([]);
   });
+
+  it('src/lib, which the pure layers import, touches no built-in except in make_directory.ts, which they do not import', () => {
+    const lib = sourceFiles(join(root, 'src/lib')).filter((file) => !file.endsWith('make_directory.ts'));
+    const builtinUse = lib
+      .map((file) => ({ file: relative(root, file), found: violationsIn(readFileSync(file, 'utf8')).filter((v) => v.startsWith('import of built-in')) }))
+      .filter((result) => result.found.length > 0)
+      .map((result) => `${result.file}: ${result.found.join(', ')}`);
+    expect(builtinUse).toEqual([]);
+    const importers = pureDirs
+      .flatMap((dir) => sourceFiles(join(root, dir)))
+      .filter((file) => scanSource(readFileSync(file, 'utf8')).specifiers.some((specifier) => specifier.includes('make_directory')))
+      .map((file) => relative(root, file));
+    expect(importers).toEqual([]);
+  });
 });
