@@ -31,7 +31,7 @@ export function isLogLevel(value: unknown): value is LogLevel {
 export function createLogger(options: LoggerOptions): Logger {
   const destination = options.destination ?? process.stdout;
   const pretty = wantsPretty(options.format ?? 'auto', destination);
-  const stream = pretty ? prettyStream(destination) : destination;
+  const stream = pretty ? prettyStreamFor(destination) : destination;
   const base = pino({ level: options.level, base: options.bindings ?? {} }, stream);
   return wrap(base);
 }
@@ -41,7 +41,23 @@ export function createLogger(options: LoggerOptions): Logger {
  * through as they are otherwise.
  */
 export function createLogSink(format: LogFormat = 'auto', destination: Writable = process.stdout): Writable {
-  return wantsPretty(format, destination) ? prettyStream(destination) : destination;
+  return wantsPretty(format, destination) ? prettyStreamFor(destination) : destination;
+}
+
+/**
+ * One pretty stream per destination for the whole process. Each one pipes into its destination
+ * and adds listeners to it that stay for good: a stream per worker, restart or cluster piled them
+ * up on stdout (a warning after ten, and a leak over a long session).
+ */
+const prettyStreams = new WeakMap<Writable, Writable>();
+
+function prettyStreamFor(destination: Writable): Writable {
+  let stream = prettyStreams.get(destination);
+  if (stream === undefined) {
+    stream = prettyStream(destination);
+    prettyStreams.set(destination, stream);
+  }
+  return stream;
 }
 
 function wantsPretty(format: LogFormat, destination: Writable): boolean {
