@@ -1,8 +1,7 @@
-import { closeSync, fdatasync, fdatasyncSync, fsyncSync, openSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SyncWaiters } from '../lib/sync_waiters.js';
-import { platform } from 'node:process';
-
+import { syncDirectory } from './sync_paths.js';
 
 /**
  * Group commit for one file that is written synchronously but synced in the background: each
@@ -115,16 +114,9 @@ export class GroupSync {
 
   private open(): number {
     if (this.fd !== null) return this.fd;
-    // Writable: Windows refuses to sync a read-only handle (and cannot open a directory at all).
+    // Writable: Windows refuses to sync a read-only handle.
     this.fd = openSync(this.path, 'r+');
-    if (platform !== 'win32') {
-      const dir = openSync(dirname(this.path), 'r');
-      try {
-        fsyncSync(dir);
-      } finally {
-        closeSync(dir);
-      }
-    }
+    syncDirectory(dirname(this.path));
     return this.fd;
   }
 

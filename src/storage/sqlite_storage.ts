@@ -1,33 +1,30 @@
-import { accessSync, closeSync, constants, existsSync, fsyncSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { platform } from 'node:process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import sqlite3 from 'node-sqlite3-wasm';
 import type { Database as SqliteDatabase, Statement } from 'node-sqlite3-wasm';
 import type { Entry, Membership, NodeId, Snapshot } from '../core/types.js';
 import { assert } from '../lib/assert.js';
-import { makeDirectory } from '../lib/make_directory.js';
-import { StorageCorruption } from '../ports/storage.js';
 import type { PersistedState, SaveBatch, Storage } from '../ports/storage.js';
-import { CHECKSUM_ALGORITHMS, entryChecksum, hardStateChecksum, type ChecksumAlgorithm } from './checksum.js';
-import { StorageInUse, StorageUnavailable } from './errors.js';
+import { entryChecksum, hardStateChecksum, type ChecksumAlgorithm } from './checksum.js';
+import { StorageUnavailable } from './errors.js';
 import { GroupSync } from './group_sync.js';
 import { checkAppend } from './log_rules.js';
 import * as recovery from './sqlite_recovery.js';
 import type { Row } from './sqlite_recovery.js';
 import { StagedSnapshotWrite } from './sqlite_snapshot_write.js';
 import {
-  CREATE_SCHEMA_SQL,
-  kindCode,
-  MIGRATE_V1_SQL,
-  META_BOOTSTRAP,
-  META_CHECKSUM,
-  META_NODE_ID,
-  META_SCHEMA_VERSION,
-  SCHEMA_VERSION,
-  SQL,
-  TABLE_NAMES,
-  TABLE_NAMES_V1,
-} from './sqlite_schema.js';
+  configure,
+  createDatabase,
+  describe,
+  ensureSchema,
+  handleLock,
+  inUse,
+  prepareDirectory,
+  readMeta,
+  refuseLostDatabase,
+  translateOpenError,
+} from './sqlite_open.js';
+import { kindCode, META_BOOTSTRAP, SQL } from './sqlite_schema.js';
 
 // The only importer of node-sqlite3-wasm. A named import fails at run time (CommonJS module).
 const { Database } = sqlite3;
@@ -40,13 +37,6 @@ const { Database } = sqlite3;
  * never:  synchronous=OFF (tests and benchmarks only).
  */
 export type FsyncPolicy = 'always' | 'batch' | 'never';
-
-/** The WAL file is truncated back to this size after a checkpoint. */
-export const WAL_SIZE_LIMIT_BYTES = 8 << 20;
-
-// 'always' syncs each save itself (see GroupSync); NORMAL keeps checkpoints safe (WAL synced before
-// its pages are copied, the database synced before the WAL is reused).
-const SYNCHRONOUS: Record<FsyncPolicy, string> = { always: 'NORMAL', batch: 'NORMAL', never: 'OFF' };
 
 /**
  * Files open in this thread. breakStaleLock must never break the lock of a live handle; across
@@ -115,7 +105,7 @@ export class SqliteStorage implements Storage {
     if (openFiles.has(this.file)) throw inUse(this.file);
     if (!existsSync(this.file)) {
       refuseLostDatabase(this.file, options.dataDir, options.nodeId, options.mustExist === true);
-      createDatabase(this.file, options.nodeId, (options.fsync ?? 'always') !== 'never');
+      createDatabase(this.file, options.nodeId, (options.fsync ?? 'always') !== 'never', openDatabase);
     }
     handleLock(this.file, options.breakStaleLock === true);
     this.db = openDatabase(this.file);
@@ -337,175 +327,10 @@ export class SqliteStorage implements Storage {
   }
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function prepareDirectory(dataDir: string): void {
-  try {
-    makeDirectory(dataDir);
-    accessSync(dataDir, constants.R_OK | constants.W_OK | constants.X_OK);
-  } catch (error) {
-    throw new StorageUnavailable(`data directory ${dataDir} cannot be created, read or written: ${describe(error)}`, {
-      cause: error,
-    });
-  }
-}
-
-/**
- * The node's database file is missing. That is a first start, unless something says the node ran
- * here before and lost its file: its WAL, shared-memory or lock file left behind, another node's
- * database in the directory (a wrong data dir: a copy, a mixed-up config), or a caller that knows.
- */
-function refuseLostDatabase(file: string, dataDir: string, nodeId: NodeId, mustExist: boolean): void {
-  const blank = `refusing to start node ${nodeId} blank`;
-  if (mustExist) throw new StorageCorruption(`${file} is missing, though node ${nodeId} ran before; ${blank}`);
-  const leftover = [`${file}-wal`, `${file}-shm`, `${file}.lock`].find((path) => existsSync(path));
-  if (leftover !== undefined) throw new StorageCorruption(`${file} is missing but ${leftover} is there (the database was removed?); ${blank}`);
-  const other = readdirSync(dataDir).find((name) => /^node-\d+\.sqlite$/.test(name) && name !== `node-${nodeId}.sqlite`);
-  if (other === undefined) return;
-  throw new StorageCorruption(
-    `data directory ${dataDir} holds ${other}, another node's database, and none of node ${nodeId}'s: is this the right data directory for node ${nodeId}?`,
-  );
-}
-
-/**
- * Makes a node's database whole or not at all: the schema is written and synced under a staging
- * name, then renamed into place (and the directory synced). So a file under the real name always
- * holds the schema, and one without it was emptied or replaced; a crash here leaves only staging
- * files, removed by the next attempt.
- */
-function createDatabase(file: string, nodeId: NodeId, sync: boolean): void {
-  const staging = `${file}.new`;
-  for (const path of [staging, `${staging}-journal`, `${staging}.lock`]) rmSync(path, { recursive: true, force: true });
-  const db = openDatabase(staging);
-  try {
-    db.exec(`PRAGMA synchronous = ${sync ? 'FULL' : 'OFF'}`);
-    db.exec(`BEGIN; ${CREATE_SCHEMA_SQL}`);
-    db.run(SQL.upsertMeta, [META_SCHEMA_VERSION, String(SCHEMA_VERSION)]);
-    db.run(SQL.upsertMeta, [META_NODE_ID, String(nodeId)]);
-    db.run(SQL.upsertMeta, [META_CHECKSUM, 'crc32']);
-    db.run(SQL.upsertHardState, [0, 0, 0, hardStateChecksum(0, 0, 0)]);
-    db.exec('COMMIT');
-  } catch (error) {
-    throw translateOpenError(staging, error);
-  } finally {
-    db.close();
-  }
-  if (sync) fsyncPath(staging);
-  renameSync(staging, file);
-  if (sync && platform !== 'win32') fsyncPath(dirname(file)); // Windows cannot open a directory
-}
-
-function fsyncPath(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** node-sqlite3-wasm locks with a `<file>.lock` directory, which a killed owner leaves behind. */
-function handleLock(file: string, breakStaleLock: boolean): void {
-  const lockDir = `${file}.lock`;
-  if (!existsSync(lockDir)) return;
-  if (!breakStaleLock) throw inUse(file);
-  rmSync(lockDir, { recursive: true, force: true });
-}
-
-function inUse(file: string): StorageInUse {
-  return new StorageInUse(
-    `${file} is in use: another handle holds its lock (${file}.lock). If its owner is known to be gone ` +
-      `(a crashed process or terminated worker), open with breakStaleLock: true`,
-  );
-}
-
-/** Maps SQLite's open-time failures to the errors a caller can act on. */
-function translateOpenError(file: string, error: unknown): Error {
-  const message = describe(error);
-  if (/locked|busy/i.test(message)) return inUse(file);
-  if (/not a database|malformed|corrupt/i.test(message)) {
-    return new StorageCorruption(`${file}: not a readable database (${message}); refusing to serve this data`);
-  }
-  return new StorageUnavailable(`${file}: cannot open: ${message}`, { cause: error });
-}
-
 function openDatabase(file: string): SqliteDatabase {
   try {
     return new Database(file);
   } catch (error) {
     throw translateOpenError(file, error);
   }
-}
-
-/** EXCLUSIVE before WAL: without it node-sqlite3-wasm silently stays in rollback-journal mode. */
-function configure(db: SqliteDatabase, file: string, fsync: FsyncPolicy): void {
-  let mode: unknown;
-  try {
-    db.exec('PRAGMA locking_mode = EXCLUSIVE');
-    mode = db.get('PRAGMA journal_mode = WAL')?.['journal_mode'];
-    db.exec(`PRAGMA synchronous = ${SYNCHRONOUS[fsync]}`);
-    // Staged snapshot chunks pass through the WAL: truncate it back after checkpoints, so disk use stays bounded.
-    db.exec(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
-  } catch (error) {
-    throw translateOpenError(file, error);
-  }
-  if (mode !== 'wal') throw new StorageUnavailable(`${file}: could not enable WAL (journal_mode is ${String(mode)})`);
-}
-
-function readMeta(db: SqliteDatabase): Map<string, unknown> {
-  const rows = db.all(SQL.selectMeta) as Row[];
-  return new Map(rows.map((row) => [String(row['key']), row['value']]));
-}
-
-/**
- * Checks an existing file (known tables, its owner, a
- * version this code reads) before anything is written to it; a version 1 file is then upgraded in
- * place. Returns the file's payload checksum algorithm: recorded in meta since version 3; version 2
- * files are left as they are (readable by the release that made them) and keep FNV-1a.
- */
-function ensureSchema(db: SqliteDatabase, file: string, nodeId: NodeId): ChecksumAlgorithm {
-  const tables = (db.all(SQL.selectTables) as Row[]).map((row) => String(row['name']));
-  if (tables.length === 0) {
-    // New files appear complete (createDatabase), so this one was emptied or replaced: starting blank
-    // would let the node vote and acknowledge as if it had never promised anything.
-    throw new StorageCorruption(
-      `${file}: the file exists but holds no kv-sim data (emptied or replaced?); refusing to start this node blank. ` +
-        'If it never ran with this file, remove the file; if it did, its log and votes are lost and it must not rejoin as the same member',
-    );
-  }
-  const layout = tables.join(',');
-  if (layout !== TABLE_NAMES.join(',') && layout !== TABLE_NAMES_V1.join(',')) {
-    throw new StorageCorruption(`${file}: not a kv-sim node database (tables: ${tables.join(', ')})`);
-  }
-  const meta = readMeta(db);
-  const owner = meta.get(META_NODE_ID);
-  if (owner !== String(nodeId)) {
-    throw new StorageCorruption(`${file}: belongs to node ${String(owner)}, not node ${nodeId}`);
-  }
-  const version = String(meta.get(META_SCHEMA_VERSION));
-  const expectedLayout = version === '1' ? TABLE_NAMES_V1 : TABLE_NAMES;
-  if (!['1', '2', String(SCHEMA_VERSION)].includes(version) || layout !== expectedLayout.join(',')) {
-    throw new StorageCorruption(
-      `${file}: schema version ${version} with tables ${tables.join(', ')} is not one this kv-sim reads (versions 1 to ${SCHEMA_VERSION})`,
-    );
-  }
-  if (version === '1') {
-    // Version 1 kept snapshots inline only: add the chunk table, one transaction.
-    try {
-      db.exec(`BEGIN; ${MIGRATE_V1_SQL}`);
-      db.run(SQL.upsertMeta, [META_SCHEMA_VERSION, '2']);
-      db.exec('COMMIT');
-    } catch (error) {
-      throw translateOpenError(file, error);
-    }
-    return 'fnv1a32';
-  }
-  if (version === '2') return 'fnv1a32';
-  const checksums = meta.get(META_CHECKSUM);
-  if (!CHECKSUM_ALGORITHMS.includes(checksums as ChecksumAlgorithm)) {
-    throw new StorageCorruption(`${file}: unknown checksum algorithm ${String(checksums)} (known: ${CHECKSUM_ALGORITHMS.join(', ')})`);
-  }
-  return checksums as ChecksumAlgorithm;
 }
