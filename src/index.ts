@@ -1,5 +1,5 @@
 /** kv-sim's package root: the emulator's API and the types a user of it needs. */
-export { startCluster } from './cluster/cluster.js';
+export { startCluster } from './cluster/start_cluster.js';
 export { ClusterError } from './cluster/cluster_error.js';
 export type {
   AppliedEvent,

@@ -7,7 +7,7 @@
 import { CheckPool, CheckPoolError } from '../check/parallel.js';
 import { checkLinearizability, type CheckResult } from '../check/linearizability.js';
 import type { Operation } from '../check/history.js';
-import { startCluster } from '../cluster/cluster.js';
+import { startCluster } from '../cluster/start_cluster.js';
 import { leaderOf } from '../cluster/cluster_status.js';
 import type { Cluster } from '../cluster/cluster_types.js';
 import { type ChaosOptions, resolveChaosOptions } from './chaos_options.js';

@@ -3,8 +3,7 @@
  * TCP addresses), pushes fault rules, answers status and emits events. It is never on the data
  * path: clients talk to each node's own port and Raft messages go worker to worker.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MessageChannel, type MessagePort, type TransferListItem } from 'node:worker_threads';
 import { transfer } from 'comlink';
@@ -16,14 +15,14 @@ import type { Logger } from '../ports/logger.js';
 import { HEALTHY_LINK, type LinkSettings } from '../ports/transport.js';
 import type { ChannelPeersConfig, NodeConfig, NodeEndpoints, TcpPeersConfig } from '../runtime/node_config.js';
 import { LinkRules } from '../transport/link_rules.js';
-import { ClusterError, NodeStartFailed } from './cluster_error.js';
+import { ClusterError } from './cluster_error.js';
 import { ClusterEvents } from './cluster_events.js';
-import { normalizeClusterOptions, type ClusterSettings } from './cluster_options.js';
+import type { ClusterSettings } from './cluster_options.js';
 import { downStatus, leaderOf, upStatus } from './cluster_status.js';
-import type { Cluster, ClusterEventMap, ClusterEventName, ClusterNodeStatus, ClusterOptions, LinkControl } from './cluster_types.js';
+import type { Cluster, ClusterEventMap, ClusterEventName, ClusterNodeStatus, LinkControl } from './cluster_types.js';
 import { fullMesh, pairsForRestart } from './channel_mesh.js';
 import { NodeSlot } from './node_slot.js';
-import { checkPortsFree, nodePortsInBlock, portsPerNode, releasePortBlock, reservePortBlock } from './port_block.js';
+import { checkPortsFree, nodePortsInBlock, portsPerNode, releasePortBlock, reservePortBlock, type PortBlock } from './port_block.js';
 import { WorkerHandle } from './worker_handle.js';
 import type { WorkerEvent } from './worker_protocol.js';
 
@@ -34,42 +33,6 @@ export const LEADER_WAIT_DEFAULT_MS = 10_000;
 export const STOP_TIMEOUT_MS = 3_000;
 /** A snapshot of a large state is written in many small steps: allow it time. */
 export const SNAPSHOT_TIMEOUT_MS = 120_000;
-
-/**
- * First starts that fail because another program took a port of the cluster's block between the
- * check and a node's bind (another kv-sim process can pick an overlapping block at the same moment)
- * are tried this many times in all, each with a new block.
- */
-export const PORT_RACE_START_ATTEMPTS = 3;
-
-export async function startCluster(options: ClusterOptions): Promise<Cluster> {
-  const settings = normalizeClusterOptions(options, () => Math.floor(Math.random() * 0x7fff_ffff));
-  const ownsDataDir = settings.dataDir === null;
-  // Only where a failed attempt removed nothing of the user's: a fresh directory, or one whose data is kept.
-  const retryable = ownsDataDir || settings.keepData;
-  const lostPorts: number[] = [];
-  for (let attempt = 1; ; attempt++) {
-    const dataDir = settings.dataDir ?? (await mkdtemp(join(tmpdir(), 'kv-sim-')));
-    const cluster = new ClusterSupervisor(settings, dataDir, ownsDataDir);
-    try {
-      await cluster.startAll();
-      return cluster;
-    } catch (error) {
-      await cluster.stop(); // waits for every worker, started or still starting
-      const lost = cluster.blockPortLost(error);
-      if (lost !== null && retryable && attempt < PORT_RACE_START_ATTEMPTS) {
-        lostPorts.push(lost);
-        cluster.logRetry(lost, error);
-        if (ownsDataDir) await rm(dataDir, { recursive: true, force: true }); // kept or not, it holds nothing
-        continue;
-      }
-      if (lostPorts.length === 0) throw error;
-      const message = error instanceof Error ? error.message : String(error);
-      const ports = `port${lostPorts.length > 1 ? 's' : ''} ${lostPorts.join(', ')}`;
-      throw new ClusterError(`${message} (start attempt ${attempt}; the earlier attempts lost ${ports} of their blocks to another program)`, { cause: error });
-    }
-  }
-}
 
 export class ClusterSupervisor implements Cluster {
   readonly nodeIds: NodeId[];
@@ -83,7 +46,7 @@ export class ClusterSupervisor implements Cluster {
   private readonly logger: Logger;
   private readonly clients = new Set<KvClient>();
   private readonly spawning = new Set<Promise<void>>();
-  private portBlock: { base: number; count: number } | null = null;
+  private block: PortBlock | null = null;
   private stopped = false;
   private stopping: Promise<void> | null = null;
 
@@ -310,7 +273,7 @@ export class ClusterSupervisor implements Cluster {
     }));
     await Promise.allSettled([...this.spawning]); // each stops its worker, seeing the cluster stopped
     this.events.clear();
-    if (this.portBlock !== null) releasePortBlock(this.portBlock.base, this.portBlock.count);
+    if (this.block !== null) releasePortBlock(this.block.base, this.block.count);
     if (!this.settings.keepData) {
       if (this.ownsDataDir) await rm(this.dataDir, { recursive: true, force: true });
       else await Promise.all(this.nodeIds.map((id) => rm(this.nodeDir(id), { recursive: true, force: true })));
@@ -318,13 +281,9 @@ export class ClusterSupervisor implements Cluster {
     this.logger.info({ keptData: this.settings.keepData ? this.dataDir : null }, 'cluster stopped');
   }
 
-  /** @internal: the port of this cluster's block that another program held when a node tried to listen on it, if that is why `error` happened. */
-  blockPortLost(error: unknown): number | null {
-    const block = this.portBlock;
-    const unavailable = error instanceof NodeStartFailed ? error.portUnavailable : null;
-    if (block === null || unavailable === null || unavailable.code !== 'EADDRINUSE') return null;
-    const inBlock = unavailable.port >= block.base && unavailable.port < block.base + block.count;
-    return inBlock ? unavailable.port : null;
+  /** @internal: this cluster's port block, for startCluster's retry (null: ports picked by the kernel). */
+  get portBlock(): PortBlock | null {
+    return this.block;
   }
 
   /** @internal */
@@ -342,7 +301,7 @@ export class ClusterSupervisor implements Cluster {
       this.logger.warn({ ports: count, host }, 'no free port block below the ephemeral range: the kernel picks the ports, and a restart can find its port taken');
       return;
     }
-    this.portBlock = { base, count };
+    this.block = { base, count };
     for (const slot of this.slots.values()) slot.ports = nodePortsInBlock(base, slot.id, transport);
   }
 

@@ -58,6 +58,12 @@ export async function reservePortBlock(count: number, host: string, range: PortR
   return null;
 }
 
+/** A cluster's block: `count` consecutive ports from `base`. */
+export interface PortBlock {
+  base: number;
+  count: number;
+}
+
 export function releasePortBlock(base: number, count: number): void {
   for (let port = base; port < base + count; port++) heldByClusters.delete(port);
 }
