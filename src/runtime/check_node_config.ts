@@ -18,6 +18,12 @@ export class PortUnavailable extends NodeConfigError {
     this.port = port;
     this.code = code;
   }
+
+  /** Node `node` failed to listen for `what` (RESP clients, HTTP clients) on host:port with `error`. */
+  static listening(node: number, what: string, host: string, port: number, error: unknown): PortUnavailable {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    return new PortUnavailable(`node ${node} cannot listen for ${what} on ${host}:${port}: ${code}`, port, code);
+  }
 }
 
 function isNodeId(value: unknown): value is number {

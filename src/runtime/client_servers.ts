@@ -17,8 +17,7 @@ export async function startClientServers(config: NodeConfig, backend: KvBackend,
   try {
     resp = await RespServer.start({ backend, port: config.redisPort, host: config.host });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new PortUnavailable(`node ${config.id} cannot listen for RESP clients on ${config.host}:${config.redisPort}: ${code}`, config.redisPort, code);
+    throw PortUnavailable.listening(config.id, 'RESP clients', config.host, config.redisPort, error);
   }
   const redisPort = resp.address().port;
   logger.debug({ port: redisPort }, 'RESP server listening');

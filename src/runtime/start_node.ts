@@ -142,8 +142,7 @@ async function withHttpServer(resp: ClientServers, config: NodeConfig, front: Fo
   } catch (error) {
     await resp.close();
     front.close();
-    const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new PortUnavailable(`node ${config.id} cannot listen for HTTP clients on ${config.host}:${config.httpPort ?? 0}: ${code}`, config.httpPort ?? 0, code);
+    throw PortUnavailable.listening(config.id, 'HTTP clients', config.host, config.httpPort ?? 0, error);
   }
   logger.debug({ port: http.address().port }, 'HTTP server listening');
   return {
