@@ -9,6 +9,7 @@
  * - retryable refusals: `-TRYAGAIN ...` (proposal dropped), `-TIMEOUT ...` (the node gave up; a
  *   write may or may not be applied), `-UNAVAILABLE ...` (node stopping), `-CLUSTERDOWN`, `-LOADING`;
  * - `-SESSIONEXPIRED ...`: the session or this sequence is no longer known;
+ * - `-TOOLARGE ...`: the write would not fit one log entry; it was not applied, and retrying cannot help;
  * - `CLIENT REDIRECT on`: followers answer not-leader instead of forwarding to the leader;
  * - read consistency is a connection mode: `READONLY` makes later reads stale (served from the
  *   node's own state), `READWRITE` (the default) linearizable.

@@ -147,6 +147,8 @@ export class NodeDriver {
 
   propose(command: Uint8Array, callback: (outcome: ProposalOutcome) => void): void {
     if (this.stopped) return callback({ ok: false, error: { type: 'stopped' } });
+    const limitBytes = this.options.entryBytesMax ?? Infinity;
+    if (command.length > limitBytes) return callback({ ok: false, error: { type: 'too-large', bytes: command.length, limitBytes } });
     if (this.proposalQueue.length + this.proposals.size >= DRIVER_LIMITS.pendingProposalsMax) {
       const reason = `too many pending proposals (limit ${DRIVER_LIMITS.pendingProposalsMax})`;
       return callback({ ok: false, error: { type: 'proposal-dropped', reason } });

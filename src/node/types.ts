@@ -9,6 +9,8 @@ import type { Transport } from '../ports/transport.js';
 export type NodeError =
   | { type: 'not-leader'; leaderHint: NodeId }
   | { type: 'proposal-dropped'; reason: string }
+  /** The command is bigger than one log entry may be (entryBytesMax): never retry it. */
+  | { type: 'too-large'; bytes: number; limitBytes: number }
   | { type: 'timeout' }
   | { type: 'stopped' };
 
@@ -45,6 +47,11 @@ export interface NodeDriverOptions {
   snapshotPolicy?: SnapshotPolicy;
   /** Packs the proposals of one flush into few log entries; absent: one entry per proposal. */
   proposalGrouping?: ProposalGrouping;
+  /**
+   * Proposals bigger than this many bytes are refused with { type: 'too-large' }: the transport
+   * could not carry their entry to a follower. Absent: no bound (the simulator's links have none).
+   */
+  entryBytesMax?: number;
   /**
    * Times read leases (with raft.readLease): a monotonic clock in ms that keeps running while the
    * node is paused or stalled, and how many of its ms a tick is at least. Absent: every

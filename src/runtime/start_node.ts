@@ -13,6 +13,7 @@ import { NodeDriver } from '../node/node_driver.js';
 import type { NodeEvent } from '../node/types.js';
 import type { Logger } from '../ports/logger.js';
 import { SqliteStorage } from '../storage/sqlite_storage.js';
+import { ENTRY_DATA_BYTES_MAX } from '../transport/codec.js';
 import type { LinkRulesState } from '../transport/link_rules.js';
 import { ForwardingBackend } from '../server/forward/forwarding_backend.js';
 import { HttpServer } from '../server/http/http_server.js';
@@ -104,6 +105,8 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger; 
       // The runner applies the policy (in steps that do not stall the loop); the driver only compacts.
       snapshotPolicy: { entriesThreshold: Number.POSITIVE_INFINITY, bytesThreshold: Number.POSITIVE_INFINITY, retainEntries: policy.policy.retainEntries },
       proposalGrouping: KV_PROPOSAL_GROUPING,
+      // Both transports carry an append in one frame; a bigger entry would wedge the log.
+      entryBytesMax: ENTRY_DATA_BYTES_MAX,
       onEvent: (event) => events.fromDriver(event),
     });
     // Recovery: storage loaded, snapshot restored, log read back; measured here, not in the pure layers.

@@ -29,6 +29,14 @@ const WIRE_VERSION_OLDEST = 1;
 export const FRAME_HEADER_BYTES = 8;
 /** Far above one append (appendBytesMax defaults to 1 MiB), far below what would hurt a node. */
 export const FRAME_PAYLOAD_BYTES_MAX = 64 * 1024 * 1024;
+/** More than an append message's fields and one entry's header take, whatever their values. */
+const APPEND_OVERHEAD_BYTES_MAX = 1024;
+/**
+ * The largest entry data a node may append to its log: an append carrying that one entry still
+ * fits a frame. A bigger entry could never reach a follower, and every later entry would wait
+ * behind it, so the node driver refuses such proposals (see NodeDriverOptions.entryBytesMax).
+ */
+export const ENTRY_DATA_BYTES_MAX = FRAME_PAYLOAD_BYTES_MAX - APPEND_OVERHEAD_BYTES_MAX;
 
 const KIND_BATCH = 1;
 const KIND_HELLO_WITHOUT_SETTINGS = 2;

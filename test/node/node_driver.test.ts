@@ -172,6 +172,23 @@ describe('NodeDriver on a single-voter cluster', () => {
     expect(refused?.ok === false && refused.error.type === 'proposal-dropped' && refused.error.reason).toMatch(/pending proposals/);
   });
 
+  it('refuses a proposal bigger than entryBytesMax, and only that one: the log never holds an entry the transport cannot carry', () => {
+    const limitBytes = encodeSet('a', 'x'.repeat(50)).length;
+    const h = makeDriver({ entryBytesMax: limitBytes });
+    electSelf(h);
+    const lastIndex = h.driver.status().lastIndex;
+    const outcomes: ProposalOutcome[] = [];
+    h.driver.propose(encodeSet('a', 'x'.repeat(50)), (o) => outcomes.push(o));
+    const tooBig = encodeSet('a', 'x'.repeat(51));
+    h.driver.propose(tooBig, (o) => outcomes.push(o));
+    h.driver.propose(encodeSet('b', 'y'), (o) => outcomes.push(o));
+    // Refused at once, before any flush; the other two commit as usual.
+    expect(outcomes).toEqual([{ ok: false, error: { type: 'too-large', bytes: tooBig.length, limitBytes } }]);
+    h.driver.flush();
+    expect(outcomes.map((o) => o.ok)).toEqual([false, true, true]);
+    expect(h.driver.status().lastIndex).toBe(lastIndex + 2);
+  });
+
   it('drops a message addressed to another node instead of crashing', () => {
     const h = makeDriver();
     h.deliver({ type: 'heartbeat', from: 2, to: 9, term: 5, commit: 0, readSeq: 0 });

@@ -6,6 +6,7 @@ import {
   encodeFrame,
   encodeFrames,
   encodeHello,
+  ENTRY_DATA_BYTES_MAX,
   FRAME_HEADER_BYTES,
   FRAME_PAYLOAD_BYTES_MAX,
   FrameDecoder,
@@ -117,6 +118,19 @@ describe('codec round trips', () => {
     const data = result.frame.messages[0].entries[0]?.data;
     expect(data?.buffer).toBe(frame.buffer);
     expect(new TextDecoder().decode(data)).toBe('SET a 1');
+  });
+
+  it('sends an entry of ENTRY_DATA_BYTES_MAX in one frame, whatever the numbers around it', () => {
+    const huge = Number.MAX_SAFE_INTEGER;
+    const withData = (bytes: number): Message => ({
+      type: 'append', from: huge, to: huge, term: huge, prevLogIndex: huge, prevLogTerm: huge, commit: huge,
+      entries: [{ term: huge, index: huge, kind: 'normal', data: new Uint8Array(bytes) }],
+    });
+    const fits = encodeFrames([withData(ENTRY_DATA_BYTES_MAX)]);
+    expect(fits.oversized).toHaveLength(0);
+    expect(fits.frames).toHaveLength(1);
+    // The allowance is not absurdly loose either: a frame's worth of data does not fit.
+    expect(encodeFrames([withData(FRAME_PAYLOAD_BYTES_MAX)]).oversized).toHaveLength(1);
   });
 
   it('keeps one frame per batch under the size limit', () => {

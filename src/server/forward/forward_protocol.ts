@@ -53,9 +53,10 @@ export function outcomeFromReply(reply: RespValue, leaderId: number, kind: Forwa
     reply.type === 'error'
       ? errorFromReply(reply.message, leaderId)
       : { type: 'proposal-dropped', reason: `leader ${leaderId} gave an unexpected reply to a forwarded request` };
-  // Only NOTLEADER and TRYAGAIN promise that a write was not applied; after any other answer (the
-  // leader stopping with the write in its log, an internal error) its outcome is unknown.
-  const definitelyNotApplied = error.type === 'not-leader' || (error.type === 'proposal-dropped' && reply.type === 'error' && reply.message.startsWith('TRYAGAIN'));
+  // Only NOTLEADER, TRYAGAIN and TOOLARGE promise that a write was not applied; after any other
+  // answer (the leader stopping with the write in its log, an internal error) its outcome is unknown.
+  const definitelyNotApplied =
+    error.type === 'not-leader' || error.type === 'too-large' || (error.type === 'proposal-dropped' && reply.type === 'error' && reply.message.startsWith('TRYAGAIN'));
   if (kind === 'write' && !definitelyNotApplied) return { ok: false, error: { type: 'timeout' } };
   return { ok: false, error };
 }
@@ -75,6 +76,11 @@ export function errorFromReply(message: string, leaderId: number): NodeError {
       return { type: 'timeout' };
     case 'TRYAGAIN':
       return { type: 'proposal-dropped', reason: text.replace(/^request dropped: /, '') };
+    case 'TOOLARGE': {
+      const [bytes, limitBytes] = (/(\d+) bytes; one entry carries at most (\d+)/.exec(text) ?? []).slice(1).map(Number);
+      if (bytes !== undefined && limitBytes !== undefined) return { type: 'too-large', bytes, limitBytes };
+      return { type: 'proposal-dropped', reason: `leader ${leaderId} refused the forwarded request: ${message}` };
+    }
     case 'UNAVAILABLE':
       return { type: 'proposal-dropped', reason: `leader ${leaderId} is stopping` };
     default:

@@ -39,6 +39,8 @@ export function nodeErrorResponse(error: NodeError, backend: KvBackend): HttpRes
     }
     case 'proposal-dropped':
       return problem(503, `request dropped: ${error.reason}`, { retryable: true }, retry);
+    case 'too-large':
+      return problem(413, `the request's log entry would be ${error.bytes} bytes; one entry carries at most ${error.limitBytes}`, { retryable: false });
     case 'timeout':
       return problem(504, 'timed out: a write may or may not have been applied; read before retrying', { retryable: true });
     case 'stopped':

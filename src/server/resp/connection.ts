@@ -33,7 +33,10 @@ export const RESP_MAX_QUEUED_COMMANDS = 10_000;
 export const RESP_MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 /** Most commands in one proposal or read. */
 export const RESP_MAX_BATCH_COMMANDS = 1_000;
-/** A batch is closed once its arguments pass this size (one command may exceed it alone). */
+/**
+ * A batch is closed before its arguments would pass this size; a bigger command goes alone, so
+ * that one refused as too large for a log entry takes no other command down with it.
+ */
 export const RESP_MAX_BATCH_BYTES = 4 * 1024 * 1024;
 /** Write batches of one connection in flight at once. */
 export const RESP_MAX_WRITE_BATCHES_IN_FLIGHT = 16;
@@ -178,12 +181,14 @@ export class RespConnection {
   private collectSegment(): Segment {
     const segment: Segment = { slots: [], items: [], writes: false };
     let bytes = 0;
-    while (this.head < this.queue.length && segment.slots.length < RESP_MAX_BATCH_COMMANDS && bytes < RESP_MAX_BATCH_BYTES) {
+    while (this.head < this.queue.length && segment.slots.length < RESP_MAX_BATCH_COMMANDS) {
       const args = this.queue[this.head] as Uint8Array[];
       const name = commandName(args);
       if (!isDataRequest(name)) break;
+      const size = sizeOf(args);
+      if (segment.slots.length > 0 && bytes + size > RESP_MAX_BATCH_BYTES) break;
       this.take();
-      bytes += sizeOf(args);
+      bytes += size;
       const classified = classifyData(args, this.state, name);
       if (classified.kind === 'data') {
         segment.slots.push({ kind: 'item', index: segment.items.length, render: classified.render });

@@ -36,9 +36,16 @@ export function renderNodeError(error: NodeError, backend: KvBackend): RespValue
     }
     case 'proposal-dropped':
       return resp.error(`TRYAGAIN request dropped: ${error.reason}`);
+    case 'too-large':
+      return resp.error(tooLargeMessage(error.bytes, error.limitBytes));
     case 'timeout':
       return resp.error('TIMEOUT request timed out; a write may or may not have been applied: read before retrying it, or (in a CLIENT SESSION) retry it with the same SEQ');
     case 'stopped':
       return resp.error('UNAVAILABLE node is stopping');
   }
+}
+
+/** -TOOLARGE: not retryable; forward_protocol.ts reads the two numbers back. */
+export function tooLargeMessage(bytes: number, limitBytes: number): string {
+  return `TOOLARGE the request's log entry would be ${bytes} bytes; one entry carries at most ${limitBytes}: split the write`;
 }

@@ -101,6 +101,14 @@ describe('a follower forwards to the leader', () => {
     expect(show(await c.call('GET', 'k'))).toMatch(/^-TRYAGAIN .*client address of leader 5 is not known/);
   });
 
+  it('relays -TOOLARGE from the leader: the write was not applied, so it is not reported as a timeout', async () => {
+    leaderBackend.entryBytesMax = 100;
+    const c = await connect(follower);
+    expect(show(await c.call('SET', 'k', 'x'.repeat(200)))).toMatch(/^-TOOLARGE the request's log entry would be \d+ bytes; one entry carries at most 100: split the write$/);
+    expect(show(await c.call('SET', 'k', 'small'))).toBe('+OK');
+    expect(show(await c.call('GET', 'k'))).toBe('"small"');
+  });
+
   it('relays the leader refusing (it lost leadership) without looping', async () => {
     leaderBackend.followerOf = 0; // the "leader" now knows no leader either
     const c = await connect(follower);

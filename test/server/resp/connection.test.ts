@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { RespReplyParser, utf8, type RespValue } from '../../../src/lib/resp/index.js';
 import { RespConnection } from '../../../src/server/resp/index.js';
+import { RESP_MAX_BATCH_BYTES } from '../../../src/server/resp/connection.js';
 import { show } from './raw_client.js';
 import type { ProposalOutcome, ReadOutcome } from '../../../src/node/types.js';
 import { StateMachineBackend } from './state_machine_backend.js';
@@ -136,5 +137,29 @@ describe('RespConnection write pipelining', () => {
     h.backend.pending[1]!.finish();
     await h.settle();
     expect(h.replies).toEqual(['nil', '+OK', '+PONG']);
+  });
+});
+
+describe('RespConnection and writes too large for a log entry', () => {
+  it('refuses only the big write with -TOOLARGE: pipelined writes around it are proposed without it', async () => {
+    const backend = new StateMachineBackend();
+    backend.entryBytesMax = RESP_MAX_BATCH_BYTES;
+    const replies: string[] = [];
+    const parser = new RespReplyParser();
+    const connection = new RespConnection(1, { backend, connectedClients: () => 1 }, {
+      write: (bytes) => {
+        parser.push(bytes);
+        for (let step = parser.next(); step.kind === 'value'; step = parser.next()) replies.push(show(step.value));
+      },
+      end: () => undefined,
+      pause: () => undefined,
+      resume: () => undefined,
+    });
+    const big = 'x'.repeat(RESP_MAX_BATCH_BYTES);
+    connection.onData(utf8(`SET a 1\r\n*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$${big.length}\r\n${big}\r\nSET b 2\r\nMGET a big b\r\n`));
+    await vi.waitFor(() => expect(replies).toHaveLength(4), { timeout: 10_000 });
+    expect(replies[0]).toBe('+OK');
+    expect(replies[1]).toMatch(/^-TOOLARGE the request's log entry would be \d+ bytes; one entry carries at most 4194304: split the write$/);
+    expect(replies.slice(2)).toEqual(['+OK', '["1", nil, "2"]']);
   });
 });

@@ -15,11 +15,14 @@ export class StateMachineBackend implements KvBackend {
   readCalls = 0;
   /** When set, every request fails as on a follower that knows this leader. */
   followerOf: NodeId | null = null;
+  /** Proposals bigger than this are refused as too large, as the node driver does (entryBytesMax). */
+  entryBytesMax = Infinity;
 
   async write(proposal: Uint8Array): Promise<ProposalOutcome> {
     this.writeCalls++;
     await new Promise((resolve) => setImmediate(resolve));
     if (this.followerOf !== null) return { ok: false, error: { type: 'not-leader', leaderHint: this.followerOf } };
+    if (proposal.length > this.entryBytesMax) return { ok: false, error: { type: 'too-large', bytes: proposal.length, limitBytes: this.entryBytesMax } };
     const index = ++this.index;
     return { ok: true, index, result: this.machine.apply(proposal, index) };
   }

@@ -1,0 +1,55 @@
+/**
+ * A write bigger than one log entry may be (its append would not fit a peer frame) is refused with
+ * -TOOLARGE, on the leader and through a follower, and leaves the cluster writing. Before, the
+ * leader appended it, could never send it, and every later write waited behind it forever.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCluster, type Cluster, type NodeId } from '../../src/index.js';
+import { ENTRY_DATA_BYTES_MAX } from '../../src/transport/codec.js';
+
+const TOO_LARGE = /^TOOLARGE the request's log entry would be (\d+) bytes; one entry carries at most (\d+): split the write$/;
+
+describe.each(['channel', 'tcp'] as const)('a write too large for a log entry, over %s', (transport) => {
+  let cluster: Cluster;
+  let leader: NodeId;
+  const clients: Redis[] = [];
+
+  const connect = (node: NodeId): Redis => {
+    const client = new Redis(cluster.endpoints(node).redis, { maxRetriesPerRequest: 0, commandTimeout: 20_000, enableReadyCheck: false });
+    clients.push(client);
+    return client;
+  };
+
+  beforeAll(async () => {
+    // Standard timing: receiving 64 MiB may hold a node's thread longer than a fast election timeout.
+    cluster = await startCluster({ nodes: 3, transport, timing: 'standard', seed: 5, logLevel: 'silent' });
+    leader = await cluster.waitForLeader({ timeoutMs: 20_000 });
+  }, 30_000);
+
+  afterAll(async () => {
+    for (const client of clients) client.disconnect();
+    await cluster?.stop();
+  });
+
+  it('is refused with -TOOLARGE on the leader and through a follower; writes go on, the big value is nowhere', async () => {
+    const follower = cluster.nodeIds.find((id) => id !== leader) as NodeId;
+    const value = Buffer.alloc(ENTRY_DATA_BYTES_MAX, 0x61);
+    for (const node of [leader, follower]) {
+      const client = connect(node);
+      const refusal = await client.set('big', value).then(
+        () => 'accepted',
+        (error: Error) => error.message,
+      );
+      const match = TOO_LARGE.exec(refusal);
+      expect(match, refusal).not.toBeNull();
+      expect(Number(match?.[1])).toBeGreaterThan(ENTRY_DATA_BYTES_MAX);
+      expect(Number(match?.[2])).toBe(ENTRY_DATA_BYTES_MAX);
+      expect(await client.set(`after-${node}`, 'small')).toBe('OK');
+    }
+    const reader = connect(follower);
+    expect(await reader.get('big')).toBeNull();
+    expect(await reader.mget(`after-${leader}`, `after-${follower}`)).toEqual(['small', 'small']);
+    expect(await cluster.waitForLeader({ timeoutMs: 1_000 })).toBe(leader);
+  }, 60_000);
+});
