@@ -30,7 +30,8 @@ function builder(yargs: Argv<object>) {
     .epilogue(
       `Exit codes: ${CTL_EXIT.done} = done (every node answered, or the one node addressed did); ` +
         `${CTL_EXIT.failed} = the command failed: bad words, no node answered, or a fault not applied on every node (the error names them); ` +
-        `${CTL_EXIT.someUnanswered} = status or logsize answered by some nodes only (each other node has a line saying why).`,
+        `${CTL_EXIT.someUnanswered} = status or logsize answered by some nodes only, or a node refuses to link with a peer ` +
+        '(a line for each: an endpoint that did not answer, a member no endpoint answered for, a refused link).',
     );
 }
 
@@ -85,8 +86,10 @@ export async function runCtl(run: CtlRun): Promise<number> {
     const uneven = new Set(cluster.rules.map((rule) => `${rule.cuts}/${rule.degradedLinks}`)).size > 1;
     const rules = cluster.rules.map((rule) => `node ${rule.id}: ${rule.cuts} cut(s), ${rule.degradedLinks} degraded link(s)`).join('; ');
     if (rules !== '') run.write(`link rules: ${rules}${uneven ? ' (nodes differ: a restarted node starts healthy; heal resets all)' : ''}\n`);
+    for (const id of cluster.silentMembers) run.write(`node ${id}: a member that gave no status (its control endpoint is not in --endpoints, or did not answer)\n`);
     for (const { id, peer, reason } of cluster.refusals) run.write(`node ${id} refuses to link with node ${peer}: ${reason}\n`);
-    if (cluster.unreachable.length > 0) return CTL_EXIT.someUnanswered;
+    const partial = cluster.unreachable.length > 0 || cluster.silentMembers.length > 0 || cluster.refusals.length > 0;
+    if (partial) return CTL_EXIT.someUnanswered;
   }
   return CTL_EXIT.done;
 }

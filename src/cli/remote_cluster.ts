@@ -34,6 +34,8 @@ export class RemoteCluster implements ReplCluster {
   rules: Array<{ id: NodeId; cuts: number; degradedLinks: number }> = [];
   /** Peers each answering node refuses to link with (e.g. different timing), with why. */
   refusals: Array<{ id: NodeId; peer: NodeId; reason: string }> = [];
+  /** Members named by an answering node that gave no status themselves (not among the answers). */
+  silentMembers: NodeId[] = [];
 
   constructor(options: RemoteClusterOptions) {
     this.options = options;
@@ -46,6 +48,8 @@ export class RemoteCluster implements ReplCluster {
     if (live.length === 0) throw new Error(`no control endpoint gave its status: ${this.unreachable.map((u) => `${u.endpoint} (${u.error})`).join(', ')}`);
     this.rules = live.map((s) => ({ id: s.id, cuts: s.linkRules.cuts.length, degradedLinks: s.linkRules.links.length }));
     this.refusals = live.flatMap((s) => s.status.refusedPeers.map(({ peer, reason }) => ({ id: s.id, peer, reason })));
+    const answered = new Set(live.map((s) => s.id));
+    this.silentMembers = [...new Set(live.flatMap((s) => s.members))].filter((id) => !answered.has(id)).sort((a, b) => a - b);
     return live.map(({ status }) => ({ ...status, up: true }));
   }
 

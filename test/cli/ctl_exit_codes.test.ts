@@ -8,8 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { CTL_EXIT, runCtl } from '../../src/cli/ctl_command.js';
 import { runCliAsync } from '../node_mode/node_proc.js';
 
-/** Answers status as node `id` of 1..3, and accepts every other verb. */
-function fakeControlPlane(id: number): http.Server {
+/** Answers status as node `id` of 1..3 (refusing the peers given), and accepts every other verb. */
+function fakeControlPlane(id: number, refusedPeers: Array<{ peer: number; reason: string }> = []): http.Server {
   return http.createServer((request, response) => {
     const answer =
       request.url === '/control/status'
@@ -17,7 +17,7 @@ function fakeControlPlane(id: number): http.Server {
             id,
             members: [1, 2, 3],
             endpoints: {},
-            status: { id, role: id === 1 ? 'leader' : 'follower', term: 2, leader: 1, commitIndex: 5, appliedIndex: 5, lastIndex: 5, firstIndex: 1, snapshotIndex: 0, paused: false, recoveryMs: 3, refusedPeers: [] },
+            status: { id, role: id === 1 ? 'leader' : 'follower', term: 2, leader: 1, commitIndex: 5, appliedIndex: 5, lastIndex: 5, firstIndex: 1, snapshotIndex: 0, paused: false, recoveryMs: 3, refusedPeers },
             linkRules: { cuts: [], links: [] },
           }
         : { ok: true, linkRules: { cuts: [], links: [] } };
@@ -34,13 +34,18 @@ function close(server: http.Server): Promise<void> {
 }
 
 const servers: http.Server[] = [];
+/** Nodes 1, 2 and 3: the whole cluster. */
 let up: string[];
+/** Node 3 again, refusing to link with node 1. */
+let refusing: string;
 /** A port nothing listens on any more: connecting is refused. */
 let down: string;
 
 beforeAll(async () => {
-  servers.push(fakeControlPlane(1), fakeControlPlane(2));
-  up = await Promise.all(servers.map(async (server) => `127.0.0.1:${await listen(server)}`));
+  servers.push(fakeControlPlane(1), fakeControlPlane(2), fakeControlPlane(3), fakeControlPlane(3, [{ peer: 1, reason: 'it runs another timing' }]));
+  const addresses = await Promise.all(servers.map(async (server) => `127.0.0.1:${await listen(server)}`));
+  up = addresses.slice(0, 3);
+  refusing = addresses[3] as string;
   const closed = http.createServer();
   down = `127.0.0.1:${await listen(closed)}`;
   await close(closed);
@@ -66,6 +71,18 @@ describe('kv-sim ctl exit codes', () => {
     }
   });
 
+  it('status: a member left out of --endpoints is 2, named from the membership the others report', async () => {
+    const result = await ctl(up.slice(0, 2), 'status');
+    expect(result.code).toBe(CTL_EXIT.someUnanswered);
+    expect(result.text).toContain('node 3: a member that gave no status (its control endpoint is not in --endpoints, or did not answer)');
+  });
+
+  it('status: a node refusing to link with a peer is 2, with its reason', async () => {
+    const result = await ctl([...up.slice(0, 2), refusing], 'status');
+    expect(result.code).toBe(CTL_EXIT.someUnanswered);
+    expect(result.text).toContain('node 3 refuses to link with node 1: it runs another timing');
+  });
+
   it('status with no node answering is 1', async () => {
     const none = await ctl([down], 'status');
     expect(none.code).toBe(CTL_EXIT.failed);
@@ -73,13 +90,13 @@ describe('kv-sim ctl exit codes', () => {
   });
 
   it('a fault not applied on every node is 1 and names where; a node verb needs only its node', async () => {
-    const heal = await ctl([...up, down], 'heal');
+    const heal = await ctl([...up.slice(0, 2), down], 'heal');
     expect(heal.code).toBe(CTL_EXIT.failed);
     expect(heal.text).toContain(`heal applied on 2 of 3 nodes; not on ${down}: unreachable (ECONNREFUSED)`);
-    const pauseMissing = await ctl([...up, down], 'pause', '3');
+    const pauseMissing = await ctl([...up.slice(0, 2), down], 'pause', '3');
     expect(pauseMissing.code).toBe(CTL_EXIT.failed);
     expect(pauseMissing.text).toContain(`no control endpoint answered as node 3; no answer from ${down}: unreachable (ECONNREFUSED)`);
-    expect((await ctl([...up, down], 'pause', '2')).code).toBe(CTL_EXIT.done);
+    expect((await ctl([...up.slice(0, 2), down], 'pause', '2')).code).toBe(CTL_EXIT.done);
   });
 
   it('reaches the shell as the process exit code, and --help says what each code means', async () => {
@@ -88,6 +105,6 @@ describe('kv-sim ctl exit codes', () => {
     expect(result.out).toContain(`${down}: unreachable (ECONNREFUSED)`);
     const help = await runCliAsync(['ctl', '--help']);
     expect(help.out.replace(/\s+/g, ' ')).toContain('Exit codes: 0 = done');
-    expect(help.out.replace(/\s+/g, ' ')).toContain('2 = status or logsize answered by some nodes only');
+    expect(help.out.replace(/\s+/g, ' ')).toContain('2 = status or logsize answered by some nodes only, or a node refuses to link with a peer');
   }, 30_000);
 });
