@@ -30,7 +30,7 @@ const OP = {
 } as const;
 const CONDITIONS = ['always', 'nx', 'xx'] as const;
 
-const RESULT = { ok: 1, null: 2, integer: 3, bulk: 4, values: 5, keys: 6, scan: 7, cas: 8, error: 9 } as const;
+const RESULT = { ok: 1, null: 2, integer: 3, bulk: 4, values: 5, keys: 6, scan: 7, cas: 8, error: 9, deferred: 10 } as const;
 
 /**
  * One writer reused by every encode call (they are synchronous and never nested): allocating a
@@ -290,6 +290,7 @@ function writeResult(w: BinaryWriter, result: KvResult): void {
   switch (result.type) {
     case 'ok':
     case 'null':
+    case 'deferred':
       return;
     case 'integer':
       w.i64(result.value);
@@ -356,6 +357,8 @@ function readResult(r: BinaryReader): KvResult {
     }
     case RESULT.error:
       return { type: 'error', message: r.string() };
+    case RESULT.deferred:
+      return { type: 'deferred' };
     default:
       throw new CodecError(`unknown result tag ${tag}`);
   }

@@ -65,7 +65,12 @@ export type KvResult =
   /** CAS: whether the value was replaced, and the value now stored (null when absent). */
   | { type: 'cas'; swapped: boolean; current: Bytes | null }
   /** A command error, its text in Redis form with the code first ("ERR ...", "SESSIONEXPIRED ..."). */
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  /**
+   * Only in query() answers, last: the reads before it were answered, the rest not run, since
+   * their results would have passed QUERY_RESULT_BYTES_MAX. The caller asks again for the rest.
+   */
+  | { type: 'deferred' };
 
 /** Redis' error texts, reused verbatim so clients recognise them. */
 export const KV_ERRORS = {

@@ -22,6 +22,6 @@ export {
   type SessionTag,
 } from './commands.js';
 export { globMatch } from './glob.js';
-export { KvStateMachine, type KvStateMachineOptions } from './kv_state_machine.js';
+export { KvStateMachine, QUERY_RESULT_BYTES_MAX, type KvStateMachineOptions } from './kv_state_machine.js';
 export { DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_WINDOW } from './session_table.js';
 export { KV_SNAPSHOT_VERSION } from './snapshot_codec.js';

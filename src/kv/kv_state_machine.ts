@@ -18,8 +18,16 @@ import {
 import { isWrite, KV_ERRORS, type KvItem, type KvResult } from './commands.js';
 import { executeRead, executeWrite } from './execute.js';
 import { KeySpace } from './key_space.js';
+import { resultBytes } from './result_bytes.js';
 import { DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_WINDOW, SessionTable } from './session_table.js';
 import { captureState, decodeSnapshot, encodeSessions, encodeSnapshot, IncrementalSnapshotEncoder, type TailCommand } from './snapshot_codec.js';
+
+/**
+ * query() stops once its answers pass this many bytes (answering at least one read): the rest get
+ * one 'deferred' result and are asked again. Else one pipeline of reads of a big value would be
+ * answered, encoded and rendered as a whole (1,000 reads of a 1 MiB value: 1 GB) in one go.
+ */
+export const QUERY_RESULT_BYTES_MAX = 4 * 1024 * 1024;
 
 export interface KvStateMachineOptions {
   /** Most client sessions remembered; the least recently used is evicted beyond it. */
@@ -105,11 +113,19 @@ export class KvStateMachine implements StateMachine {
   query(query: Uint8Array): Uint8Array {
     const decoded = decodeQuery(query);
     if (!decoded.ok) return malformed(decoded.message);
-    return encodeResults(
-      decoded.value.map((command): KvResult =>
-        isWrite(command) ? { type: 'error', message: KV_ERRORS.readOnlyQuery } : executeRead(this.space, command),
-      ),
-    );
+    const commands = decoded.value;
+    const results: KvResult[] = [];
+    let bytes = 0;
+    for (const command of commands) {
+      if (bytes >= QUERY_RESULT_BYTES_MAX) {
+        results.push({ type: 'deferred' });
+        break;
+      }
+      const result: KvResult = isWrite(command) ? { type: 'error', message: KV_ERRORS.readOnlyQuery } : executeRead(this.space, command);
+      results.push(result);
+      bytes += resultBytes(result);
+    }
+    return encodeResults(results);
   }
 
   /**

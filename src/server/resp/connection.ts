@@ -40,9 +40,17 @@ export const RESP_MAX_BATCH_COMMANDS = 1_000;
 export const RESP_MAX_BATCH_BYTES = 4 * 1024 * 1024;
 /** Write batches of one connection in flight at once. */
 export const RESP_MAX_WRITE_BATCHES_IN_FLIGHT = 16;
+/**
+ * Replies written but not yet taken by the client past which no new request starts (until
+ * onDrain): a client that pipelines reads of big values and never reads would otherwise have the
+ * node render every queued request's replies into memory.
+ */
+export const RESP_MAX_UNSENT_REPLY_BYTES = 4 * 1024 * 1024;
 
 export interface ConnectionIo {
   write(bytes: Uint8Array): void;
+  /** Bytes written that the client has not taken yet (the socket's write buffer). */
+  unsentBytes(): number;
   /** Ends the connection once written bytes are flushed. */
   end(): void;
   /** Stops and restarts reading input (backpressure while the request queue is full). */
@@ -50,7 +58,8 @@ export interface ConnectionIo {
   resume(): void;
 }
 
-type Slot = { kind: 'item'; index: number; render: Render } | { kind: 'reply'; value: RespValue };
+/** One request of a batch, with its arguments (to queue it again when a query defers it). */
+type Slot = { args: Uint8Array[] } & ({ kind: 'item'; index: number; render: Render } | { kind: 'reply'; value: RespValue });
 
 interface Segment {
   slots: Slot[];
@@ -108,6 +117,11 @@ export class RespConnection {
     this.pump();
   }
 
+  /** The client took the replies written so far: requests held back by their size may start. */
+  onDrain(): void {
+    if (!this.closed) this.pump();
+  }
+
   /** The peer went away: drop queued work; replies of an in-flight call are discarded. */
   onClose(): void {
     this.closed = true;
@@ -122,6 +136,9 @@ export class RespConnection {
   private pump(): void {
     const out = this.out;
     while (!this.closed && (this.held !== null || this.head < this.queue.length)) {
+      if (out.size >= RESP_MAX_UNSENT_REPLY_BYTES) this.io.write(out.take());
+      // Past the socket's high-water mark, so the socket will emit 'drain' and onDrain() pump again.
+      if (this.io.unsentBytes() >= RESP_MAX_UNSENT_REPLY_BYTES) break;
       if (this.held !== null) {
         if (this.inFlight.length > 0) break;
         const segment = this.held;
@@ -191,11 +208,11 @@ export class RespConnection {
       bytes += size;
       const classified = classifyData(args, this.state, name);
       if (classified.kind === 'data') {
-        segment.slots.push({ kind: 'item', index: segment.items.length, render: classified.render });
+        segment.slots.push({ args, kind: 'item', index: segment.items.length, render: classified.render });
         segment.items.push(classified.item);
         segment.writes ||= classified.write;
       } else if (classified.kind === 'reply') {
-        segment.slots.push({ kind: 'reply', value: classified.value });
+        segment.slots.push({ args, kind: 'reply', value: classified.value });
       }
     }
     return segment;
@@ -257,7 +274,9 @@ export class RespConnection {
         const failure = renderNodeError(outcome.error, backend);
         itemReplies = segment.items.map(() => failure);
       } else {
-        itemReplies = this.renderResults(segment, outcome.result);
+        const rendered = this.renderResults(segment, outcome.result);
+        itemReplies = rendered.replies;
+        if (rendered.deferredFrom !== null) this.requeueFrom(segment, rendered.deferredFrom);
       }
     } catch (error) {
       // A backend that throws is a bug elsewhere; this client still gets an answer per request.
@@ -269,18 +288,35 @@ export class RespConnection {
     return out;
   }
 
-  private renderResults(segment: Segment, bytes: Uint8Array): RespValue[] {
+  /** Replies per item; deferredFrom: the first item a query left unanswered (see 'deferred'), else null. */
+  private renderResults(segment: Segment, bytes: Uint8Array): { replies: RespValue[]; deferredFrom: number | null } {
     const decoded = decodeResults(bytes);
-    if (!decoded.ok) return segment.items.map(() => resp.error(`ERR undecodable result: ${decoded.message}`));
+    if (!decoded.ok) return { replies: segment.items.map(() => resp.error(`ERR undecodable result: ${decoded.message}`)), deferredFrom: null };
     const results = decoded.value;
+    const deferredFrom = results.at(-1)?.type === 'deferred' ? results.length - 1 : null;
     // A malformed proposal yields one error result: repeat it for every item.
     const fallback = results.length === 1 && segment.items.length > 1 ? results[0] : undefined;
-    return segment.slots
-      .filter((slot): slot is Extract<Slot, { kind: 'item' }> => slot.kind === 'item')
+    const replies = segment.slots
+      .filter((slot): slot is Extract<Slot, { kind: 'item' }> => slot.kind === 'item' && (deferredFrom === null || slot.index < deferredFrom))
       .map((slot) => {
         const result = results[slot.index] ?? fallback;
         return result === undefined ? resp.error('ERR missing result') : slot.render(result);
       });
+    return { replies, deferredFrom };
+  }
+
+  /**
+   * Puts the requests from item `firstItem` on back at the head of the queue and out of the
+   * segment, to run as the next batch. Nothing after them has started: a read in flight holds
+   * back every later request.
+   */
+  private requeueFrom(segment: Segment, firstItem: number): void {
+    const cut = segment.slots.findIndex((slot) => slot.kind === 'item' && slot.index >= firstItem);
+    const requeued = segment.slots.splice(cut).map((slot) => slot.args);
+    segment.items.splice(firstItem);
+    if (this.closed) return;
+    this.queue.splice(this.head, 0, ...requeued);
+    for (const args of requeued) this.queuedBytes += sizeOf(args);
   }
 
   private writeSlots(out: RespWriter, slots: Slot[], itemReplies: RespValue[]): void {

@@ -24,6 +24,8 @@ export function renderResult(result: KvResult): RespValue {
       return resp.array([resp.integer(result.swapped ? 1 : 0), result.current === null ? resp.null() : resp.bulk(result.current)]);
     case 'error':
       return resp.error(result.message);
+    case 'deferred': // the connection asks again for deferred reads; never a reply
+      return resp.error('ERR internal error: a deferred read was answered');
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * The RESP port of a node: a TCP listener whose connections are RespConnections. The only user of
  * node:net under src/server. Reading pauses while a connection's request queue is full or while
- * the client is not reading its replies (the socket's write buffer is over its high-water mark).
+ * the client is not reading its replies (the socket's write buffer is over its high-water mark);
+ * queued requests wait too once RESP_MAX_UNSENT_REPLY_BYTES of replies are unsent.
  */
 import * as net from 'node:net';
 import type { RequestParserLimits } from '../../lib/resp/request_parser.js';
@@ -76,6 +77,7 @@ export class RespServer {
           updateFlow();
         }
       },
+      unsentBytes: () => socket.writableLength,
       end: () => socket.end(),
       pause: () => {
         inputPaused = true;
@@ -89,6 +91,7 @@ export class RespServer {
     socket.on('drain', () => {
       outputBlocked = false;
       updateFlow();
+      connection.onDrain();
     });
     socket.on('data', (chunk: Buffer) => connection.onData(chunk));
     socket.on('error', () => socket.destroy()); // resets and the like; 'close' follows

@@ -1,24 +1,29 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RespReplyParser, utf8, type RespValue } from '../../../src/lib/resp/index.js';
 import { RespConnection } from '../../../src/server/resp/index.js';
-import { RESP_MAX_BATCH_BYTES } from '../../../src/server/resp/connection.js';
+import { RESP_MAX_BATCH_BYTES, RESP_MAX_BATCH_COMMANDS, RESP_MAX_UNSENT_REPLY_BYTES } from '../../../src/server/resp/connection.js';
 import { show } from './raw_client.js';
 import type { ProposalOutcome, ReadOutcome } from '../../../src/node/types.js';
 import { StateMachineBackend } from './state_machine_backend.js';
 
-/** A connection without a socket: records what it writes and whether it asked to pause or end. */
-function harness() {
-  const backend = new StateMachineBackend();
+/**
+ * A connection without a socket: records what it writes and whether it asked to pause or end.
+ * While `stalled`, written bytes count as unsent (a client not reading) until drain().
+ */
+function harness(backend = new StateMachineBackend()) {
   const parser = new RespReplyParser();
   const replies: RespValue[] = [];
   const events: string[] = [];
+  const flow = { stalled: false, unsentBytes: 0 };
   let notify = (): void => undefined;
   const connection = new RespConnection(1, { backend, connectedClients: () => 1 }, {
     write: (bytes) => {
+      if (flow.stalled) flow.unsentBytes += bytes.length;
       parser.push(bytes);
       for (let step = parser.next(); step.kind === 'value'; step = parser.next()) replies.push(step.value);
       notify();
     },
+    unsentBytes: () => flow.unsentBytes,
     end: () => events.push('end'),
     pause: () => events.push('pause'),
     resume: () => events.push('resume'),
@@ -33,7 +38,11 @@ function harness() {
       };
       notify();
     });
-  return { backend, connection, replies, events, waitReplies };
+  const drain = (): void => {
+    flow.unsentBytes = 0;
+    connection.onDrain();
+  };
+  return { backend, connection, replies, events, flow, drain, waitReplies };
 }
 
 describe('RespConnection', () => {
@@ -98,6 +107,7 @@ function manualHarness() {
       parser.push(bytes);
       for (let step = parser.next(); step.kind === 'value'; step = parser.next()) replies.push(show(step.value));
     },
+    unsentBytes: () => 0,
     end: () => undefined,
     pause: () => undefined,
     resume: () => undefined,
@@ -144,22 +154,61 @@ describe('RespConnection and writes too large for a log entry', () => {
   it('refuses only the big write with -TOOLARGE: pipelined writes around it are proposed without it', async () => {
     const backend = new StateMachineBackend();
     backend.entryBytesMax = RESP_MAX_BATCH_BYTES;
-    const replies: string[] = [];
-    const parser = new RespReplyParser();
-    const connection = new RespConnection(1, { backend, connectedClients: () => 1 }, {
-      write: (bytes) => {
-        parser.push(bytes);
-        for (let step = parser.next(); step.kind === 'value'; step = parser.next()) replies.push(show(step.value));
-      },
-      end: () => undefined,
-      pause: () => undefined,
-      resume: () => undefined,
-    });
+    const h = harness(backend);
     const big = 'x'.repeat(RESP_MAX_BATCH_BYTES);
-    connection.onData(utf8(`SET a 1\r\n*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$${big.length}\r\n${big}\r\nSET b 2\r\nMGET a big b\r\n`));
-    await vi.waitFor(() => expect(replies).toHaveLength(4), { timeout: 10_000 });
+    h.connection.onData(utf8(`SET a 1\r\n*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$${big.length}\r\n${big}\r\nSET b 2\r\nMGET a big b\r\n`));
+    await h.waitReplies(4);
+    const replies = h.replies.map(show);
     expect(replies[0]).toBe('+OK');
     expect(replies[1]).toMatch(/^-TOOLARGE the request's log entry would be \d+ bytes; one entry carries at most 4194304: split the write$/);
     expect(replies.slice(2)).toEqual(['+OK', '["1", nil, "2"]']);
+  });
+});
+
+describe('RespConnection and a client that does not read its replies', () => {
+  it('starts no new batch while RESP_MAX_UNSENT_REPLY_BYTES of replies are unsent, and goes on as the client reads', async () => {
+    const h = harness();
+    const valueBytes = 8 * 1024;
+    const reads = 3 * RESP_MAX_BATCH_COMMANDS;
+    h.connection.onData(utf8(`SET v ${'x'.repeat(valueBytes)}\r\n`));
+    await h.waitReplies(1);
+    h.flow.stalled = true;
+    h.connection.onData(utf8('GET v\r\n'.repeat(reads)));
+    const settled = async (): Promise<number> => {
+      for (let before = -1; before !== h.replies.length; ) {
+        before = h.replies.length;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return h.replies.length;
+    };
+    // The client reads nothing: replies stop once the bound is unsent, well before the end.
+    const stalledAt = await settled();
+    expect(stalledAt).toBeLessThan(1 + reads / 2);
+    expect(h.flow.unsentBytes).toBeGreaterThanOrEqual(RESP_MAX_UNSENT_REPLY_BYTES);
+    // Each time the client catches up, more are answered; once it reads along, all of them.
+    h.drain();
+    expect(await settled()).toBeGreaterThan(stalledAt);
+    h.flow.stalled = false;
+    h.drain();
+    await h.waitReplies(1 + reads);
+    expect(h.replies).toHaveLength(1 + reads);
+    expect(show(h.replies.at(-1) as RespValue)).toBe(`"${'x'.repeat(valueBytes)}"`);
+  });
+});
+
+describe('RespConnection and reads the state machine defers', () => {
+  it('answers a pipeline of big reads in order, over several batches, with the requests between them', async () => {
+    const h = harness();
+    const value = 'x'.repeat(1024 * 1024);
+    h.connection.onData(utf8(`*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$${value.length}\r\n${value}\r\n`));
+    await h.waitReplies(1);
+    expect(show(h.replies[0] as RespValue)).toBe('+OK');
+    const reads = 'GET big\r\n'.repeat(10);
+    h.connection.onData(utf8(`${reads}GET\r\n${reads}PING\r\nGET nope\r\n`));
+    await h.waitReplies(1 + 23);
+    const shown = h.replies.slice(1).map((reply) => (reply.type === 'bulk' ? `bulk ${reply.value.length}` : show(reply)));
+    const big = Array.from({ length: 10 }, () => `bulk ${value.length}`);
+    expect(shown).toEqual([...big, "-ERR wrong number of arguments for 'get' command", ...big, '+PONG', 'nil']);
+    expect(h.backend.readCalls).toBeGreaterThanOrEqual(5); // 4 MiB of answers per query
   });
 });

@@ -1,0 +1,43 @@
+/**
+ * query() answers reads until their answers pass QUERY_RESULT_BYTES_MAX, then defers the rest with
+ * one 'deferred' result, so one batch of reads of a big value is never answered as a whole.
+ */
+import { describe, expect, it } from 'vitest';
+import { decodeResults, encodeQuery, encodeResults, QUERY_RESULT_BYTES_MAX, type KvRead, type KvResult } from '../../src/kv/index.js';
+import { b, Harness } from './kv_helpers.js';
+
+function queryAll(h: Harness, reads: KvRead[]): KvResult[] {
+  const decoded = decodeResults(h.machine.query(encodeQuery(reads)));
+  if (!decoded.ok) throw new Error(decoded.message);
+  return decoded.value;
+}
+
+describe("the bound on one query's answers", () => {
+  it('answers reads until QUERY_RESULT_BYTES_MAX is passed, then one deferred result for the rest', () => {
+    const h = new Harness();
+    const valueBytes = 1024 * 1024;
+    h.set('big', 'v'.repeat(valueBytes));
+    const reads: KvRead[] = Array.from({ length: 20 }, () => ({ type: 'get', key: b('big') }));
+    const results = queryAll(h, reads);
+    const answered = Math.ceil(QUERY_RESULT_BYTES_MAX / valueBytes);
+    expect(results).toHaveLength(answered + 1);
+    expect(results.slice(0, answered).every((r) => r.type === 'bulk' && r.value.length === valueBytes)).toBe(true);
+    expect(results.at(-1)).toEqual({ type: 'deferred' });
+  });
+
+  it('always answers the first read, however big; a batch that fits gets no deferred result', () => {
+    const h = new Harness();
+    h.set('huge', 'h'.repeat(QUERY_RESULT_BYTES_MAX * 2));
+    h.set('small', 's');
+    const first = queryAll(h, [{ type: 'get', key: b('huge') }, { type: 'get', key: b('small') }]);
+    expect(first.map((r) => r.type)).toEqual(['bulk', 'deferred']);
+    expect(queryAll(h, [{ type: 'get', key: b('huge') }]).map((r) => r.type)).toEqual(['bulk']);
+    const many: KvRead[] = Array.from({ length: 1000 }, () => ({ type: 'get', key: b('small') }));
+    expect(queryAll(h, many).every((r) => r.type === 'bulk')).toBe(true);
+  });
+
+  it('a deferred result survives the result codec', () => {
+    const results: KvResult[] = [{ type: 'ok' }, { type: 'deferred' }];
+    expect(decodeResults(encodeResults(results))).toEqual({ ok: true, value: results });
+  });
+});
