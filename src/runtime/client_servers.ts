@@ -15,7 +15,7 @@ export interface ClientServers {
 export async function startClientServers(config: NodeConfig, backend: KvBackend, logger: Logger): Promise<ClientServers> {
   let resp: RespServer;
   try {
-    resp = await RespServer.start({ backend, port: config.redisPort, host: config.host });
+    resp = await RespServer.start({ backend, port: config.redisPort, host: config.host, logger });
   } catch (error) {
     throw PortUnavailable.listening(config.id, 'RESP clients', config.host, config.redisPort, error);
   }

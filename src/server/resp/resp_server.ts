@@ -6,9 +6,19 @@
  */
 import * as net from 'node:net';
 import type { RequestParserLimits } from '../../lib/resp/request_parser.js';
+import { SILENT_LOGGER, type Logger } from '../../ports/logger.js';
 import type { KvBackend } from './backend.js';
 import { RespConnection } from './connection.js';
 import type { ServerContext } from './dispatch.js';
+
+/**
+ * Client connections open at once on one RESP port (Redis's maxclients). Each costs a file
+ * descriptor, and the emulator's nodes share one process's: without a bound, one client opening
+ * connections by the thousand took every node's ports down with it.
+ */
+export const RESP_CLIENTS_MAX = 4_096;
+/** How long a refused connection may linger to flush its error and see the client's close. */
+const REFUSED_LINGER_MS = 1_000;
 
 export interface RespServerOptions {
   backend: KvBackend;
@@ -16,25 +26,38 @@ export interface RespServerOptions {
   port: number;
   host?: string;
   limits?: Partial<RequestParserLimits>;
+  /** Open connections past which new ones are refused; RESP_CLIENTS_MAX by default. */
+  clientsMax?: number;
+  logger?: Logger;
 }
 
 export class RespServer {
   private readonly server: net.Server;
   private readonly sockets = new Set<net.Socket>();
+  private readonly clientsMax: number;
+  private readonly logger: Logger;
+  /** Refusing connections over the limit: logged once, when it starts. */
+  private refusing = false;
   private nextClientId = 1;
 
-  private constructor(server: net.Server) {
+  private constructor(server: net.Server, clientsMax: number, logger: Logger) {
     this.server = server;
+    this.clientsMax = clientsMax;
+    this.logger = logger;
   }
 
   static start(options: RespServerOptions): Promise<RespServer> {
     const server = net.createServer();
-    const instance = new RespServer(server);
+    const instance = new RespServer(server, options.clientsMax ?? RESP_CLIENTS_MAX, options.logger ?? SILENT_LOGGER);
     const context: ServerContext = {
       backend: options.backend,
       connectedClients: () => instance.sockets.size,
     };
-    server.on('connection', (socket) => instance.accept(socket, context, options.limits ?? {}));
+    server.on('connection', (socket) => {
+      if (instance.sockets.size >= instance.clientsMax) return instance.refuse(socket);
+      instance.refusing = false;
+      instance.accept(socket, context, options.limits ?? {});
+    });
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port, options.host ?? '127.0.0.1', () => {
@@ -58,6 +81,23 @@ export class RespServer {
   close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
     return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  /**
+   * A connection over the limit gets Redis's error and is closed. What the client sends meanwhile
+   * is read and dropped, so its close (not a reset that could discard the error) ends it.
+   */
+  private refuse(socket: net.Socket): void {
+    if (!this.refusing) {
+      this.refusing = true;
+      this.logger.warn({ clientsMax: this.clientsMax }, 'RESP port at its client limit: refusing new connections');
+    }
+    socket.on('error', () => socket.destroy());
+    socket.on('data', () => {});
+    socket.on('end', () => socket.destroy());
+    socket.end('-ERR max number of clients reached\r\n');
+    const linger = setTimeout(() => socket.destroy(), REFUSED_LINGER_MS);
+    socket.on('close', () => clearTimeout(linger));
   }
 
   private accept(socket: net.Socket, context: ServerContext, limits: Partial<RequestParserLimits>): void {

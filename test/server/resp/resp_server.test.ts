@@ -256,3 +256,26 @@ describe('RESP server under bad input', () => {
     expect(show(await other.call('PING'))).toBe('+PONG');
   });
 });
+
+describe('RESP server at its client limit', () => {
+  it('refuses connections past clientsMax with Redis\'s error and closes them; a freed slot is taken again', async () => {
+    const limited = await RespServer.start({ backend, port: 0, clientsMax: 2 });
+    const connectLimited = async (): Promise<RawClient> => {
+      const client = await RawClient.connect(limited.address().port);
+      clients.push(client);
+      return client;
+    };
+    try {
+      const [first, second] = [await connectLimited(), await connectLimited()];
+      const third = await connectLimited();
+      expect((await third.waitReplies(1)).map(show)).toEqual(['-ERR max number of clients reached']);
+      await third.waitClosed();
+      for (const client of [first, second]) expect(show(await client.call('PING'))).toBe('+PONG');
+      first.close();
+      await expect.poll(() => limited.connectionCount, { timeout: 5_000 }).toBe(1);
+      expect(show(await (await connectLimited()).call('PING'))).toBe('+PONG');
+    } finally {
+      await limited.close();
+    }
+  });
+});
