@@ -19,7 +19,7 @@ import { isWrite, KV_ERRORS, type KvItem, type KvResult } from './commands.js';
 import { executeRead, executeWrite } from './execute.js';
 import { KeySpace } from './key_space.js';
 import { resultBytes } from './result_bytes.js';
-import { DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_WINDOW, SessionTable } from './session_table.js';
+import { DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_WINDOW, resultNotKept, SESSION_RESULT_BYTES_MAX, SessionTable } from './session_table.js';
 import { captureState, decodeSnapshot, encodeSessions, encodeSnapshot, IncrementalSnapshotEncoder, type TailCommand } from './snapshot_codec.js';
 
 /**
@@ -195,7 +195,8 @@ export class KvStateMachine implements StateMachine {
     if (check.kind === 'duplicate') return check.result;
     if (check.kind === 'expired') return encodeResult({ type: 'error', message: check.message });
     const result = encodeResult(executeWrite(this.space, command));
-    this.sessions.record(session.clientId, session.sequence, result);
+    const kept = result.length > SESSION_RESULT_BYTES_MAX ? encodeResult({ type: 'error', message: resultNotKept(session.sequence, result.length) }) : result;
+    this.sessions.record(session.clientId, session.sequence, kept);
     return result;
   }
 }

@@ -30,6 +30,18 @@ export const DEFAULT_MAX_SESSIONS = 10_000;
  * maxSessions × window results in all (sessions rarely fill their window).
  */
 export const DEFAULT_SESSION_WINDOW = 1024;
+/**
+ * A session write's result bigger than this is not kept as it is (a retry gets resultNotKept()):
+ * SET ... GET and the like answer with old values, and one session pipelining such writes of big
+ * values would keep up to window × value size on every replica and in every snapshot.
+ */
+export const SESSION_RESULT_BYTES_MAX = 1024;
+
+/** What a retry gets for a write whose result was too big to keep: it was applied once, as asked. */
+export function resultNotKept(sequence: number, resultBytes: number): string {
+  return `ERR SEQ ${sequence} was applied once; its result (${resultBytes} bytes) was too large to keep for a retry: read the key instead`;
+}
+
 /** Evicted sessions remembered (id and highest sequence only), so their retries are refused. */
 export const DEFAULT_MAX_EVICTED_SESSIONS = 100_000;
 /** Error text of a refused retry; clients match the first word. */

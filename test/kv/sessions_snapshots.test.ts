@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeResults, KvStateMachine, type KvCommand, type KvItem } from '../../src/kv/index.js';
+import { SESSION_RESULT_BYTES_MAX } from '../../src/kv/session_table.js';
 import { InvariantViolation } from '../../src/lib/assert.js';
 import { Prng } from '../../src/lib/prng.js';
 import { b, Harness, s } from './kv_helpers.js';
@@ -73,6 +74,23 @@ describe('exactly-once sessions', () => {
     h.set('n', '5');
     expect(h.apply(incr, { clientId: 'c', sequence: 1 })).toEqual(first);
     expect(h.get('n')).toBe('5');
+  });
+
+  it('keeps no big result: a retry of SET ... GET with a big old value says it was applied, and applies nothing', () => {
+    const h = new Harness();
+    const old = 'o'.repeat(SESSION_RESULT_BYTES_MAX);
+    h.set('k', old);
+    const setGet: KvCommand = { type: 'set', key: b('k'), value: b('new'), condition: 'always', returnOld: true };
+    const first = h.apply(setGet, { clientId: 'c', sequence: 1 });
+    expect(first.type === 'bulk' && s(first.value)).toBe(old);
+    h.set('k', 'later');
+    const retry = h.apply(setGet, { clientId: 'c', sequence: 1 });
+    expect(retry).toEqual({ type: 'error', message: expect.stringMatching(/^ERR SEQ 1 was applied once; its result \(\d+ bytes\) was too large to keep for a retry: read the key instead$/) });
+    expect(h.get('k')).toBe('later');
+    // A small old value is kept and replayed as before.
+    const second = h.apply(setGet, { clientId: 'c', sequence: 2 });
+    expect(h.apply(setGet, { clientId: 'c', sequence: 2 })).toEqual(second);
+    expect(second.type === 'bulk' && s(second.value)).toBe('later');
   });
 
   it('refuses a sequence below the retry window with SESSIONEXPIRED', () => {
