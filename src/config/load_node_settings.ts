@@ -27,7 +27,7 @@ export function loadNodeSettings(options: LoadOptions): NodeSettings {
   const merged: RawSettings = { ...fromFile, ...overrides };
   const checked = checkSettings(merged);
   if (!checked.ok) {
-    const key = SETTING_KEYS.find((name) => checked.error.startsWith(`${name} `));
+    const key = SETTING_KEYS.find((name) => checked.error.startsWith(`${name} `) || checked.error.startsWith(`${name}:`));
     const source = key === undefined ? '' : describeSource(key, overrides, options.configPath);
     throw new ConfigError(`invalid node config: ${checked.error}${source}`);
   }

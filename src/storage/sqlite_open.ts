@@ -113,8 +113,16 @@ export function handleLock(file: string, breakStaleLock: boolean): void {
 export function inUse(file: string): StorageInUse {
   return new StorageInUse(
     `${file} is in use: another handle holds its lock (${file}.lock). If its owner is known to be gone ` +
-      `(a crashed process or terminated worker), open with breakStaleLock: true`,
+      `(a crashed process or terminated worker), remove that lock directory (or, from the library, open with breakStaleLock: true)`,
   );
+}
+
+/**
+ * A SQLite failure while reading an opened file (a damaged page surfaces from whichever read meets
+ * it first) as translateOpenError says; anything else (our own refusals, bugs) as it is.
+ */
+export function translateReadError(file: string, error: unknown): unknown {
+  return error instanceof Error && error.name === 'SQLite3Error' ? translateOpenError(file, error) : error;
 }
 
 /** Maps SQLite's open-time failures to the errors a caller can act on. */

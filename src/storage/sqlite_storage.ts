@@ -23,6 +23,7 @@ import {
   readMeta,
   refuseLostDatabase,
   translateOpenError,
+  translateReadError,
 } from './sqlite_open.js';
 import { kindCode, META_BOOTSTRAP, SQL } from './sqlite_schema.js';
 
@@ -120,17 +121,25 @@ export class SqliteStorage implements Storage {
         deleteEntriesFrom: this.db.prepare(SQL.deleteEntriesFrom),
         upsertHardState: this.db.prepare(SQL.upsertHardState),
       };
+      this.refreshBounds();
     } catch (error) {
       this.db.close();
-      throw error;
+      throw translateReadError(this.file, error);
     }
     this.groupSync = (options.fsync ?? 'always') === 'always' ? new GroupSync(`${this.file}-wal`) : null;
     openFiles.add(this.file);
-    this.refreshBounds();
   }
 
   load(): PersistedState {
     this.checkOpen('load');
+    try {
+      return this.readState();
+    } catch (error) {
+      throw translateReadError(this.file, error);
+    }
+  }
+
+  private readState(): PersistedState {
     const file = this.file;
     const meta = readMeta(this.db);
     const hardState = recovery.decodeHardState(this.db.get(SQL.selectHardState) as Row | null, file);

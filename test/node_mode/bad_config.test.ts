@@ -73,7 +73,7 @@ describe('kv-sim node refuses a bad config in one line', () => {
 
   it('duplicate member ids and duplicate ports', () => {
     const dupId = configFile('dup-id', { members: `"1=127.0.0.1:${ports},1=127.0.0.1:${ports + 1}"` });
-    expectOneLineError(node(['--config', dupId]), /members: node 1 is listed twice/);
+    expectOneLineError(node(['--config', dupId]), /members: node 1 is listed twice \(in .*dup-id\.yaml\)$/);
     const dupAddress = configFile('dup-address', { members: `"1=127.0.0.1:${ports},2=127.0.0.1:${ports}"` });
     expectOneLineError(node(['--config', dupAddress]), /members: node 2's peer port and node 1's peer port both use 127\.0\.0\.1:\d+/);
     const samePort = configFile('same-port', { 'http-port': String(ports + 3) });

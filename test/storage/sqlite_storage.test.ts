@@ -231,6 +231,26 @@ describe('SqliteStorage', () => {
     expect(() => openStorage({ dataDir: options.dataDir, nodeId: 2 })).toThrow(StorageCorruption);
   });
 
+  it('refuses a database with damaged pages as corrupt, naming the file, not with a bare SQLite error', () => {
+    const options = { dataDir: tempDir(), nodeId: 1 };
+    const storage = new SqliteStorage(options);
+    for (let index = 1; index <= 200; index++) storage.save({ hardState: { term: 1, vote: 1, commit: index }, entries: [entry(index, 1, 'x'.repeat(3000))] });
+    storage.close();
+    const file = sqliteFileFor(options.dataDir, options.nodeId);
+    const bytes = readFileSync(file);
+    const pageBytes = 4096;
+    for (let i = 3 * pageBytes; i < 6 * pageBytes; i++) bytes[i] = (i * 7919) & 0xff; // pages 4 to 6
+    writeFileSync(file, bytes);
+    let refusal: unknown;
+    try {
+      openStorage(options).load();
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toBeInstanceOf(StorageCorruption);
+    expect((refusal as Error).message).toBe(`${file}: not a readable database (database disk image is malformed); refusing to serve this data`);
+  });
+
   it('refuses a second handle on a live database with a clear "in use" error', () => {
     const options = { dataDir: tempDir(), nodeId: 1 };
     const first = openStorage(options);
