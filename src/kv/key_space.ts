@@ -9,7 +9,7 @@
  */
 import { fnv1a } from '../lib/hash.js';
 import type { Bytes } from './commands.js';
-import { globMatch } from './glob.js';
+import type { GlobMatcher } from './glob.js';
 
 const CHUNK = 8192;
 
@@ -84,19 +84,24 @@ export class KeySpace {
     return this.map.entries();
   }
 
-  /** Keys matching a glob pattern, in byte order. */
-  keys(pattern: Bytes): Bytes[] {
-    const all = isMatchAll(pattern);
+  /** Keys the matcher accepts, in byte order; null when it gave up (its budget ran out). */
+  keys(matcher: GlobMatcher): Bytes[] | null {
+    const all = matcher.matchesEverything;
     const names: string[] = [];
     for (const name of this.map.keys()) {
-      if (all || globMatch(pattern, keyBytes(name))) names.push(name);
+      const outcome = all ? 'match' : matcher.match(keyBytes(name));
+      if (outcome === 'gave-up') return null;
+      if (outcome === 'match') names.push(name);
     }
     names.sort(compareStrings);
     return names.map(keyBytes);
   }
 
-  /** One SCAN page: examines up to `count` keys (more when hashes collide), then filters by `match`. */
-  scan(cursor: number, count: number, match: Bytes | null): ScanPage {
+  /**
+   * One SCAN page: examines up to `count` keys (more when hashes collide), then filters by the
+   * matcher (none: every key); null when the matcher gave up (its budget ran out).
+   */
+  scan(cursor: number, count: number, matcher: GlobMatcher | null): ScanPage | null {
     const index = this.sortedIndex();
     const startHash = cursor === 0 ? 0 : cursor - 1;
     let at = lowerBound(index, startHash);
@@ -108,7 +113,9 @@ export class KeySpace {
       // Never split keys of one hash across pages: the next cursor resumes after that hash.
       if (examined >= count && entry.hash !== lastHash) break;
       const key = keyBytes(entry.key);
-      if (match === null || globMatch(match, key)) keys.push(key);
+      const outcome = matcher === null ? 'match' : matcher.match(key);
+      if (outcome === 'gave-up') return null;
+      if (outcome === 'match') keys.push(key);
       lastHash = entry.hash;
       examined++;
       at++;
@@ -126,10 +133,6 @@ export class KeySpace {
     }
     return this.scanIndex;
   }
-}
-
-function isMatchAll(pattern: Bytes): boolean {
-  return pattern.length === 1 && pattern[0] === 0x2a;
 }
 
 function compareStrings(a: string, b: string): number {

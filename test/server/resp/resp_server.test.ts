@@ -135,6 +135,16 @@ describe('RESP server over a raw socket', () => {
     ]);
   });
 
+  it('answers a KEYS or SCAN pattern too costly to match with an error, and keeps serving', async () => {
+    const c = await connect();
+    await c.call('SET', 'a'.repeat(20_000), 'v');
+    const backtracking = '*' + 'a'.repeat(5_000) + 'b*';
+    expect(show(await c.call('KEYS', backtracking))).toMatch(/^-ERR KEYS pattern too costly to match: gave up after re-reading key bytes \d+ times/);
+    expect(show(await c.call('SCAN', '0', 'MATCH', backtracking))).toMatch(/^-ERR SCAN MATCH pattern too costly to match/);
+    expect(show(await c.call('PING'))).toBe('+PONG');
+    expect(show(await c.call('DBSIZE'))).toBe(':1');
+  });
+
   it('applies a retried SEQ write once and answers it with the first reply', async () => {
     const c = await connect();
     expect(show(await c.call('SEQ', '1', 'INCR', 'n'))).toMatch(/^-ERR no client session/);
