@@ -16,6 +16,7 @@
  */
 import { fromUtf8, resp, type RespValue } from '../../lib/resp/resp_types.js';
 import type { NodeError, ProposalOutcome } from '../../node/types.js';
+import { parseTooLarge } from '../resp/replies.js';
 
 export const FORWARD_COMMAND = 'kvsim.forward';
 
@@ -77,8 +78,8 @@ export function errorFromReply(message: string, leaderId: number): NodeError {
     case 'TRYAGAIN':
       return { type: 'proposal-dropped', reason: text.replace(/^request dropped: /, '') };
     case 'TOOLARGE': {
-      const [bytes, limitBytes] = (/(\d+) bytes; one entry carries at most (\d+)/.exec(text) ?? []).slice(1).map(Number);
-      if (bytes !== undefined && limitBytes !== undefined) return { type: 'too-large', bytes, limitBytes };
+      const sizes = parseTooLarge(text);
+      if (sizes !== null) return { type: 'too-large', ...sizes };
       return { type: 'proposal-dropped', reason: `leader ${leaderId} refused the forwarded request: ${message}` };
     }
     case 'UNAVAILABLE':

@@ -12,6 +12,7 @@ import { formatHostPort } from '../../lib/host_port.js';
 import { SILENT_LOGGER, type Logger } from '../../ports/logger.js';
 import type { HttpContext } from './http_api.js';
 import { HTTP_TIMEOUTS, HttpConnection, type HttpConnectionIo, type HttpTimeouts } from './http_connection.js';
+import { refuseConnection } from '../refuse_connection.js';
 import { formatResponse } from './response_writer.js';
 
 /** Largest request body accepted (a value plus its JSON wrapping). */
@@ -23,8 +24,6 @@ export const HTTP_HEAD_MAX_BYTES = 16 * 1024;
  * the process that also runs Raft.
  */
 export const HTTP_CONNECTIONS_MAX = 1_024;
-/** How long a refused connection may linger to flush its 503 and see the client's close. */
-const REFUSED_LINGER_MS = 1_000;
 /** The sweep that enforces timeouts runs at least this often (more often for shorter timeouts). */
 const TIMEOUT_CHECK_INTERVAL_MAX_MS = 1_000;
 const TIMEOUT_CHECK_INTERVAL_MIN_MS = 10;
@@ -119,11 +118,7 @@ export class HttpServer {
     });
   }
 
-  /**
-   * A connection over the limit: one 503 without reading a request, then close. What the client
-   * sends meanwhile is read and dropped, so its close (not a reset that could discard the 503
-   * before it is read) ends the connection.
-   */
+  /** A connection over the limit: one 503 without reading a request, then close. */
   private refuse(socket: net.Socket): void {
     if (!this.refusing) {
       this.refusing = true;
@@ -131,12 +126,7 @@ export class HttpServer {
     }
     const body = `this node has ${this.connectionsMax} HTTP connections open, its limit: retry later or reuse a connection\n`;
     const answer = { status: 503, headers: { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '1' }, body };
-    socket.on('error', () => socket.destroy());
-    socket.on('data', () => {});
-    socket.on('end', () => socket.destroy());
-    socket.end(formatResponse(answer, { headOnly: false, close: true, http10: false, keepAliveTimeoutS: 0 }));
-    const linger = setTimeout(() => socket.destroy(), REFUSED_LINGER_MS);
-    socket.on('close', () => clearTimeout(linger));
+    refuseConnection(socket, formatResponse(answer, { headOnly: false, close: true, http10: false, keepAliveTimeoutS: 0 }));
   }
 }
 

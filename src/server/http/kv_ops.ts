@@ -6,6 +6,7 @@ import { decodeResults, encodeProposal, encodeQuery } from '../../kv/command_cod
 import type { KvRead, KvResult, KvWrite } from '../../kv/commands.js';
 import type { NodeError, ReadConsistency } from '../../node/types.js';
 import type { KvBackend } from '../resp/backend.js';
+import { tooLargeText } from '../resp/replies.js';
 import { problem, type HttpResponse } from './http_codec.js';
 
 export type OpOutcome = { ok: true; index: number; results: KvResult[] } | { ok: false; response: HttpResponse };
@@ -40,7 +41,7 @@ export function nodeErrorResponse(error: NodeError, backend: KvBackend): HttpRes
     case 'proposal-dropped':
       return problem(503, `request dropped: ${error.reason}`, { retryable: true }, retry);
     case 'too-large':
-      return problem(413, `the request's log entry would be ${error.bytes} bytes; one entry carries at most ${error.limitBytes}`, { retryable: false });
+      return problem(413, tooLargeText(error.bytes, error.limitBytes), { retryable: false });
     case 'timeout':
       return problem(504, 'timed out: a write may or may not have been applied; read before retrying', { retryable: true });
     case 'stopped':

@@ -47,7 +47,18 @@ export function renderNodeError(error: NodeError, backend: KvBackend): RespValue
   }
 }
 
-/** -TOOLARGE: not retryable; forward_protocol.ts reads the two numbers back. */
+/** What a too-large refusal says, on RESP (tooLargeMessage) and HTTP alike. */
+export function tooLargeText(bytes: number, limitBytes: number): string {
+  return `the request's log entry would be ${bytes} bytes; one entry carries at most ${limitBytes}`;
+}
+
+/** -TOOLARGE: not retryable. */
 export function tooLargeMessage(bytes: number, limitBytes: number): string {
-  return `TOOLARGE the request's log entry would be ${bytes} bytes; one entry carries at most ${limitBytes}: split the write`;
+  return `TOOLARGE ${tooLargeText(bytes, limitBytes)}: split the write`;
+}
+
+/** The two numbers back from tooLargeMessage's text after its code; null for any other text. */
+export function parseTooLarge(text: string): { bytes: number; limitBytes: number } | null {
+  const match = /^the request's log entry would be (\d+) bytes; one entry carries at most (\d+)/.exec(text);
+  return match === null ? null : { bytes: Number(match[1]), limitBytes: Number(match[2]) };
 }

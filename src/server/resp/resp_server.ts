@@ -7,6 +7,7 @@
 import * as net from 'node:net';
 import type { RequestParserLimits } from '../../lib/resp/request_parser.js';
 import { SILENT_LOGGER, type Logger } from '../../ports/logger.js';
+import { refuseConnection } from '../refuse_connection.js';
 import type { KvBackend } from './backend.js';
 import { RespConnection } from './connection.js';
 import type { ServerContext } from './dispatch.js';
@@ -17,8 +18,6 @@ import type { ServerContext } from './dispatch.js';
  * connections by the thousand took every node's ports down with it.
  */
 export const RESP_CLIENTS_MAX = 4_096;
-/** How long a refused connection may linger to flush its error and see the client's close. */
-const REFUSED_LINGER_MS = 1_000;
 
 export interface RespServerOptions {
   backend: KvBackend;
@@ -83,21 +82,13 @@ export class RespServer {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
-  /**
-   * A connection over the limit gets Redis's error and is closed. What the client sends meanwhile
-   * is read and dropped, so its close (not a reset that could discard the error) ends it.
-   */
+  /** A connection over the limit gets Redis's error and is closed. */
   private refuse(socket: net.Socket): void {
     if (!this.refusing) {
       this.refusing = true;
       this.logger.warn({ clientsMax: this.clientsMax }, 'RESP port at its client limit: refusing new connections');
     }
-    socket.on('error', () => socket.destroy());
-    socket.on('data', () => {});
-    socket.on('end', () => socket.destroy());
-    socket.end('-ERR max number of clients reached\r\n');
-    const linger = setTimeout(() => socket.destroy(), REFUSED_LINGER_MS);
-    socket.on('close', () => clearTimeout(linger));
+    refuseConnection(socket, '-ERR max number of clients reached\r\n');
   }
 
   private accept(socket: net.Socket, context: ServerContext, limits: Partial<RequestParserLimits>): void {
