@@ -5,21 +5,29 @@
  * disk and the CPU drift over minutes (Redis's fsynced SET measured 14k–56k/s in different runs of
  * this bench on one machine), so two figures taken minutes apart compare the moments as much as
  * the systems.
+ *
+ * SET also runs on the replication floor (replication_floor.ts: the same three threads, appends and
+ * syncs, without Raft, SQLite or a state machine), in the same rotation: floor/Redis is what this
+ * host allows any design of kv-sim's shape, kv-sim/floor what kv-sim makes of it.
  */
 import { startCluster } from '../src/index.js';
 import { startEtcdReference } from './etcd_reference.js';
-import { ownCpuUs, processCpuUs, runRedisBenchmark, type RedisBenchmarkResult } from './redis_benchmark.js';
+import { ownCpuUs, processCpuUs, runRedisBenchmarkTest } from './redis_benchmark.js';
 import { startRedisReference } from './redis_reference.js';
+import { startReplicationFloor } from './replication_floor.js';
 import type { BenchRow } from './report.js';
+import { runRespLoad } from './resp_load.js';
 import { formatRate, median } from './stats.js';
 import { preload, requestsFor, runWrk } from './wrk_bench.js';
 
 export interface PairedProfile {
   pairs: number;
-  /** redis-benchmark -n per run, for Redis and for kv-sim. */
+  /** redis-benchmark -n per run, for Redis and for kv-sim (and the floor), unpipelined; -P 16 runs take 10 times as many. */
   redisRequests: number;
   kvSimRequests: number;
   wrkDurationS: number;
+  /** Each run of the open-loop latency rows (a closed loop for the peak, then the open loop). */
+  loadDurationMs: number;
 }
 
 export interface PairedTools {
@@ -30,23 +38,69 @@ export interface PairedTools {
 }
 
 const SETUP = '3 nodes, channel, fsync always, leader';
+const FLOOR_SETUP = 'replication floor: 3 threads, fsync always';
 const TOOL_TIMEOUT_MS = 180_000;
 
 /** Per-pair figures of one case: [reference, kv-sim] requests per second. */
 type Pairs = Array<[number, number]>;
 
-/** The kv-sim median as the value; the ratio is the median of the pair ratios, not of the medians. */
-export function pairedRow(caseName: string, referenceName: string, pairs: Pairs): BenchRow {
+/** The kv-sim median (or, with another setup, that system's) as the value; the ratio is the median of the pair ratios, not of the medians. */
+export function pairedRow(caseName: string, referenceName: string, pairs: Pairs, setup = SETUP): BenchRow {
   const ratios = pairs.map(([reference, kvSim]) => kvSim / reference);
   const range = `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}x`;
   const referenceMedian = formatRate(median(pairs.map(([reference]) => reference)));
   return {
     section: 'paired',
-    setup: SETUP,
+    setup,
     case: caseName,
     value: median(pairs.map(([, kvSim]) => kvSim)),
     unit: 'req/s',
     note: `${referenceName} ${referenceMedian}; ratio ${median(ratios).toFixed(2)}x (pairs ${range})`,
+  };
+}
+
+/** A server redis-benchmark runs against, with the requests per run it gets and a reader of its CPU time. */
+interface BenchedSystem {
+  at: { host: string; port: number };
+  requests: number;
+  cpuUs: () => number;
+}
+
+/** Requests per SET -c 64 -P 16 run, as a multiple of the unpipelined runs' (so each takes a few seconds too). */
+const PIPELINED_REQUESTS_FACTOR = 10;
+
+/** Figures of Redis, the floor and kv-sim, in that order. */
+type Triple = [number, number, number];
+
+/**
+ * Runs `each` on the three systems one after the other, starting with a different one each round:
+ * what one run leaves behind (a busy disk, a warm cache) does not always land on the same one.
+ */
+async function inRotation(round: number, systems: [BenchedSystem, BenchedSystem, BenchedSystem], each: (system: BenchedSystem) => Promise<number>): Promise<Triple> {
+  const results: Triple = [0, 0, 0];
+  for (let i = 0; i < 3; i++) {
+    const at = (round - 1 + i) % 3;
+    results[at] = await each(systems[at] as BenchedSystem);
+  }
+  return results;
+}
+
+/** The floor against Redis (what the host allows), kv-sim against the floor (what kv-sim makes of it); -P 16 also kv-sim against Redis. */
+function floorRows(caseName: string, triples: Triple[]): BenchRow[] {
+  const rows = [
+    pairedRow(`${caseName} (redis-benchmark)`, 'Redis', triples.map(([redis, floor]) => [redis, floor]), FLOOR_SETUP),
+    pairedRow(`${caseName} (redis-benchmark), against the floor`, 'the floor', triples.map(([, floor, kvSim]) => [floor, kvSim])),
+  ];
+  if (caseName.includes('-P')) rows.unshift(pairedRow(`${caseName} (redis-benchmark)`, 'Redis', triples.map(([redis, , kvSim]) => [redis, kvSim])));
+  return rows;
+}
+
+/** SETs sent on a schedule at `rate` whatever the replies do: the figure is their p99. */
+async function openLoopLatencyRow(setup: string, caseName: string, at: { host: string; port: number }, rate: number, durationMs: number): Promise<BenchRow> {
+  const open = await runRespLoad({ ...at, command: 'set', clients: 64, ratePerSecond: rate, durationMs, warmupMs: 300 });
+  return {
+    section: 'paired', setup, case: caseName, value: open.p99Ms, unit: 'ms p99', p50Ms: open.p50Ms, p99Ms: open.p99Ms, p999Ms: open.p999Ms,
+    ...(open.errors > 0 ? { note: `${open.errors} error replies` } : {}),
   };
 }
 
@@ -62,6 +116,8 @@ export async function benchPairedRatios(tools: PairedTools, profile: PairedProfi
     const kvSimRedis = new URL(cluster.endpoints(leader).redis);
     const redis = withRedis ? await startRedisReference(tools.redisServer as string) : null;
     if (redis !== null) stops.push(() => redis.stop());
+    const floor = withRedis ? await startReplicationFloor() : null;
+    if (floor !== null) stops.push(() => floor.stop());
     if (withEtcd) log('paired ratios: starting etcd');
     const etcd = withEtcd ? await startEtcdReference(tools.etcd as string) : null;
     if (etcd !== null) stops.push(() => etcd.stop());
@@ -73,6 +129,9 @@ export async function benchPairedRatios(tools: PairedTools, profile: PairedProfi
 
     const set: Pairs = [];
     const get: Pairs = [];
+    /** Per round, unpipelined and with -P 16. */
+    const setTriples: Triple[] = [];
+    const pipelinedTriples: Triple[] = [];
     const put: Pairs = [];
     const range: Pairs = [];
     for (let pair = 1; pair <= profile.pairs; pair++) {
@@ -83,16 +142,23 @@ export async function benchPairedRatios(tools: PairedTools, profile: PairedProfi
         const oursFirst = await ours();
         return [await reference(), oursFirst];
       };
-      if (redis !== null) {
-        log(`paired ratios ${pair}/${profile.pairs}: redis-benchmark -c 64 on Redis and on kv-sim`);
-        const bench = (host: string, port: number, requests: number, cpuUs: () => number): Promise<RedisBenchmarkResult> =>
-          runRedisBenchmark(tools.redisBenchmark as string, { host, port, clients: 64, pipeline: 1, requests, timeoutMs: TOOL_TIMEOUT_MS, cpuUs });
-        const [reference, ours] = await inOrder(
-          () => bench(redis.host, redis.port, profile.redisRequests, () => processCpuUs(redis.pid)),
-          () => bench(kvSimRedis.hostname, Number(kvSimRedis.port), profile.kvSimRequests, ownCpuUs),
-        );
-        set.push([reference.set.requestsPerSecond, ours.set.requestsPerSecond]);
-        get.push([reference.get.requestsPerSecond, ours.get.requestsPerSecond]);
+      if (redis !== null && floor !== null) {
+        log(`paired ratios ${pair}/${profile.pairs}: redis-benchmark -c 64 on Redis, the replication floor and kv-sim`);
+        const redisSystem: BenchedSystem = { at: redis, requests: profile.redisRequests, cpuUs: () => processCpuUs(redis.pid) };
+        const floorSystem: BenchedSystem = { at: floor, requests: profile.redisRequests, cpuUs: () => processCpuUs(floor.pid) };
+        const kvSimSystem: BenchedSystem = { at: { host: kvSimRedis.hostname, port: Number(kvSimRedis.port) }, requests: profile.kvSimRequests, cpuUs: ownCpuUs };
+        const bench = (system: BenchedSystem, test: 'set' | 'get', pipeline: number): Promise<number> =>
+          runRedisBenchmarkTest(
+            tools.redisBenchmark as string,
+            { ...system.at, clients: 64, pipeline, requests: system.requests * (pipeline > 1 ? PIPELINED_REQUESTS_FACTOR : 1), timeoutMs: TOOL_TIMEOUT_MS, cpuUs: system.cpuUs },
+            test,
+          ).then((figures) => figures.requestsPerSecond);
+        const setTriple = await inRotation(pair, [redisSystem, floorSystem, kvSimSystem], (system) => bench(system, 'set', 1));
+        setTriples.push(setTriple);
+        set.push([setTriple[0], setTriple[2]]);
+        get.push(await inOrder(() => bench(redisSystem, 'get', 1), () => bench(kvSimSystem, 'get', 1)));
+        log(`paired ratios ${pair}/${profile.pairs}: redis-benchmark -c 64 -P 16 SET on the three`);
+        pipelinedTriples.push(await inRotation(pair, [redisSystem, floorSystem, kvSimSystem], (system) => bench(system, 'set', 16)));
       }
       if (etcd !== null && kvSimHttp !== null) {
         log(`paired ratios ${pair}/${profile.pairs}: wrk on etcd and on kv-sim`);
@@ -107,7 +173,20 @@ export async function benchPairedRatios(tools: PairedTools, profile: PairedProfi
       }
     }
     const rows: BenchRow[] = [];
-    if (set.length > 0) rows.push(pairedRow('SET -c 64 (redis-benchmark)', 'Redis', set), pairedRow('GET -c 64 (redis-benchmark)', 'Redis', get));
+    if (redis !== null && floor !== null) {
+      const kvSim = { host: kvSimRedis.hostname, port: Number(kvSimRedis.port) };
+      const peak = await runRespLoad({ ...kvSim, command: 'set', clients: 256, durationMs: profile.loadDurationMs, warmupMs: 300 });
+      const rate = Math.round(peak.requestsPerSecond / 2);
+      log(`paired ratios: SET latency in an open loop at ${formatRate(rate)}, half kv-sim's peak, on the three`);
+      const caseName = `SET latency, open loop at ${formatRate(rate)} (half kv-sim's peak of ${formatRate(peak.requestsPerSecond)})`;
+      for (const [setup, at] of [['Redis (appendfsync always)', redis], [FLOOR_SETUP, floor], [SETUP, kvSim]] as const) {
+        rows.push(await openLoopLatencyRow(setup, caseName, at, rate, profile.loadDurationMs));
+      }
+    }
+    if (set.length > 0) {
+      rows.push(pairedRow('SET -c 64 (redis-benchmark)', 'Redis', set), pairedRow('GET -c 64 (redis-benchmark)', 'Redis', get));
+      rows.push(...floorRows('SET -c 64', setTriples), ...floorRows('SET -c 64 -P 16', pipelinedTriples));
+    }
     if (put.length > 0) rows.push(pairedRow('PUT (wrk, 64 connections)', 'etcd', put), pairedRow('linearizable GET (wrk, 64 connections)', 'etcd', range));
     return rows;
   } finally {

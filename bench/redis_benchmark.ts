@@ -33,10 +33,10 @@ export interface RedisBenchmarkResult {
 }
 
 export async function runRedisBenchmark(tool: string, options: RedisBenchmarkOptions): Promise<RedisBenchmarkResult> {
-  return { set: await runOne(tool, options, 'set'), get: await runOne(tool, options, 'get') };
+  return { set: await runRedisBenchmarkTest(tool, options, 'set'), get: await runRedisBenchmarkTest(tool, options, 'get') };
 }
 
-async function runOne(tool: string, options: RedisBenchmarkOptions, test: 'set' | 'get'): Promise<CommandFigures> {
+export async function runRedisBenchmarkTest(tool: string, options: RedisBenchmarkOptions, test: 'set' | 'get'): Promise<CommandFigures> {
   const args = [
     '-h', options.host, '-p', String(options.port),
     '-t', test, '-d', '100', '-r', '1000',

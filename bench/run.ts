@@ -45,8 +45,8 @@ const referenceProfile: ReferenceProfile = full
   ? { redisRequestsPipelined1: 300_000, redisRequestsPipelined16: 2_000_000, wrkDurationS: 5 }
   : { redisRequestsPipelined1: 100_000, redisRequestsPipelined16: 500_000, wrkDurationS: 3 };
 const pairedProfile: PairedProfile = full
-  ? { pairs: 5, redisRequests: 100_000, kvSimRequests: 50_000, wrkDurationS: 5 }
-  : { pairs: 3, redisRequests: 60_000, kvSimRequests: 30_000, wrkDurationS: 3 };
+  ? { pairs: 5, redisRequests: 100_000, kvSimRequests: 50_000, wrkDurationS: 5, loadDurationMs: 4000 }
+  : { pairs: 3, redisRequests: 60_000, kvSimRequests: 30_000, wrkDurationS: 3, loadDurationMs: 3000 };
 const failoverKills = 20;
 
 function setups(): ClusterSetup[] {
