@@ -32,6 +32,11 @@ export interface RaftConfig {
   inflightBytesMax: number;
   /** Bound on proposals accepted but not yet committed; more are dropped (backpressure). */
   uncommittedEntriesMax: number;
+  /**
+   * Bound on the payload bytes of this leader's proposals not yet committed; more are dropped
+   * (backpressure), except that one proposal is always taken when none is pending.
+   */
+  uncommittedBytesMax: number;
   /** Bytes of snapshot data per InstallSnapshot message. */
   snapshotChunkBytesMax: number;
   /**
@@ -71,6 +76,8 @@ export const DEFAULT_RAFT_TUNING = {
   appendBytesMax: 1 << 20,
   inflightBytesMax: 16 << 20,
   uncommittedEntriesMax: 100_000,
+  // Two of the largest entries a peer frame carries (64 MiB) may be in flight at once.
+  uncommittedBytesMax: 128 << 20,
   snapshotChunkBytesMax: 1 << 20,
   snapshotChunkTimeoutTicks: 20,
   snapshotBytesMax: 1 << 30,
@@ -89,6 +96,7 @@ export function validateRaftConfig(config: RaftConfig): void {
   assert(config.appendBytesMax >= 1, 'appendBytesMax must be >= 1');
   assert(config.inflightBytesMax >= config.appendBytesMax, 'inflightBytesMax must be >= appendBytesMax');
   assert(config.uncommittedEntriesMax >= 1, 'uncommittedEntriesMax must be >= 1');
+  assert(config.uncommittedBytesMax >= 1, 'uncommittedBytesMax must be >= 1');
   assert(config.snapshotChunkBytesMax >= 1, 'snapshotChunkBytesMax must be >= 1');
   assert(config.snapshotChunkTimeoutTicks >= 1, 'snapshotChunkTimeoutTicks must be >= 1');
 }

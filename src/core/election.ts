@@ -64,6 +64,7 @@ function becomeLeader(node: RaftNode): void {
   node.heartbeatElapsedTicks = 0;
   node.electionElapsedTicks = 0;
   node.progress.clear();
+  node.uncommittedBytes.reset();
   for (const peer of node.members()) {
     if (peer !== node.id) node.progress.set(peer, new Progress(node.log.lastIndex() + 1));
   }

@@ -6,6 +6,7 @@ import { decodeMembership } from './membership.js';
 import type { Progress } from './progress.js';
 import { RaftLog } from './raft_log.js';
 import { ReadQueue } from './read_queue.js';
+import { UncommittedBytes } from './uncommitted_bytes.js';
 import { stepCandidate } from './step_candidate.js';
 import { stepFollower } from './step_follower.js';
 import { stepLeader, broadcastHeartbeats, maybeSendAppends } from './step_leader.js';
@@ -83,6 +84,8 @@ export class RaftNode {
   /** The leader's view of every other member. */
   progress = new Map<NodeId, Progress>();
   readonly reads = new ReadQueue();
+  /** The leader's proposals of its term not yet committed, in bytes (reset by becomeLeader). */
+  readonly uncommittedBytes = new UncommittedBytes();
   /** Set when new entries or acknowledgements may let the leader send more appends (sent at ready()). */
   appendsPending = false;
   outbox: Message[] = [];
@@ -174,8 +177,15 @@ export class RaftNode {
     if (uncommitted + commands.length > this.config.uncommittedEntriesMax) {
       return { ok: false, error: { type: 'proposal-dropped', reason: `too many uncommitted entries (${uncommitted})` } };
     }
+    let bytes = 0;
+    for (const command of commands) bytes += command.length;
+    if (!this.uncommittedBytes.fits(bytes, this.log.commitIndex, this.config.uncommittedBytesMax)) {
+      const reason = `too many uncommitted bytes (${this.uncommittedBytes.pendingBytes} pending, limit ${this.config.uncommittedBytesMax})`;
+      return { ok: false, error: { type: 'proposal-dropped', reason } };
+    }
     const firstIndex = this.log.lastIndex() + 1;
     this.appendEntries(commands.map((data) => ({ kind: 'normal' as const, data })));
+    this.uncommittedBytes.add(this.log.lastIndex(), bytes);
     return { ok: true, term: this.term, firstIndex, lastIndex: this.log.lastIndex() };
   }
 

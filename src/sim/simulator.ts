@@ -6,6 +6,7 @@
  * heal, link settings, crash, restart, pause, resume.
  */
 import { MESSAGE_TYPE_CODES, type Message, type NodeId, type Role } from '../core/types.js';
+import { DEFAULT_RAFT_TUNING } from '../core/config.js';
 import { Prng } from '../lib/prng.js';
 import { SILENT_LOGGER } from '../ports/logger.js';
 import type { StateMachine } from '../ports/state_machine.js';
@@ -249,6 +250,7 @@ export class Simulator {
         appendBytesMax: options.appendBytesMax,
         inflightBytesMax: Math.max(16 << 20, options.appendBytesMax),
         uncommittedEntriesMax: 10_000,
+        uncommittedBytesMax: DEFAULT_RAFT_TUNING.uncommittedBytesMax,
         snapshotChunkBytesMax: options.snapshotChunkBytesMax,
         snapshotChunkTimeoutTicks: SNAPSHOT_CHUNK_TIMEOUT_TICKS,
         snapshotBytesMax: 1 << 30,

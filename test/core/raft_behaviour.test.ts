@@ -226,6 +226,40 @@ describe('log replication', () => {
     expect(results.filter((r) => r.ok)).toHaveLength(5);
     expect(results.at(-1)).toMatchObject({ ok: false, error: { type: 'proposal-dropped' } });
   });
+
+  it('bounds the bytes of uncommitted proposals, takes one of any size when none is pending, and frees them as they commit', () => {
+    const cluster = new TestCluster([1, 2, 3], { uncommittedBytesMax: 100 });
+    cluster.elect(1);
+    cluster.isolate(1);
+    const leader = cluster.node(1);
+    const bytes = (n: number): Uint8Array[] => [new Uint8Array(n)];
+    expect(leader.propose(bytes(40)).ok).toBe(true);
+    expect(leader.propose(bytes(60)).ok).toBe(true);
+    expect(leader.propose(bytes(1))).toEqual({ ok: false, error: { type: 'proposal-dropped', reason: 'too many uncommitted bytes (100 pending, limit 100)' } });
+
+    cluster.heal();
+    cluster.tickAll(2);
+    expect(leader.status().commitIndex).toBe(leader.status().lastIndex);
+    // Committed: the bound applies afresh; alone, a proposal over the bound is taken.
+    expect(leader.propose(bytes(500)).ok).toBe(true);
+    expect(leader.propose(bytes(1)).ok).toBe(false);
+  });
+
+  it('a node that leads again counts afresh: proposals its old term lost do not hold its byte bound', () => {
+    const cluster = new TestCluster([1, 2, 3], { uncommittedBytesMax: 100 });
+    cluster.elect(1);
+    cluster.isolate(1);
+    for (const size of [1, 1, 98]) expect(cluster.node(1).propose([new Uint8Array(size)]).ok).toBe(true);
+    cluster.expireLeaderLeases();
+    cluster.elect(2);
+    cluster.heal();
+    cluster.tickAll(2);
+    cluster.expireLeaderLeases();
+    cluster.elect(1);
+    // Node 1's lost proposals reached past its new commit index; counted, they would refuse this.
+    expect(cluster.node(1).status().commitIndex).toBeLessThan(5);
+    expect(cluster.node(1).propose([new Uint8Array(100)]).ok).toBe(true);
+  });
 });
 
 describe('ReadIndex', () => {

@@ -45,6 +45,7 @@ function makeDriver(overrides: Partial<NodeDriverOptions> & { voters?: number[];
       appendBytesMax: 1 << 16,
       inflightBytesMax: 1 << 20,
       uncommittedEntriesMax: 1000,
+      uncommittedBytesMax: 1 << 20,
       snapshotChunkBytesMax: 1 << 16,
       snapshotChunkTimeoutTicks: 10,
       snapshotBytesMax: 1 << 30,
