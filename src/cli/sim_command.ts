@@ -29,6 +29,9 @@ function builder(yargs: Argv<object>) {
     .option('downtime-max-ms', { type: 'number', default: d.downtimeMaxMs, describe: 'crash/pause duration, upper bound' })
     .option('network-delay-ms', { type: 'number', default: d.networkDelayMs, describe: 'base one-way latency' })
     .option('network-jitter-ms', { type: 'number', default: d.networkJitterMs, describe: 'random extra latency (reorders)' })
+    .option('tick-ms', { type: 'number', default: d.tickMs, describe: 'virtual ms per raft tick' })
+    .option('heartbeat-ticks', { type: 'number', default: d.heartbeatIntervalTicks, describe: 'raft: ticks between leader heartbeats' })
+    .option('election-ticks', { type: 'number', default: d.electionTimeoutTicks, describe: 'raft: election timeout in ticks (randomized up to twice that)' })
     .option('append-bytes-max', { type: 'number', default: d.appendBytesMax, describe: 'raft: payload bytes per append' })
     .option('snapshot-every', { type: 'number', default: d.snapshotEntriesThreshold, describe: 'snapshot and compact after this many applied entries (0: never)' })
     .option('snapshot-retain', { type: 'number', default: d.snapshotRetainEntries, describe: 'entries kept in the log behind a snapshot' })
@@ -89,6 +92,9 @@ function toSimSettings(args: SimArgs): SimSettings {
       downtimeMaxMs: args['downtime-max-ms'],
       networkDelayMs: args['network-delay-ms'],
       networkJitterMs: args['network-jitter-ms'],
+      tickMs: args['tick-ms'],
+      heartbeatIntervalTicks: args['heartbeat-ticks'],
+      electionTimeoutTicks: args['election-ticks'],
       appendBytesMax: args['append-bytes-max'],
       snapshotEntriesThreshold: args['snapshot-every'],
       snapshotRetainEntries: args['snapshot-retain'],

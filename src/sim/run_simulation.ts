@@ -146,6 +146,9 @@ export function replayCommand(options: SimulationOptions): string {
   if (options.downtimeMaxMs !== d.downtimeMaxMs) parts.push(`--downtime-max-ms ${options.downtimeMaxMs}`);
   if (options.networkDelayMs !== d.networkDelayMs) parts.push(`--network-delay-ms ${options.networkDelayMs}`);
   if (options.networkJitterMs !== d.networkJitterMs) parts.push(`--network-jitter-ms ${options.networkJitterMs}`);
+  if (options.tickMs !== d.tickMs) parts.push(`--tick-ms ${options.tickMs}`);
+  if (options.heartbeatIntervalTicks !== d.heartbeatIntervalTicks) parts.push(`--heartbeat-ticks ${options.heartbeatIntervalTicks}`);
+  if (options.electionTimeoutTicks !== d.electionTimeoutTicks) parts.push(`--election-ticks ${options.electionTimeoutTicks}`);
   if (options.appendBytesMax !== d.appendBytesMax) parts.push(`--append-bytes-max ${options.appendBytesMax}`);
   if (options.snapshotEntriesThreshold !== d.snapshotEntriesThreshold) parts.push(`--snapshot-every ${options.snapshotEntriesThreshold}`);
   if (options.snapshotRetainEntries !== d.snapshotRetainEntries) parts.push(`--snapshot-retain ${options.snapshotRetainEntries}`);

@@ -110,6 +110,9 @@ export function resolveSimulationOptions(partial: Partial<SimulationOptions>): S
   }
   if (options.faultIntervalMaxMs < options.faultIntervalMinMs) throw new RangeError('faultIntervalMaxMs must be >= faultIntervalMinMs');
   if (options.downtimeMaxMs < options.downtimeMinMs) throw new RangeError('downtimeMaxMs must be >= downtimeMinMs');
+  if (options.electionTimeoutTicks <= options.heartbeatIntervalTicks) {
+    throw new RangeError(`electionTimeoutTicks (${options.electionTimeoutTicks}) must exceed heartbeatIntervalTicks (${options.heartbeatIntervalTicks})`);
+  }
   for (const kind of options.nemesis) {
     if (!(NEMESIS_KINDS as readonly string[]).includes(kind)) throw new RangeError(`unknown nemesis '${kind}' (known: ${NEMESIS_KINDS.join(', ')})`);
   }

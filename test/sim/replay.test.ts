@@ -35,5 +35,6 @@ describe('replay', () => {
   it('refuses bad options with a clear error', () => {
     expect(() => runSimulation({ seed: 1, nodes: 0 })).toThrow(/nodes must be a positive integer/);
     expect(() => runSimulation({ seed: 1, nemesis: ['meteor' as never] })).toThrow(/unknown nemesis 'meteor'/);
+    expect(() => runSimulation({ seed: 1, heartbeatIntervalTicks: 20, electionTimeoutTicks: 10 })).toThrow(/electionTimeoutTicks \(10\) must exceed heartbeatIntervalTicks \(20\)/);
   });
 });
