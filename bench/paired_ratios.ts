@@ -1,18 +1,19 @@
 /**
- * The targets' ratios measured in back-to-back pairs: Redis (or etcd) and kv-sim run the same case
- * one right after the other (the order alternates), `pairs` times over, with all three systems up
- * the whole time. Each row gives both medians and the median of the per-pair ratios. Why pairs: on a shared host the
- * disk and the CPU drift over minutes (Redis's fsynced SET measured 14k–56k/s in different runs of
- * this bench on one machine), so two figures taken minutes apart compare the moments as much as
- * the systems.
+ * The targets' ratios measured in back-to-back runs: Redis (or etcd) and kv-sim run the same case
+ * one right after the other (the order alternates), `pairs` times over, with every system up the
+ * whole time. Each row gives both medians and the median of the per-pair ratios. Why pairs: on a
+ * shared host the disk and the CPU drift over minutes (Redis's fsynced SET measured 14k–56k/s in
+ * different runs of this bench on one machine), so two figures taken minutes apart compare the
+ * moments as much as the systems.
  *
- * SET also runs on the replication floor (replication_floor.ts: the same three threads, appends and
- * syncs, without Raft, SQLite or a state machine), in the same rotation: floor/Redis is what this
- * host allows any design of kv-sim's shape, kv-sim/floor what kv-sim makes of it.
+ * SET runs on three systems in rotation, Redis, the replication floor (replication_floor.ts: a
+ * minimal design of kv-sim's shape, without Raft, SQLite or a state machine) and kv-sim: floor/Redis
+ * is what that shape gets on this host, kv-sim/floor what kv-sim makes of it. Last, once, all three
+ * take SETs in an open loop at half kv-sim's peak, for their p99.
  */
 import { startCluster } from '../src/index.js';
 import { startEtcdReference } from './etcd_reference.js';
-import { ownCpuUs, processCpuUs, runRedisBenchmarkTest } from './redis_benchmark.js';
+import { runRedisBenchmarkTest } from './redis_benchmark.js';
 import { startRedisReference } from './redis_reference.js';
 import { startReplicationFloor } from './replication_floor.js';
 import type { BenchRow } from './report.js';
@@ -59,11 +60,10 @@ export function pairedRow(caseName: string, referenceName: string, pairs: Pairs,
   };
 }
 
-/** A server redis-benchmark runs against, with the requests per run it gets and a reader of its CPU time. */
+/** A server redis-benchmark runs against, with the requests per unpipelined run it gets. */
 interface BenchedSystem {
   at: { host: string; port: number };
   requests: number;
-  cpuUs: () => number;
 }
 
 /** Requests per SET -c 64 -P 16 run, as a multiple of the unpipelined runs' (so each takes a few seconds too). */
@@ -85,14 +85,13 @@ async function inRotation(round: number, systems: [BenchedSystem, BenchedSystem,
   return results;
 }
 
-/** The floor against Redis (what the host allows), kv-sim against the floor (what kv-sim makes of it); -P 16 also kv-sim against Redis. */
-function floorRows(caseName: string, triples: Triple[]): BenchRow[] {
-  const rows = [
-    pairedRow(`${caseName} (redis-benchmark)`, 'Redis', triples.map(([redis, floor]) => [redis, floor]), FLOOR_SETUP),
-    pairedRow(`${caseName} (redis-benchmark), against the floor`, 'the floor', triples.map(([, floor, kvSim]) => [floor, kvSim])),
+/** kv-sim against Redis, the floor against Redis (what the shape gets on this host), kv-sim against the floor (what kv-sim makes of it). */
+function tripleRows(caseName: string, triples: Triple[]): BenchRow[] {
+  return [
+    pairedRow(caseName, 'Redis', triples.map(([redis, , kvSim]) => [redis, kvSim])),
+    pairedRow(caseName, 'Redis', triples.map(([redis, floor]) => [redis, floor]), FLOOR_SETUP),
+    pairedRow(`${caseName}, against the floor`, 'the floor', triples.map(([, floor, kvSim]) => [floor, kvSim])),
   ];
-  if (caseName.includes('-P')) rows.unshift(pairedRow(`${caseName} (redis-benchmark)`, 'Redis', triples.map(([redis, , kvSim]) => [redis, kvSim])));
-  return rows;
 }
 
 /** SETs sent on a schedule at `rate` whatever the replies do: the figure is their p99. */
@@ -127,7 +126,6 @@ export async function benchPairedRatios(tools: PairedTools, profile: PairedProfi
       await preload(kvSimHttp, requestsFor('kv-sim', 'put'));
     }
 
-    const set: Pairs = [];
     const get: Pairs = [];
     /** Per round, unpipelined and with -P 16. */
     const setTriples: Triple[] = [];
@@ -144,18 +142,16 @@ export async function benchPairedRatios(tools: PairedTools, profile: PairedProfi
       };
       if (redis !== null && floor !== null) {
         log(`paired ratios ${pair}/${profile.pairs}: redis-benchmark -c 64 on Redis, the replication floor and kv-sim`);
-        const redisSystem: BenchedSystem = { at: redis, requests: profile.redisRequests, cpuUs: () => processCpuUs(redis.pid) };
-        const floorSystem: BenchedSystem = { at: floor, requests: profile.redisRequests, cpuUs: () => processCpuUs(floor.pid) };
-        const kvSimSystem: BenchedSystem = { at: { host: kvSimRedis.hostname, port: Number(kvSimRedis.port) }, requests: profile.kvSimRequests, cpuUs: ownCpuUs };
+        const redisSystem: BenchedSystem = { at: redis, requests: profile.redisRequests };
+        const floorSystem: BenchedSystem = { at: floor, requests: profile.redisRequests };
+        const kvSimSystem: BenchedSystem = { at: { host: kvSimRedis.hostname, port: Number(kvSimRedis.port) }, requests: profile.kvSimRequests };
         const bench = (system: BenchedSystem, test: 'set' | 'get', pipeline: number): Promise<number> =>
           runRedisBenchmarkTest(
             tools.redisBenchmark as string,
-            { ...system.at, clients: 64, pipeline, requests: system.requests * (pipeline > 1 ? PIPELINED_REQUESTS_FACTOR : 1), timeoutMs: TOOL_TIMEOUT_MS, cpuUs: system.cpuUs },
+            { ...system.at, clients: 64, pipeline, requests: system.requests * (pipeline > 1 ? PIPELINED_REQUESTS_FACTOR : 1), timeoutMs: TOOL_TIMEOUT_MS },
             test,
           ).then((figures) => figures.requestsPerSecond);
-        const setTriple = await inRotation(pair, [redisSystem, floorSystem, kvSimSystem], (system) => bench(system, 'set', 1));
-        setTriples.push(setTriple);
-        set.push([setTriple[0], setTriple[2]]);
+        setTriples.push(await inRotation(pair, [redisSystem, floorSystem, kvSimSystem], (system) => bench(system, 'set', 1)));
         get.push(await inOrder(() => bench(redisSystem, 'get', 1), () => bench(kvSimSystem, 'get', 1)));
         log(`paired ratios ${pair}/${profile.pairs}: redis-benchmark -c 64 -P 16 SET on the three`);
         pipelinedTriples.push(await inRotation(pair, [redisSystem, floorSystem, kvSimSystem], (system) => bench(system, 'set', 16)));
@@ -183,9 +179,9 @@ export async function benchPairedRatios(tools: PairedTools, profile: PairedProfi
         rows.push(await openLoopLatencyRow(setup, caseName, at, rate, profile.loadDurationMs));
       }
     }
-    if (set.length > 0) {
-      rows.push(pairedRow('SET -c 64 (redis-benchmark)', 'Redis', set), pairedRow('GET -c 64 (redis-benchmark)', 'Redis', get));
-      rows.push(...floorRows('SET -c 64', setTriples), ...floorRows('SET -c 64 -P 16', pipelinedTriples));
+    if (setTriples.length > 0) {
+      rows.push(...tripleRows('SET -c 64 (redis-benchmark)', setTriples), pairedRow('GET -c 64 (redis-benchmark)', 'Redis', get));
+      rows.push(...tripleRows('SET -c 64 -P 16 (redis-benchmark)', pipelinedTriples));
     }
     if (put.length > 0) rows.push(pairedRow('PUT (wrk, 64 connections)', 'etcd', put), pairedRow('linearizable GET (wrk, 64 connections)', 'etcd', range));
     return rows;

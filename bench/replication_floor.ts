@@ -1,6 +1,6 @@
 /**
- * The replication floor: the least any Node design of kv-sim's shape can do on this machine, run
- * beside Redis and kv-sim so the bench can say how much of a gap is ours and how much the host's.
+ * The replication floor: a minimal design of kv-sim's shape, run beside Redis and kv-sim so the
+ * bench can say how much of a gap comes with the shape on this host and how much is kv-sim's own.
  *
  * Same shape as a 3-node cluster with fsync always: a leader thread serving a RESP port and two
  * follower threads linked by MessageChannels. Everything that arrives in one turn of the leader's
@@ -44,7 +44,7 @@ interface Append {
 /** Appends to a file and syncs in the background, one fdatasync at a time; calls back with what is durable. */
 class SyncedFile {
   private readonly fd: number;
-  private written = 0;
+  private lastWrittenBatch = 0;
   private syncing = false;
   private readonly durable: (batch: number) => void;
 
@@ -55,19 +55,20 @@ class SyncedFile {
 
   append(batch: number, bytes: Uint8Array): void {
     writeSync(this.fd, bytes);
-    this.written = batch;
+    this.lastWrittenBatch = batch;
     this.sync();
   }
 
   private sync(): void {
     if (this.syncing) return;
     this.syncing = true;
-    const target = this.written;
+    const target = this.lastWrittenBatch;
     fdatasync(this.fd, (error) => {
+      // Uncaught in the worker: its 'error' event ends the process with the message (runProcess).
       if (error !== null) throw error;
       this.syncing = false;
       this.durable(target);
-      if (this.written > target) this.sync();
+      if (this.lastWrittenBatch > target) this.sync();
     });
   }
 }
@@ -77,8 +78,8 @@ function runFollower(data: FollowerData): void {
   data.leader.on('message', (append: Append) => file.append(append.batch, append.bytes));
 }
 
-/** Complete commands at the front of `bytes` (RESP arrays of bulk strings, or inline lines): their count, where they end, and which are PINGs. */
-function scanCommands(bytes: Buffer): { count: number; end: number; replies: string } {
+/** Complete commands at the front of `bytes` (RESP arrays of bulk strings, or inline lines): their count, where they end, and their replies. */
+export function scanCommands(bytes: Buffer): { count: number; end: number; replies: string } {
   let at = 0;
   let count = 0;
   let replies = '';
@@ -114,6 +115,7 @@ function scanCommands(bytes: Buffer): { count: number; end: number; replies: str
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0] as Uint8Array;
   const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
   let at = 0;
   for (const part of parts) {
@@ -156,7 +158,7 @@ function runLeader(data: LeaderData): void {
     const batch = ++batchNumber;
     const replies = new Map<Socket, string>();
     for (const item of queued) replies.set(item.socket, (replies.get(item.socket) ?? '') + item.replies);
-    const bytes = queued.length === 1 ? (queued[0] as { bytes: Uint8Array }).bytes : concat(queued.map((item) => item.bytes));
+    const bytes = concat(queued.map((item) => item.bytes));
     queued = [];
     unanswered.set(batch, replies);
     for (const follower of data.followers) follower.postMessage({ batch, bytes } satisfies Append);
@@ -186,14 +188,16 @@ function runLeader(data: LeaderData): void {
 /** The process: three threads, files in `dir`, the leader serving `port`. */
 function runProcess(port: number, dir: string): void {
   const self = fileURLToPath(import.meta.url);
+  const start = (data: FollowerData | LeaderData, transferList: MessagePort[]): void => {
+    new Worker(self, { workerData: data, transferList }).on('error', (error) => {
+      console.error(`replication floor: the ${data.role} thread failed: ${error.stack ?? String(error)}`);
+      process.exit(1);
+    });
+  };
   const channels = [new MessageChannel(), new MessageChannel()];
-  channels.forEach((channel, i) => {
-    const follower: FollowerData = { role: 'follower', file: join(dir, `follower-${i + 1}.log`), leader: channel.port2 };
-    new Worker(self, { workerData: follower, transferList: [channel.port2] });
-  });
+  channels.forEach((channel, i) => start({ role: 'follower', file: join(dir, `follower-${i + 1}.log`), leader: channel.port2 }, [channel.port2]));
   const followers = channels.map((channel) => channel.port1);
-  const leader: LeaderData = { role: 'leader', file: join(dir, 'leader.log'), port, followers };
-  new Worker(self, { workerData: leader, transferList: followers });
+  start({ role: 'leader', file: join(dir, 'leader.log'), port, followers }, followers);
 }
 
 /** Starts the floor as its own process on a free loopback port, its files in a temp dir removed on stop. */
@@ -214,10 +218,7 @@ export async function startReplicationFloor(): Promise<RunningReference> {
   return { host: '127.0.0.1', port, pid: server.child.pid ?? 0, stop };
 }
 
-if (!isMainThread) {
-  const data = workerData as FollowerData | LeaderData;
-  if (data.role === 'follower') runFollower(data);
-  else runLeader(data);
-} else if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  runProcess(Number(process.argv[2]), String(process.argv[3]));
-}
+const data = (isMainThread ? null : workerData) as { role?: string } | null;
+if (data?.role === 'follower') runFollower(data as FollowerData);
+else if (data?.role === 'leader') runLeader(data as LeaderData);
+else if (isMainThread && process.argv[1] === fileURLToPath(import.meta.url)) runProcess(Number(process.argv[2]), String(process.argv[3]));

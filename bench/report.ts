@@ -40,7 +40,7 @@ export interface BenchReport {
 
 const SECTION_TITLES: Record<string, string> = {
   paired:
-    "The targets' ratios in back-to-back pairs: the reference and kv-sim run one right after the other (order alternating), 3 times (5 with --full), all systems up throughout; medians, and the median of the pair ratios. SET also runs on the replication floor (`bench/replication_floor.ts`: kv-sim's three threads, appends and fsyncs, no Raft, SQLite or state machine), the most this host allows a design of this shape; and once, in an open loop at half kv-sim's peak, on all three",
+    "The targets' ratios in back-to-back runs: the reference and kv-sim run one right after the other (order alternating; SET rotates through Redis, the replication floor and kv-sim), 3 times (5 with --full), all systems up throughout; medians, and the median of the per-pair ratios. The replication floor (`bench/replication_floor.ts`) is a minimal design of kv-sim's shape: three threads, appends and background fsyncs, no Raft, SQLite or state machine. Last, once, an open loop at half kv-sim's peak on Redis, the floor and kv-sim",
   'redis-benchmark': 'redis-benchmark (`-t set,get -d 100 -r 1000 -c 64`), kv-sim against Redis of the same run',
   'resp-load': 'Closed-loop RESP load generator (pipelined connections, one key of 1,000, 100-byte values)',
   http: 'HTTP API under wrk (one key of 1,000, 100-byte values, 64 connections), kv-sim against etcd of the same run',

@@ -33,8 +33,9 @@ export interface RaftConfig {
   /** Bound on proposals accepted but not yet committed; more are dropped (backpressure). */
   uncommittedEntriesMax: number;
   /**
-   * Bound on the payload bytes of this leader's proposals not yet committed; more are dropped
-   * (backpressure), except that one proposal is always taken when none is pending.
+   * Bound on the payload bytes of this leader's proposals not yet committed (backpressure): of a
+   * batch, the longest prefix that fits is taken and the rest dropped; when none is pending, the
+   * first command is taken whatever its size.
    */
   uncommittedBytesMax: number;
   /** Bytes of snapshot data per InstallSnapshot message. */

@@ -19,6 +19,7 @@ import {
   type Membership,
   type Message,
   type NodeId,
+  type ProposalDropped,
   type ProposeResult,
   type ReadIndexResult,
   type Ready,
@@ -177,16 +178,26 @@ export class RaftNode {
     if (uncommitted + commands.length > this.config.uncommittedEntriesMax) {
       return { ok: false, error: { type: 'proposal-dropped', reason: `too many uncommitted entries (${uncommitted})` } };
     }
+    // The byte bound takes the longest prefix that fits; the first command always fits when
+    // nothing is pending, so a single write as large as an entry may be is never refused here.
+    this.uncommittedBytes.release(this.log.commitIndex);
+    const pendingBytes = this.uncommittedBytes.pendingBytes;
+    const limitBytes = this.config.uncommittedBytesMax;
+    let taken = 0;
     let bytes = 0;
-    for (const command of commands) bytes += command.length;
-    if (!this.uncommittedBytes.fits(bytes, this.log.commitIndex, this.config.uncommittedBytesMax)) {
-      const reason = `too many uncommitted bytes (${this.uncommittedBytes.pendingBytes} pending, limit ${this.config.uncommittedBytesMax})`;
-      return { ok: false, error: { type: 'proposal-dropped', reason } };
+    for (const command of commands) {
+      const fits = pendingBytes + bytes + command.length <= limitBytes || (pendingBytes === 0 && taken === 0);
+      if (!fits) break;
+      bytes += command.length;
+      taken++;
     }
+    const tooManyBytes: ProposalDropped = { type: 'proposal-dropped', reason: `too many uncommitted bytes (${pendingBytes + bytes} pending, limit ${limitBytes})` };
+    if (taken === 0) return { ok: false, error: tooManyBytes };
     const firstIndex = this.log.lastIndex() + 1;
-    this.appendEntries(commands.map((data) => ({ kind: 'normal' as const, data })));
+    this.appendEntries(commands.slice(0, taken).map((data) => ({ kind: 'normal' as const, data })));
     this.uncommittedBytes.add(this.log.lastIndex(), bytes);
-    return { ok: true, term: this.term, firstIndex, lastIndex: this.log.lastIndex() };
+    const result = { ok: true as const, term: this.term, firstIndex, lastIndex: this.log.lastIndex() };
+    return taken === commands.length ? result : { ...result, rest: tooManyBytes };
   }
 
   /**

@@ -182,7 +182,8 @@ export interface ProposalDropped {
 }
 
 export type ProposeResult =
-  | { ok: true; term: number; firstIndex: number; lastIndex: number }
+  /** Commands up to lastIndex were appended; `rest` says why those after them were not (a bound). */
+  | { ok: true; term: number; firstIndex: number; lastIndex: number; rest?: ProposalDropped }
   | { ok: false; error: NotLeader | ProposalDropped };
 
 export type ReadIndexResult = { ok: true } | { ok: false; error: NotLeader | ProposalDropped };

@@ -4,7 +4,7 @@ import { assert } from '../lib/assert.js';
  * The payload bytes a leader has accepted in its term and not yet committed: the bound that keeps
  * a client streaming big writes faster than they commit from filling the leader's memory (every
  * replica holds the same entries). Proposals are remembered in log order as (last index, bytes);
- * committed ones are let go lazily, when the next proposal asks.
+ * committed ones are let go lazily, before the next proposal is weighed (release).
  */
 export class UncommittedBytes {
   private bytes = 0;
@@ -19,16 +19,6 @@ export class UncommittedBytes {
     this.head = 0;
   }
 
-  /**
-   * Whether a proposal of `bytes` fits under `limitBytes` once everything up to `commitIndex` is
-   * let go. One proposal is always accepted when nothing is pending, so a single write as large
-   * as an entry may be can never be refused here.
-   */
-  fits(bytes: number, commitIndex: number, limitBytes: number): boolean {
-    this.release(commitIndex);
-    return this.bytes === 0 || this.bytes + bytes <= limitBytes;
-  }
-
   add(lastIndex: number, bytes: number): void {
     assert((this.accepted.at(-1)?.lastIndex ?? 0) < lastIndex, 'proposals are counted in log order');
     this.accepted.push({ lastIndex, bytes });
@@ -39,7 +29,8 @@ export class UncommittedBytes {
     return this.bytes;
   }
 
-  private release(commitIndex: number): void {
+  /** Lets go of the proposals committed by now. */
+  release(commitIndex: number): void {
     while (this.head < this.accepted.length) {
       const proposal = this.accepted[this.head] as { lastIndex: number; bytes: number };
       if (proposal.lastIndex > commitIndex) break;

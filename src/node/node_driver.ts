@@ -259,9 +259,13 @@ export class NodeDriver {
       for (const proposal of queue) proposal.callback({ ok: false, error: result.error });
       return;
     }
-    assert(result.lastIndex - result.firstIndex + 1 === queue.length, 'core appended a different number of entries than proposed');
+    const appended = result.lastIndex - result.firstIndex + 1;
+    assert(appended === queue.length || (result.rest !== undefined && appended < queue.length), 'core appended a different number of entries than proposed');
     const deadlineTick = this.tickCount + this.options.requestTimeoutTicks;
-    queue.forEach((proposal, i) => this.proposals.add(result.firstIndex + i, result.term, deadlineTick, proposal.callback));
+    queue.forEach((proposal, i) => {
+      if (i < appended) this.proposals.add(result.firstIndex + i, result.term, deadlineTick, proposal.callback);
+      else proposal.callback({ ok: false, error: result.rest as NodeError });
+    });
   }
 
   /**

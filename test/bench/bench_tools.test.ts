@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { pairedRow } from '../../bench/paired_ratios.js';
 import { parseCsv } from '../../bench/redis_benchmark.js';
 import { renderMarkdown, type BenchReport } from '../../bench/report.js';
+import { scanCommands } from '../../bench/replication_floor.js';
 import { runRespLoad } from '../../bench/resp_load.js';
 import { luaScript, parseWrk, requestsFor } from '../../bench/wrk_bench.js';
 
@@ -23,6 +24,17 @@ describe('bench: reading the tools', () => {
     const row = pairedRow('SET', 'Redis', [[40_000, 10_000], [20_000, 9_000], [30_000, 12_000]]);
     expect(row).toMatchObject({ section: 'paired', value: 10_000 });
     expect(row.note).toBe('Redis 30.0k/s; ratio 0.40x (pairs 0.25–0.45x)');
+  });
+
+  it('the replication floor counts whole commands only, however the stream is split, and answers PING with PONG', () => {
+    const stream = Buffer.from('*3\r\n$3\r\nSET\r\n$3\r\nk\r\n\r\n$5\r\na\r\nb\n\r\n*1\r\n$4\r\nping\r\nPING\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n');
+    for (let split = 0; split <= stream.length; split++) {
+      const first = scanCommands(stream.subarray(0, split));
+      const rest = scanCommands(Buffer.concat([stream.subarray(first.end, split), stream.subarray(split)]));
+      expect(first.count + rest.count, `split at ${split}`).toBe(4);
+      expect(first.replies + rest.replies).toBe('+OK\r\n+PONG\r\n+PONG\r\n+OK\r\n');
+      expect(first.end + rest.end).toBe(stream.length);
+    }
   });
 
   it('reads the result line our wrk script prints, errors included', () => {

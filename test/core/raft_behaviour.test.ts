@@ -245,6 +245,17 @@ describe('log replication', () => {
     expect(leader.propose(bytes(1)).ok).toBe(false);
   });
 
+  it('takes the longest prefix of a batch that fits the byte bound, the first command whatever its size', () => {
+    const cluster = new TestCluster([1, 2, 3], { uncommittedBytesMax: 100 });
+    cluster.elect(1);
+    cluster.isolate(1);
+    const leader = cluster.node(1);
+    const first = leader.propose([new Uint8Array(150), new Uint8Array(1)]);
+    expect(first).toMatchObject({ ok: true, rest: { type: 'proposal-dropped' } });
+    expect(first.ok && first.lastIndex - first.firstIndex).toBe(0);
+    expect(leader.propose([new Uint8Array(1)]).ok).toBe(false);
+  });
+
   it('a node that leads again counts afresh: proposals its old term lost do not hold its byte bound', () => {
     const cluster = new TestCluster([1, 2, 3], { uncommittedBytesMax: 100 });
     cluster.elect(1);
@@ -256,7 +267,8 @@ describe('log replication', () => {
     cluster.tickAll(2);
     cluster.expireLeaderLeases();
     cluster.elect(1);
-    // Node 1's lost proposals reached past its new commit index; counted, they would refuse this.
+    // Node 1's lost proposals (the last at index 5) reached past its new commit index; counted,
+    // they would refuse this.
     expect(cluster.node(1).status().commitIndex).toBeLessThan(5);
     expect(cluster.node(1).propose([new Uint8Array(100)]).ok).toBe(true);
   });

@@ -24,7 +24,7 @@ interface Harness {
  * `checkQuorum: false` (and with it no read leases) for tests that hand a fresh node a vote
  * request: with check-quorum, a node ignores votes for its first election timeout.
  */
-function makeDriver(overrides: Partial<NodeDriverOptions> & { voters?: number[]; checkQuorum?: boolean } = {}): Harness {
+function makeDriver(overrides: Partial<NodeDriverOptions> & { voters?: number[]; checkQuorum?: boolean; uncommittedBytesMax?: number } = {}): Harness {
   const sent: Message[] = [];
   const events: NodeEvent[] = [];
   let handler: (message: Message) => void = () => {};
@@ -45,7 +45,7 @@ function makeDriver(overrides: Partial<NodeDriverOptions> & { voters?: number[];
       appendBytesMax: 1 << 16,
       inflightBytesMax: 1 << 20,
       uncommittedEntriesMax: 1000,
-      uncommittedBytesMax: 1 << 20,
+      uncommittedBytesMax: overrides.uncommittedBytesMax ?? 1 << 20,
       snapshotChunkBytesMax: 1 << 16,
       snapshotChunkTimeoutTicks: 10,
       snapshotBytesMax: 1 << 30,
@@ -188,6 +188,20 @@ describe('NodeDriver on a single-voter cluster', () => {
     h.driver.flush();
     expect(outcomes.map((o) => o.ok)).toEqual([false, true, true]);
     expect(h.driver.status().lastIndex).toBe(lastIndex + 2);
+  });
+
+  it('takes the proposals of one flush that fit the uncommitted byte bound and refuses the rest, which fit again once those commit', () => {
+    const command = (value: string): Uint8Array => encodeSet('a', value.repeat(40));
+    const h = makeDriver({ uncommittedBytesMax: 2 * command('x').length });
+    electSelf(h);
+    const outcomes: ProposalOutcome[] = [];
+    ['x', 'y', 'z'].forEach((value, i) => h.driver.propose(command(value), (o) => (outcomes[i] = o)));
+    h.driver.flush();
+    expect(outcomes.map((o) => o.ok)).toEqual([true, true, false]);
+    expect(outcomes[2]).toMatchObject({ ok: false, error: { type: 'proposal-dropped', reason: expect.stringMatching(/too many uncommitted bytes/) } });
+    h.driver.propose(command('z'), (o) => (outcomes[3] = o));
+    h.driver.flush();
+    expect(outcomes[3]?.ok).toBe(true);
   });
 
   it('drops a message addressed to another node instead of crashing', () => {
