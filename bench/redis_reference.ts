@@ -19,21 +19,29 @@ export interface RunningReference {
 const START_TIMEOUT_MS = 10_000;
 
 export async function startRedisReference(redisServer: string): Promise<RunningReference> {
-  const dir = mkdtempSync(join(tmpdir(), 'kv-sim-bench-redis-'));
-  const port = await freePort();
-  const server = startServer(redisServer, [
-    '--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
-    '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--daemonize', 'no', '--loglevel', 'warning',
+  return startPingedServer('redis-server', 'kv-sim-bench-redis-', (port, dir) => [
+    redisServer,
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--daemonize', 'no', '--loglevel', 'warning'],
   ]);
+}
+
+/**
+ * Starts a server on a free loopback port with its files in a new temp dir (removed on stop), and
+ * waits until it answers PING; `command` gives the executable and its arguments for both.
+ */
+export async function startPingedServer(name: string, dirPrefix: string, command: (port: number, dir: string) => [string, string[]]): Promise<RunningReference> {
+  const dir = mkdtempSync(join(tmpdir(), dirPrefix));
+  const port = await freePort();
+  const server = startServer(...command(port, dir));
   const stop = async (): Promise<void> => {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitUntil('redis-server to answer PING', () => ping('127.0.0.1', port), START_TIMEOUT_MS);
+    await waitUntil(`${name} to answer PING`, () => ping('127.0.0.1', port), START_TIMEOUT_MS);
   } catch (error) {
     await stop();
-    throw new Error(`${String(error)}; redis-server said: ${server.output()}`);
+    throw new Error(`${String(error)}; ${name} said: ${server.output()}`);
   }
   return { host: '127.0.0.1', port, pid: server.child.pid ?? 0, stop };
 }

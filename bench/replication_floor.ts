@@ -12,16 +12,13 @@
  *
  * Run as its own process (startReplicationFloor), so it shares the two cores the way Redis does.
  */
-import { fdatasync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { fdatasync, openSync, writeSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, MessageChannel, type MessagePort, Worker, workerData } from 'node:worker_threads';
-import { ping, type RunningReference } from './redis_reference.js';
-import { freePort, startServer, waitUntil } from './proc.js';
+import { startPingedServer, type RunningReference } from './redis_reference.js';
 
-const START_TIMEOUT_MS = 10_000;
 const CR = 13;
 
 interface FollowerData {
@@ -201,21 +198,8 @@ function runProcess(port: number, dir: string): void {
 }
 
 /** Starts the floor as its own process on a free loopback port, its files in a temp dir removed on stop. */
-export async function startReplicationFloor(): Promise<RunningReference> {
-  const dir = mkdtempSync(join(tmpdir(), 'kv-sim-bench-floor-'));
-  const port = await freePort();
-  const server = startServer(process.execPath, [fileURLToPath(import.meta.url), String(port), dir]);
-  const stop = async (): Promise<void> => {
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitUntil('the replication floor to answer PING', () => ping('127.0.0.1', port), START_TIMEOUT_MS);
-  } catch (error) {
-    await stop();
-    throw new Error(`${String(error)}; it said: ${server.output()}`);
-  }
-  return { host: '127.0.0.1', port, pid: server.child.pid ?? 0, stop };
+export function startReplicationFloor(): Promise<RunningReference> {
+  return startPingedServer('the replication floor', 'kv-sim-bench-floor-', (port, dir) => [process.execPath, [fileURLToPath(import.meta.url), String(port), dir]]);
 }
 
 const data = (isMainThread ? null : workerData) as { role?: string } | null;
