@@ -191,13 +191,14 @@ export class RaftNode {
       bytes += command.length;
       taken++;
     }
-    const tooManyBytes: ProposalDropped = { type: 'proposal-dropped', reason: `too many uncommitted bytes (${pendingBytes + bytes} pending, limit ${limitBytes})` };
-    if (taken === 0) return { ok: false, error: tooManyBytes };
+    const tooManyBytes = (): ProposalDropped => ({ type: 'proposal-dropped', reason: `too many uncommitted bytes (${pendingBytes + bytes} pending, limit ${limitBytes})` });
+    if (taken === 0) return { ok: false, error: tooManyBytes() };
     const firstIndex = this.log.lastIndex() + 1;
-    this.appendEntries(commands.slice(0, taken).map((data) => ({ kind: 'normal' as const, data })));
+    const appended = taken === commands.length ? commands : commands.slice(0, taken);
+    this.appendEntries(appended.map((data) => ({ kind: 'normal' as const, data })));
     this.uncommittedBytes.add(this.log.lastIndex(), bytes);
     const result = { ok: true as const, term: this.term, firstIndex, lastIndex: this.log.lastIndex() };
-    return taken === commands.length ? result : { ...result, rest: tooManyBytes };
+    return taken === commands.length ? result : { ...result, rest: tooManyBytes() };
   }
 
   /**
