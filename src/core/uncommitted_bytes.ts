@@ -1,4 +1,5 @@
 import { assert } from '../lib/assert.js';
+import { FifoQueue } from '../lib/fifo_queue.js';
 
 /**
  * The payload bytes a leader has accepted in its term and not yet committed: the bound that keeps
@@ -9,18 +10,16 @@ import { assert } from '../lib/assert.js';
 export class UncommittedBytes {
   private bytes = 0;
   /** Per accepted proposal, in log order: its last index and its payload bytes. */
-  private accepted: Array<{ lastIndex: number; bytes: number }> = [];
-  private head = 0;
+  private readonly accepted = new FifoQueue<{ lastIndex: number; bytes: number }>();
 
   /** A new leadership starts counting afresh (entries of earlier terms are not counted). */
   reset(): void {
     this.bytes = 0;
-    this.accepted = [];
-    this.head = 0;
+    this.accepted.takeAll();
   }
 
   add(lastIndex: number, bytes: number): void {
-    assert((this.accepted.at(-1)?.lastIndex ?? 0) < lastIndex, 'proposals are counted in log order');
+    assert((this.accepted.last()?.lastIndex ?? 0) < lastIndex, 'proposals are counted in log order');
     this.accepted.push({ lastIndex, bytes });
     this.bytes += bytes;
   }
@@ -31,18 +30,9 @@ export class UncommittedBytes {
 
   /** Lets go of the proposals committed by now. */
   release(commitIndex: number): void {
-    while (this.head < this.accepted.length) {
-      const proposal = this.accepted[this.head] as { lastIndex: number; bytes: number };
-      if (proposal.lastIndex > commitIndex) break;
+    for (let proposal = this.accepted.peek(); proposal !== undefined && proposal.lastIndex <= commitIndex; proposal = this.accepted.peek()) {
       this.bytes -= proposal.bytes;
-      this.head++;
-    }
-    if (this.head === this.accepted.length) {
-      this.accepted = [];
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.accepted.length) {
-      this.accepted = this.accepted.slice(this.head);
-      this.head = 0;
+      this.accepted.shift();
     }
     assert(this.bytes >= 0, () => `uncommitted bytes went negative (${this.bytes})`);
   }

@@ -4,6 +4,7 @@
  * of node:net under src/server (resp_server.ts listens).
  */
 import * as net from 'node:net';
+import { FifoQueue } from '../../lib/fifo_queue.js';
 import { RespReplyParser } from '../../lib/resp/reply_parser.js';
 import type { RespValue } from '../../lib/resp/resp_types.js';
 import { encodeCommand } from '../../lib/resp/writer.js';
@@ -26,8 +27,7 @@ export class LeaderLink {
   readonly address: string;
   private readonly socket: net.Socket;
   private readonly parser = new RespReplyParser();
-  private readonly pending: Pending[] = [];
-  private head = 0;
+  private readonly pending = new FifoQueue<Pending>();
   private connected = false;
   private brokenReason: string | null = null;
 
@@ -48,7 +48,7 @@ export class LeaderLink {
   }
 
   get inFlight(): number {
-    return this.pending.length - this.head;
+    return this.pending.size;
   }
 
   send(args: ReadonlyArray<string | Uint8Array>, timeoutMs: number): Promise<LinkReply> {
@@ -87,7 +87,7 @@ export class LeaderLink {
         this.socket.destroy();
         return;
       }
-      const entry = this.pending[this.head++];
+      const entry = this.pending.shift();
       if (entry === undefined) {
         this.fail('reply without a request');
         this.socket.destroy();
@@ -96,13 +96,6 @@ export class LeaderLink {
       clearTimeout(entry.timer);
       entry.settle({ kind: 'reply', value: step.value });
     }
-    if (this.head === this.pending.length) {
-      this.pending.length = 0;
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.pending.length) {
-      this.pending.splice(0, this.head); // under steady load the queue is never empty
-      this.head = 0;
-    }
   }
 
   private fail(reason: string): void {
@@ -110,13 +103,10 @@ export class LeaderLink {
     this.brokenReason = reason;
     // Bytes written before the connection came up never left; later ones may have arrived.
     const sent = this.connected;
-    for (let i = this.head; i < this.pending.length; i++) {
-      const entry = this.pending[i] as Pending;
+    for (const entry of this.pending.takeAll()) {
       clearTimeout(entry.timer);
       entry.settle({ kind: 'failed', sent, reason: `forwarding to ${this.address} failed: ${reason}` });
     }
-    this.pending.length = 0;
-    this.head = 0;
   }
 }
 

@@ -11,6 +11,7 @@
  */
 import { encodeProposal, encodeQuery, decodeResults } from '../../kv/command_codec.js';
 import type { KvItem, KvRead } from '../../kv/commands.js';
+import { FifoQueue } from '../../lib/fifo_queue.js';
 import { RespRequestParser, type RequestParserLimits } from '../../lib/resp/request_parser.js';
 import { resp, type RespValue } from '../../lib/resp/resp_types.js';
 import { RespWriter } from '../../lib/resp/writer.js';
@@ -80,8 +81,8 @@ export class RespConnection {
   private readonly io: ConnectionIo;
   /** Replies not yet written; reused, so its buffer is sized once for this client's pipelines. */
   private readonly out = new RespWriter(4096);
-  private queue: Uint8Array[][] = [];
-  private head = 0;
+  /** Parsed requests not yet started, in arrival order. */
+  private readonly queue = new FifoQueue<Uint8Array[]>();
   private queuedBytes = 0;
   private inFlight: InFlight[] = [];
   /** A collected batch that may not start before the calls in flight end (see the header). */
@@ -125,17 +126,16 @@ export class RespConnection {
   /** The peer went away: drop queued work; replies of an in-flight call are discarded. */
   onClose(): void {
     this.closed = true;
-    this.queue = [];
-    this.head = 0;
+    this.queue.takeAll();
   }
 
   private get pending(): number {
-    return this.queue.length - this.head;
+    return this.queue.size;
   }
 
   private pump(): void {
     const out = this.out;
-    while (!this.closed && (this.held !== null || this.head < this.queue.length)) {
+    while (!this.closed && (this.held !== null || this.queue.size > 0)) {
       if (out.size >= RESP_MAX_UNSENT_REPLY_BYTES) this.io.write(out.take());
       // Past the socket's high-water mark, so the socket will emit 'drain' and onDrain() pump again.
       if (this.io.unsentBytes() >= RESP_MAX_UNSENT_REPLY_BYTES) break;
@@ -146,7 +146,7 @@ export class RespConnection {
         this.startSegment(segment, out);
         continue;
       }
-      const args = this.queue[this.head] as Uint8Array[];
+      const args = this.queue.peek() as Uint8Array[];
       const name = commandName(args);
       if (isDataRequest(name)) {
         if (this.inFlight.length >= RESP_MAX_WRITE_BATCHES_IN_FLIGHT || this.inFlight.some((call) => !call.writes)) break;
@@ -169,14 +169,13 @@ export class RespConnection {
       }
       if (result.kind === 'reply') out.value(result.value, this.state.protocol);
     }
-    const idle = this.inFlight.length === 0 && this.held === null && this.head >= this.queue.length;
+    const idle = this.inFlight.length === 0 && this.held === null && this.queue.size === 0;
     if (idle && !this.closed && this.protocolError !== null) {
       out.value(resp.error(`ERR ${this.protocolError}`), this.state.protocol);
       this.finish(out);
       return;
     }
     if (out.size > 0 && !this.closed) this.io.write(out.take());
-    this.compactQueue();
     if (this.paused && this.pending < RESP_MAX_QUEUED_COMMANDS / 2 && this.queuedBytes < RESP_MAX_QUEUED_BYTES / 2) {
       this.paused = false;
       this.io.resume();
@@ -184,7 +183,7 @@ export class RespConnection {
   }
 
   private take(): Uint8Array[] {
-    const args = this.queue[this.head++] as Uint8Array[];
+    const args = this.queue.shift() as Uint8Array[];
     this.queuedBytes -= sizeOf(args);
     return args;
   }
@@ -198,8 +197,8 @@ export class RespConnection {
   private collectSegment(): Segment {
     const segment: Segment = { slots: [], items: [], writes: false };
     let bytes = 0;
-    while (this.head < this.queue.length && segment.slots.length < RESP_MAX_BATCH_COMMANDS) {
-      const args = this.queue[this.head] as Uint8Array[];
+    while (this.queue.size > 0 && segment.slots.length < RESP_MAX_BATCH_COMMANDS) {
+      const args = this.queue.peek() as Uint8Array[];
       const name = commandName(args);
       if (!isDataRequest(name)) break;
       const size = sizeOf(args);
@@ -230,8 +229,8 @@ export class RespConnection {
    */
   private startForwarded(): void {
     const run: Array<Promise<RespValue>> = [];
-    while (this.head < this.queue.length && run.length < RESP_MAX_BATCH_COMMANDS) {
-      const args = this.queue[this.head] as Uint8Array[];
+    while (this.queue.size > 0 && run.length < RESP_MAX_BATCH_COMMANDS) {
+      const args = this.queue.peek() as Uint8Array[];
       if (commandName(args) !== FORWARD_COMMAND) break;
       this.take();
       run.push(runForwarded(args, this.context.backend));
@@ -315,7 +314,7 @@ export class RespConnection {
     const requeued = segment.slots.splice(cut).map((slot) => slot.args);
     segment.items.splice(firstItem);
     if (this.closed) return;
-    this.queue.splice(this.head, 0, ...requeued);
+    this.queue.unshiftAll(requeued);
     for (const args of requeued) this.queuedBytes += sizeOf(args);
   }
 
@@ -328,16 +327,6 @@ export class RespConnection {
   private writeSlotsInto(out: RespValue[], slots: Slot[], itemReplies: RespValue[]): void {
     for (const slot of slots) {
       out.push(slot.kind === 'reply' ? slot.value : (itemReplies[slot.index] ?? resp.error('ERR missing result')));
-    }
-  }
-
-  private compactQueue(): void {
-    if (this.head === this.queue.length) {
-      this.queue = [];
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
     }
   }
 }
