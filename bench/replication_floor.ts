@@ -17,6 +17,7 @@ import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, MessageChannel, type MessagePort, Worker, workerData } from 'node:worker_threads';
+import { concatBytes } from '../src/lib/concat_bytes.js';
 import { startPingedServer, type RunningReference } from './redis_reference.js';
 
 const CR = 13;
@@ -111,17 +112,6 @@ export function scanCommands(bytes: Buffer): { count: number; end: number; repli
   return { count, end: at, replies };
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0] as Uint8Array;
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
 function runLeader(data: LeaderData): void {
   let batchNumber = 0;
   let ownDurable = 0;
@@ -155,7 +145,7 @@ function runLeader(data: LeaderData): void {
     const batch = ++batchNumber;
     const replies = new Map<Socket, string>();
     for (const item of queued) replies.set(item.socket, (replies.get(item.socket) ?? '') + item.replies);
-    const bytes = concat(queued.map((item) => item.bytes));
+    const bytes = queued.length === 1 ? (queued[0] as { bytes: Uint8Array }).bytes : concatBytes(queued.map((item) => item.bytes));
     queued = [];
     unanswered.set(batch, replies);
     for (const follower of data.followers) follower.postMessage({ batch, bytes } satisfies Append);

@@ -3,6 +3,7 @@ import { maybeCommit } from './leader_quorum.js';
 import type { Progress } from './progress.js';
 import type { RaftNode } from './raft_node.js';
 import type { NodeId, SnapshotRequest, SnapshotResponse } from './types.js';
+import { concatBytes } from '../lib/concat_bytes.js';
 
 /** A transfer in progress on the follower: chunks received so far, kept in memory until complete. */
 export interface IncomingSnapshot {
@@ -43,7 +44,7 @@ export function handleSnapshotRequest(node: RaftNode, message: SnapshotRequest):
   if (!message.done) return reply(false, incoming.receivedBytes);
   node.incomingSnapshot = null;
   if (incoming.receivedBytes !== message.totalBytes) return reply(false, 0);
-  node.installSnapshot({ meta, data: concatenate(incoming.chunks, incoming.receivedBytes) });
+  node.installSnapshot({ meta, data: concatBytes(incoming.chunks) });
   reply(true, 0);
 }
 
@@ -125,15 +126,4 @@ export function tickSnapshotTransfers(node: RaftNode): void {
       node.appendsPending = true;
     }
   }
-}
-
-function concatenate(chunks: readonly Uint8Array[], totalBytes: number): Uint8Array {
-  if (chunks.length === 1) return (chunks[0] as Uint8Array).slice();
-  const data = new Uint8Array(totalBytes);
-  let offset = 0;
-  for (const chunk of chunks) {
-    data.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return data;
 }

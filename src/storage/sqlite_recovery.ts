@@ -1,4 +1,5 @@
 import type { Entry, HardState, Membership, Snapshot } from '../core/types.js';
+import { concatBytes } from '../lib/concat_bytes.js';
 import { StorageCorruption } from '../ports/storage.js';
 import { entryChecksum, hardStateChecksum, snapshotChecksum, type ChecksumAlgorithm } from './checksum.js';
 import { kindFromCode } from './sqlite_schema.js';
@@ -85,13 +86,7 @@ function joinChunks(rows: Row[], file: string, index: number): Uint8Array {
     return blob(row, 'data', file, `snapshot at ${index} chunk ${i}`);
   });
   if (chunks.length === 0) corrupt(file, `snapshot at index ${index}: its chunks are missing`);
-  const data = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    data.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return data;
+  return concatBytes(chunks);
 }
 
 /** Entries must run without a hole from snapshotIndex + 1, with non-decreasing terms. */
