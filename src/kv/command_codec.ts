@@ -248,13 +248,13 @@ function readCommand(r: BinaryReader): KvCommand {
 
 /** One result, encoded alone: what the session table keeps to answer a retry. */
 export function encodeResult(result: KvResult): Uint8Array {
-  if (result.type === 'ok') return OK_BYTES;
+  if (result.type === 'ok') return OK_RESULT_BYTES;
   writeResult(scratch, result);
   return scratch.finish();
 }
 
-/** Shared, never mutated: the most common result of all. */
-const OK_BYTES = Uint8Array.of(RESULT.ok);
+/** Shared, never mutated: the most common result of all (the session table charges it less). */
+export const OK_RESULT_BYTES = Uint8Array.of(RESULT.ok);
 
 /** Results already encoded one by one (encodeResult), joined into a results message. */
 export function joinEncodedResults(parts: readonly Uint8Array[]): Uint8Array {

@@ -19,7 +19,15 @@ import { isWrite, KV_ERRORS, type KvItem, type KvResult } from './commands.js';
 import { executeRead, executeWrite } from './execute.js';
 import { KeySpace } from './key_space.js';
 import { resultBytes } from './result_bytes.js';
-import { DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_WINDOW, resultNotKept, SESSION_RESULT_BYTES_MAX, SessionTable } from './session_table.js';
+import {
+  DEFAULT_MAX_EVICTED_SESSIONS,
+  DEFAULT_MAX_SESSIONS,
+  DEFAULT_SESSION_RESULT_BYTES_TOTAL_MAX,
+  DEFAULT_SESSION_WINDOW,
+  resultNotKept,
+  SESSION_RESULT_BYTES_MAX,
+  SessionTable,
+} from './session_table.js';
 import { captureState, decodeSnapshot, encodeSessions, encodeSnapshot, IncrementalSnapshotEncoder, type TailCommand } from './snapshot_codec.js';
 
 /**
@@ -34,6 +42,8 @@ export interface KvStateMachineOptions {
   maxSessions?: number;
   /** Sequence numbers per session whose results are kept for retries. */
   sessionWindow?: number;
+  /** Estimated bytes of kept results (see resultCharge) past which sessions are evicted. */
+  sessionResultBytesMax?: number;
 }
 
 /**
@@ -74,7 +84,12 @@ export class KvStateMachine implements StateMachine {
   private job: KvSnapshotJob | null = null;
 
   constructor(options: KvStateMachineOptions = {}) {
-    this.sessions = new SessionTable(options.maxSessions ?? DEFAULT_MAX_SESSIONS, options.sessionWindow ?? DEFAULT_SESSION_WINDOW);
+    this.sessions = new SessionTable(
+      options.maxSessions ?? DEFAULT_MAX_SESSIONS,
+      options.sessionWindow ?? DEFAULT_SESSION_WINDOW,
+      DEFAULT_MAX_EVICTED_SESSIONS,
+      options.sessionResultBytesMax ?? DEFAULT_SESSION_RESULT_BYTES_TOTAL_MAX,
+    );
   }
 
   /** Index of the last applied entry (0 before any). */

@@ -4,8 +4,10 @@
  * gets its first result back instead of being applied twice. Pipelined writes may be retried out
  * of order, hence a window rather than only the last result.
  *
- * The table is bounded: at most `maxSessions` live sessions, evicting the least recently used. Map
- * insertion order is the recency order, so every replica evicts the same session.
+ * The table is bounded: at most `maxSessions` live sessions, and at most `maxResultBytes` of kept
+ * results (an estimate of their memory, resultCharge()), evicting the least recently used session
+ * past either. Map insertion order is the recency order and the charge depends only on the results,
+ * so every replica evicts the same session.
  *
  * Eviction must not make a retry apply twice. An evicted session leaves a husk (its id and highest
  * sequence, no results; at most `maxEvicted`, oldest forgotten first). Rules for a write (id, n):
@@ -21,6 +23,7 @@
  * sessions always keep their latest result), so every replica agrees.
  */
 import { assert } from '../lib/assert.js';
+import { OK_RESULT_BYTES } from './command_codec.js';
 
 export const DEFAULT_MAX_SESSIONS = 10_000;
 /**
@@ -42,6 +45,22 @@ export function resultNotKept(sequence: number, resultBytes: number): string {
   return `ERR SEQ ${sequence} was applied once; its result (${resultBytes} bytes) was too large to keep for a retry: read the key instead`;
 }
 
+/**
+ * Kept results' estimated memory past which the least recently used sessions are evicted. Without
+ * it the count bounds alone allowed maxSessions × window results: 10 million, several GB on every
+ * replica. 256 MiB holds about a thousand sessions with full windows of small results, or eight
+ * thousand of plain SET answers.
+ */
+export const DEFAULT_SESSION_RESULT_BYTES_TOTAL_MAX = 256 * 1024 * 1024;
+
+/**
+ * A kept result's estimated memory: the shared OK answer costs its map slot only; any other result
+ * is also a small typed array of its own (measured at about 250 bytes for an integer answer).
+ */
+export function resultCharge(result: Uint8Array): number {
+  return result === OK_RESULT_BYTES ? 32 : 256 + result.length;
+}
+
 /** Evicted sessions remembered (id and highest sequence only), so their retries are refused. */
 export const DEFAULT_MAX_EVICTED_SESSIONS = 100_000;
 /** Error text of a refused retry; clients match the first word. */
@@ -53,6 +72,11 @@ export interface Session {
   results: Map<number, Uint8Array>;
 }
 
+interface LiveSession extends Session {
+  /** resultCharge() summed over `results`. */
+  resultBytes: number;
+}
+
 export type SessionCheck =
   | { kind: 'new' }
   | { kind: 'duplicate'; result: Uint8Array }
@@ -62,15 +86,29 @@ export class SessionTable {
   readonly maxSessions: number;
   readonly window: number;
   readonly maxEvicted: number;
-  private readonly sessions = new Map<string, Session>();
+  readonly maxResultBytes: number;
+  private readonly sessions = new Map<string, LiveSession>();
+  /** resultCharge() summed over every live session's results. */
+  private resultBytes = 0;
   /** Evicted sessions: id -> highest sequence, oldest eviction first. */
   private readonly evicted = new Map<string, number>();
 
-  constructor(maxSessions = DEFAULT_MAX_SESSIONS, window = DEFAULT_SESSION_WINDOW, maxEvicted = DEFAULT_MAX_EVICTED_SESSIONS) {
-    assert(maxSessions >= 1 && window >= 1 && maxEvicted >= 0, 'session table bounds must be positive');
+  constructor(
+    maxSessions = DEFAULT_MAX_SESSIONS,
+    window = DEFAULT_SESSION_WINDOW,
+    maxEvicted = DEFAULT_MAX_EVICTED_SESSIONS,
+    maxResultBytes = DEFAULT_SESSION_RESULT_BYTES_TOTAL_MAX,
+  ) {
+    assert(maxSessions >= 1 && window >= 1 && maxEvicted >= 0 && maxResultBytes >= 1, 'session table bounds must be positive');
     this.maxSessions = maxSessions;
     this.window = window;
     this.maxEvicted = maxEvicted;
+    this.maxResultBytes = maxResultBytes;
+  }
+
+  /** Estimated memory of the kept results (resultCharge), at most maxResultBytes past one session. */
+  get keptResultBytes(): number {
+    return this.resultBytes;
   }
 
   get evictedCount(): number {
@@ -116,13 +154,18 @@ export class SessionTable {
     let session = this.sessions.get(clientId);
     if (session === undefined) {
       assert(!this.evicted.has(clientId), () => `session '${clientId}' was evicted and cannot record again`);
-      session = { lastSequence: 0, results: new Map() };
+      session = { lastSequence: 0, results: new Map(), resultBytes: 0 };
       if (this.sessions.size >= this.maxSessions) this.evictOldest();
     }
+    const replaced = session.results.get(sequence);
+    if (replaced !== undefined) this.charge(session, -resultCharge(replaced));
     session.results.set(sequence, result);
+    this.charge(session, resultCharge(result));
     if (sequence > session.lastSequence) session.lastSequence = sequence;
     this.prune(session);
     this.touch(clientId, session);
+    // The session just used is the most recent: never evicted here while another one is left.
+    while (this.resultBytes > this.maxResultBytes && this.sessions.size > 1) this.evictOldest();
   }
 
   /**
@@ -138,13 +181,24 @@ export class SessionTable {
   load(entries: Iterable<[string, Session]>): void {
     this.sessions.clear();
     this.evicted.clear();
+    this.resultBytes = 0;
     for (const [clientId, session] of entries) {
-      if (session.results.size === 0) this.evicted.set(clientId, session.lastSequence);
-      else this.sessions.set(clientId, session);
+      if (session.results.size === 0) {
+        this.evicted.set(clientId, session.lastSequence);
+        continue;
+      }
+      const live: LiveSession = { lastSequence: session.lastSequence, results: session.results, resultBytes: 0 };
+      for (const result of session.results.values()) this.charge(live, resultCharge(result));
+      this.sessions.set(clientId, live);
     }
   }
 
-  private touch(clientId: string, session: Session): void {
+  private charge(session: LiveSession, bytes: number): void {
+    session.resultBytes += bytes;
+    this.resultBytes += bytes;
+  }
+
+  private touch(clientId: string, session: LiveSession): void {
     this.sessions.delete(clientId);
     this.sessions.set(clientId, session);
   }
@@ -154,6 +208,7 @@ export class SessionTable {
     if (oldest.done) return;
     const [clientId, session] = oldest.value;
     this.sessions.delete(clientId);
+    this.resultBytes -= session.resultBytes;
     if (this.maxEvicted === 0) return;
     if (this.evicted.size >= this.maxEvicted) {
       const forgotten = this.evicted.keys().next();
@@ -163,11 +218,12 @@ export class SessionTable {
   }
 
   /** Drops results that fell below the window, oldest first (results arrive mostly in order). */
-  private prune(session: Session): void {
+  private prune(session: LiveSession): void {
     const floor = session.lastSequence - this.window;
-    for (const sequence of session.results.keys()) {
+    for (const [sequence, result] of session.results) {
       if (sequence > floor) break;
       session.results.delete(sequence);
+      this.charge(session, -resultCharge(result));
     }
   }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { decodeResults, KvStateMachine, type KvCommand, type KvItem } from '../../src/kv/index.js';
-import { SESSION_RESULT_BYTES_MAX } from '../../src/kv/session_table.js';
+import { decodeResults, KvStateMachine, type KvCommand, type KvItem, type KvResult } from '../../src/kv/index.js';
+import { encodeResult } from '../../src/kv/command_codec.js';
+import { resultCharge, SESSION_RESULT_BYTES_MAX } from '../../src/kv/session_table.js';
 import { InvariantViolation } from '../../src/lib/assert.js';
 import { Prng } from '../../src/lib/prng.js';
 import { b, Harness, s } from './kv_helpers.js';
@@ -112,6 +113,69 @@ describe('exactly-once sessions', () => {
     expect(h.apply(incr, { clientId: 'a', sequence: 1 })).toEqual({ type: 'integer', value: 1n });
     const evicted = h.apply(incr, { clientId: 'b', sequence: 9 });
     expect(evicted.type === 'error' && evicted.message).toMatch(/^SESSIONEXPIRED client session 'b'/);
+  });
+
+  it('bounds the kept results in bytes too, evicting the least recently used sessions first', () => {
+    // An INCR answer is charged 256 + 9 bytes: room for ten of them.
+    const charge = resultCharge(encodeResult({ type: 'integer', value: 1n }));
+    const h = new Harness(new KvStateMachine({ sessionWindow: 1024, sessionResultBytesMax: 10 * charge }));
+    for (const clientId of ['a', 'b']) for (let sequence = 1; sequence <= 5; sequence++) h.apply(incr, { clientId, sequence });
+    expect(h.machine.sessionCount).toBe(2);
+    expect(h.apply(incr, { clientId: 'c', sequence: 1 })).toEqual({ type: 'integer', value: 11n }); // evicts a
+    expect(h.machine.sessionCount).toBe(2);
+    const evicted = h.apply(incr, { clientId: 'a', sequence: 5 });
+    expect(evicted.type === 'error' && evicted.message).toMatch(/^SESSIONEXPIRED client session 'a' was evicted \(last sequence 5\)/);
+    expect(h.apply(incr, { clientId: 'b', sequence: 1 })).toEqual({ type: 'integer', value: 6n }); // b kept its results
+    expect(h.get('n')).toBe('11');
+  });
+
+  it('charges a session only for its window: sessions writing far past it are never evicted for bytes', () => {
+    const charge = resultCharge(encodeResult({ type: 'integer', value: 1n }));
+    const h = new Harness(new KvStateMachine({ sessionWindow: 4, sessionResultBytesMax: 2 * 5 * charge }));
+    for (let sequence = 1; sequence <= 200; sequence++) {
+      h.apply(incr, { clientId: 'a', sequence });
+      h.apply(incr, { clientId: 'b', sequence });
+    }
+    expect(h.machine.sessionCount).toBe(2);
+    expect(h.apply(incr, { clientId: 'a', sequence: 197 })).toEqual({ type: 'integer', value: 393n });
+    expect(h.apply(incr, { clientId: 'b', sequence: 200 })).toEqual({ type: 'integer', value: 400n });
+  });
+
+  it('charges the shared OK answer of a plain SET its map slot only', () => {
+    expect(resultCharge(encodeResult({ type: 'ok' }))).toBe(32);
+    const h = new Harness(new KvStateMachine({ sessionWindow: 1024, sessionResultBytesMax: 100 * 32 }));
+    for (let sequence = 1; sequence <= 100; sequence++) h.apply({ type: 'set', key: b('k'), value: b('v'), condition: 'always', returnOld: false }, { clientId: 'a', sequence });
+    h.apply(incr, { clientId: 'b', sequence: 1 }); // 32 × 100 + an integer answer: over, so a goes
+    expect(h.machine.sessionCount).toBe(1);
+  });
+
+  it('a restored replica evicts for bytes exactly where the original does', () => {
+    const charge = resultCharge(encodeResult({ type: 'integer', value: 1n }));
+    const options = { sessionWindow: 8, sessionResultBytesMax: 20 * charge };
+    const original = new Harness(new KvStateMachine(options));
+    const random = new Prng(7);
+    const step = (h: Harness, clientId: string, sequence: number): KvResult => h.apply(incr, { clientId, sequence });
+    const plan: Array<[string, number]> = [];
+    const next = new Map<string, number>();
+    for (let i = 0; i < 300; i++) {
+      // New sessions keep coming, so evictions go on after the restore.
+      const clientId = `c${Math.floor(i / 15) + random.int(0, 3)}`;
+      const sequence = (next.get(clientId) ?? 0) + 1;
+      next.set(clientId, sequence);
+      plan.push([clientId, sequence]);
+    }
+    for (const [clientId, sequence] of plan.slice(0, 150)) step(original, clientId, sequence);
+    const restored = new Harness(new KvStateMachine(options));
+    restored.machine.restore(original.machine.snapshot());
+    restored.index = original.index;
+    let refused = 0;
+    for (const [clientId, sequence] of plan.slice(150)) {
+      const result = step(original, clientId, sequence);
+      expect(step(restored, clientId, sequence)).toEqual(result);
+      if (result.type === 'error') refused++;
+    }
+    expect(refused).toBeGreaterThan(0); // sessions were evicted for bytes after the restore
+    expect(restored.machine.snapshot()).toEqual(original.machine.snapshot());
   });
 });
 
