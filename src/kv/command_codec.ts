@@ -49,9 +49,10 @@ export function encodeProposal(items: readonly KvItem[]): Uint8Array {
   return w.finish();
 }
 
-export function encodeQuery(reads: readonly KvRead[]): Uint8Array {
-  const w = scratch.u8(KV_CODEC_VERSION).u8(KIND_QUERY).varint(reads.length);
-  for (const read of reads) writeCommand(w, read);
+/** Query items are commands, as decodeQuery returns them; whether they are reads is the state machine's check. */
+export function encodeQuery(commands: readonly KvCommand[]): Uint8Array {
+  const w = scratch.u8(KV_CODEC_VERSION).u8(KIND_QUERY).varint(commands.length);
+  for (const command of commands) writeCommand(w, command);
   return w.finish();
 }
 

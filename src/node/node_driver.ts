@@ -21,7 +21,7 @@ import { Prng } from '../lib/prng.js';
 import type { ReadConsistency } from './types.js';
 import type { NodeDriverOptions, NodeError, NodeStatus, ProposalGrouping, ProposalOutcome, ReadOutcome } from './types.js';
 import { PendingProposals } from './pending_proposals.js';
-import { PendingReads, type PendingRead } from './pending_reads.js';
+import { EMPTY_RESULT, PendingReads, type PendingRead } from './pending_reads.js';
 import { ReadLease } from './read_lease.js';
 
 /** Named bounds on every queue the driver holds. */
@@ -35,8 +35,6 @@ export const DRIVER_LIMITS = {
   /** Readies written but not yet durable; past this the Ready loop waits for the disk (backpressure). */
   unsyncedReadiesMax: 10_000,
 } as const;
-
-const EMPTY_RESULT = new Uint8Array(0);
 
 interface QueuedProposal {
   command: Uint8Array;
@@ -70,7 +68,7 @@ export class NodeDriver {
   private readonly proposals = new PendingProposals();
   private readonly reads = new PendingReads();
   private readonly lease: ReadLease | null;
-  private staleReads: Array<{ query: Uint8Array; callback: (outcome: ReadOutcome) => void }> = [];
+  private staleReads: Array<{ query: Uint8Array | null; callback: (outcome: ReadOutcome) => void }> = [];
   private nextReadRequestId = 1;
   private softState: SoftState;
   private readonly outbox: DurableOutbox;
@@ -157,7 +155,13 @@ export class NodeDriver {
     this.scheduleFlush();
   }
 
-  read(query: Uint8Array, consistency: ReadConsistency, callback: (outcome: ReadOutcome) => void): void {
+  /**
+   * Answers `query` from the state machine once it reflects every write committed before the call
+   * ('linearizable'), or at once from local state ('stale'). A null query is a read barrier: the
+   * callback gets an empty result at that same point, and the caller reads the state machine itself
+   * inside the callback (a node's client port querying without the codec).
+   */
+  read(query: Uint8Array | null, consistency: ReadConsistency, callback: (outcome: ReadOutcome) => void): void {
     if (this.stopped) return callback({ ok: false, error: { type: 'stopped' } });
     if (this.reads.size + this.staleReads.length >= DRIVER_LIMITS.pendingReadsMax) {
       const reason = `too many pending reads (limit ${DRIVER_LIMITS.pendingReadsMax})`;
@@ -383,7 +387,8 @@ export class NodeDriver {
     const reads = this.staleReads;
     this.staleReads = [];
     for (const read of reads) {
-      read.callback({ ok: true, index: this.appliedIndex, result: this.options.stateMachine.query(read.query) });
+      const result = read.query === null ? EMPTY_RESULT : this.options.stateMachine.query(read.query);
+      read.callback({ ok: true, index: this.appliedIndex, result });
     }
   }
 

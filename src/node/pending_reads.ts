@@ -3,8 +3,12 @@ import type { NodeError, ReadOutcome } from './types.js';
 
 export type ReadCallback = (outcome: ReadOutcome) => void;
 
+/** The result of a read barrier and of entries that are not commands: shared, never written to. */
+export const EMPTY_RESULT = new Uint8Array(0);
+
 export interface PendingRead {
-  query: Uint8Array;
+  /** null: a read barrier, answered with an empty result (see NodeDriver.read). */
+  query: Uint8Array | null;
   deadlineTick: number;
   callback: ReadCallback;
 }
@@ -79,7 +83,7 @@ export class PendingReads {
     for (const batch of ready) {
       this.count -= batch.reads.length;
       for (const read of batch.reads) {
-        read.callback({ ok: true, index: appliedIndex, result: stateMachine.query(read.query) });
+        read.callback({ ok: true, index: appliedIndex, result: read.query === null ? EMPTY_RESULT : stateMachine.query(read.query) });
       }
     }
   }

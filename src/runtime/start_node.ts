@@ -112,7 +112,7 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger; 
     // Recovery: storage loaded, snapshot restored, log read back; measured here, not in the pure layers.
     const recoveryMs = Math.round(performance.now() - (options.startedAtMs ?? 0));
     events.runner = new SnapshotRunner({ driver, stateMachine, storage, policy: policy.policy, logger });
-    const backend = new DriverBackend(driver, { unsafeReadsFromFollowers: config.unsafeReadsFromFollowers === true });
+    const backend = new DriverBackend(driver, stateMachine, { unsafeReadsFromFollowers: config.unsafeReadsFromFollowers === true });
     backend.setClientAddresses(config.clientAddresses ?? []);
     // Followers forward writes and linearizable reads to the leader (RESP and HTTP alike).
     const front = new ForwardingBackend(backend);

@@ -6,8 +6,8 @@
  * leader's address, as the real nodes do.
  */
 import { KvStateMachine, type KvStateMachineOptions } from '../../src/kv/index.js';
-import type { ProposalOutcome, ReadConsistency, ReadOutcome } from '../../src/node/types.js';
-import type { KvBackend, KvBackendInfo } from '../../src/server/resp/backend.js';
+import type { ProposalOutcome, ReadConsistency } from '../../src/node/types.js';
+import type { KvBackend, KvBackendInfo, KvResultsOutcome } from '../../src/server/resp/backend.js';
 import { RespServer } from '../../src/server/resp/resp_server.js';
 
 /** What the leader does with the next write after applying it. */
@@ -116,9 +116,9 @@ export class FixtureCluster {
         }
         return { ok: true, index, result };
       },
-      read: async (query, consistency: ReadConsistency): Promise<ReadOutcome> => {
+      read: async (commands, consistency: ReadConsistency): Promise<KvResultsOutcome> => {
         if (consistency === 'linearizable' && this.leaderId !== id) return notLeader();
-        return { ok: true, index: this.nextIndex - 1, result: this.machine.query(query) };
+        return { ok: true, index: this.nextIndex - 1, results: this.machine.queryCommands(commands) };
       },
       info: (): KvBackendInfo => ({
         nodeId: id,

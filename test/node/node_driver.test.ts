@@ -121,6 +121,34 @@ describe('NodeDriver on a single-voter cluster', () => {
     }
   });
 
+  it('a read barrier (null query) calls back where the state machine may be read, and queries nothing itself', async () => {
+    const machine = new RegisterMachine();
+    let queries = 0;
+    const query = machine.query.bind(machine);
+    machine.query = (bytes) => {
+      queries++;
+      return query(bytes);
+    };
+    const h = makeDriver({ stateMachine: machine, requestFlush: () => queueMicrotask(() => h.driver.flush()) });
+    electSelf(h);
+    expect((await new NodeService(h.driver).propose(encodeSet('k', 'v'))).ok).toBe(true);
+    const seen: Array<string | undefined> = [];
+    const outcomes = await Promise.all(
+      (['linearizable', 'stale'] as const).map(
+        (consistency) =>
+          new Promise<ReadOutcome>((resolve) =>
+            h.driver.read(null, consistency, (outcome) => {
+              seen.push(decodeGetResult(query(encodeGet('k')))?.value); // the caller reads, inside the callback
+              resolve(outcome);
+            }),
+          ),
+      ),
+    );
+    expect(outcomes.map((outcome) => outcome.ok && outcome.result.length)).toEqual([0, 0]);
+    expect(seen).toEqual(['v', 'v']);
+    expect(queries).toBe(0);
+  });
+
   it('emits leader-changed and applied events', () => {
     const h = makeDriver();
     electSelf(h);

@@ -20,8 +20,10 @@
  * - No leader known: TRYAGAIN. Stale reads are always answered locally.
  */
 import type { NodeId } from '../../core/types.js';
-import type { NodeError, ProposalOutcome, ReadConsistency, ReadOutcome } from '../../node/types.js';
-import type { KvBackend, KvBackendInfo, RouteOptions } from '../resp/backend.js';
+import { decodeResults, encodeQuery } from '../../kv/command_codec.js';
+import type { KvCommand } from '../../kv/commands.js';
+import type { NodeError, ProposalOutcome, ReadConsistency } from '../../node/types.js';
+import type { KvBackend, KvBackendInfo, KvResultsOutcome, RouteOptions } from '../resp/backend.js';
 import { forwardArgs, outcomeFromReply, type ForwardKind } from './forward_protocol.js';
 import { LeaderLink } from './leader_link.js';
 
@@ -59,13 +61,13 @@ export class ForwardingBackend implements KvBackend {
     return this.inner.write(proposal, { forward: false }).then(unknownIfDeposed);
   }
 
-  async read(query: Uint8Array, consistency: ReadConsistency, route: RouteOptions = {}): Promise<ReadOutcome> {
-    if (route.forward === false || consistency === 'stale') return this.inner.read(query, consistency);
+  async read(commands: readonly KvCommand[], consistency: ReadConsistency, route: RouteOptions = {}): Promise<KvResultsOutcome> {
+    if (route.forward === false || consistency === 'stale') return this.inner.read(commands, consistency);
     const info = this.inner.info();
-    if (info.role !== 'leader') return this.forward('read', query, info.leaderId);
-    const outcome = await this.inner.read(query, consistency);
+    if (info.role !== 'leader') return this.forwardRead(commands, info.leaderId);
+    const outcome = await this.inner.read(commands, consistency);
     // Reads change nothing: one that failed because leadership moved can go to the new leader.
-    if (!outcome.ok && outcome.error.type === 'not-leader') return this.forward('read', query, outcome.error.leaderHint);
+    if (!outcome.ok && outcome.error.type === 'not-leader') return this.forwardRead(commands, outcome.error.leaderHint);
     return outcome;
   }
 
@@ -82,6 +84,14 @@ export class ForwardingBackend implements KvBackend {
     this.closed = true;
     for (const link of this.links.values()) link.close();
     this.links.clear();
+  }
+
+  /** A read travels encoded (the leader's state machine answers it), its results come back decoded. */
+  private async forwardRead(commands: readonly KvCommand[], leaderHint: NodeId): Promise<KvResultsOutcome> {
+    const outcome = await this.forward('read', encodeQuery(commands), leaderHint);
+    if (!outcome.ok) return outcome;
+    const results = decodeResults(outcome.result);
+    return results.ok ? { ok: true, index: outcome.index, results: results.value } : dropped(`undecodable results from the leader: ${results.message}`);
   }
 
   private async forward(kind: ForwardKind, payload: Uint8Array, leaderHint: NodeId): Promise<ProposalOutcome> {

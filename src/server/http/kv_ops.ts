@@ -2,7 +2,7 @@
  * Key-value operations for the HTTP API over a KvBackend: one command per call, results decoded,
  * node errors turned into HTTP answers (503 retry / 504 unknown outcome).
  */
-import { decodeResults, encodeProposal, encodeQuery } from '../../kv/command_codec.js';
+import { decodeResults, encodeProposal } from '../../kv/command_codec.js';
 import type { KvRead, KvResult, KvWrite } from '../../kv/commands.js';
 import type { NodeError, ReadConsistency } from '../../node/types.js';
 import type { KvBackend } from '../resp/backend.js';
@@ -17,16 +17,19 @@ export async function writeOne(backend: KvBackend, command: KvWrite): Promise<Op
 }
 
 export async function readMany(backend: KvBackend, commands: KvRead[], consistency: ReadConsistency): Promise<OpOutcome> {
-  const outcome = await backend.read(encodeQuery(commands), consistency);
-  return outcome.ok ? decoded(outcome.index, outcome.result) : { ok: false, response: nodeErrorResponse(outcome.error, backend) };
+  const outcome = await backend.read(commands, consistency);
+  return outcome.ok ? answered(outcome.index, outcome.results) : { ok: false, response: nodeErrorResponse(outcome.error, backend) };
 }
 
 function decoded(index: number, bytes: Uint8Array): OpOutcome {
   const results = decodeResults(bytes);
-  if (!results.ok) return { ok: false, response: problem(500, `undecodable result: ${results.message}`) };
-  const failed = results.value.find((result) => result.type === 'error');
+  return results.ok ? answered(index, results.value) : { ok: false, response: problem(500, `undecodable result: ${results.message}`) };
+}
+
+function answered(index: number, results: KvResult[]): OpOutcome {
+  const failed = results.find((result) => result.type === 'error');
   if (failed !== undefined && failed.type === 'error') return { ok: false, response: problem(500, failed.message) };
-  return { ok: true, index, results: results.value };
+  return { ok: true, index, results };
 }
 
 /** A node error as an HTTP answer; 503s say when to retry, and where the leader is when known. */

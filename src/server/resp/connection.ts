@@ -9,8 +9,10 @@
  * immediate error — waits until nothing is in flight, so a read sees every write sent before it and
  * no write overtakes a read (its ReadIndex could otherwise include the later write).
  */
-import { encodeProposal, encodeQuery, decodeResults } from '../../kv/command_codec.js';
-import type { KvItem, KvRead } from '../../kv/commands.js';
+import { encodeProposal, decodeResults } from '../../kv/command_codec.js';
+import type { KvItem, KvResult } from '../../kv/commands.js';
+import type { ProposalOutcome } from '../../node/types.js';
+import type { KvResultsOutcome } from './backend.js';
 import { FifoQueue } from '../../lib/fifo_queue.js';
 import { RespRequestParser, type RequestParserLimits } from '../../lib/resp/request_parser.js';
 import { resp, type RespValue } from '../../lib/resp/resp_types.js';
@@ -267,13 +269,13 @@ export class RespConnection {
     try {
       const route = { forward: !this.state.redirect };
       const outcome = segment.writes
-        ? await backend.write(encodeProposal(segment.items), route)
-        : await backend.read(encodeQuery(segment.items.map((item) => item.command as KvRead)), this.state.consistency, route);
+        ? decodedWrite(await backend.write(encodeProposal(segment.items), route))
+        : await backend.read(segment.items.map((item) => item.command), this.state.consistency, route);
       if (!outcome.ok) {
         const failure = renderNodeError(outcome.error, backend);
         itemReplies = segment.items.map(() => failure);
       } else {
-        const rendered = this.renderResults(segment, outcome.result);
+        const rendered = this.renderResults(segment, outcome.results);
         itemReplies = rendered.replies;
         if (rendered.deferredFrom !== null) this.requeueFrom(segment, rendered.deferredFrom);
       }
@@ -288,10 +290,7 @@ export class RespConnection {
   }
 
   /** Replies per item; deferredFrom: the first item a query left unanswered (see 'deferred'), else null. */
-  private renderResults(segment: Segment, bytes: Uint8Array): { replies: RespValue[]; deferredFrom: number | null } {
-    const decoded = decodeResults(bytes);
-    if (!decoded.ok) return { replies: segment.items.map(() => resp.error(`ERR undecodable result: ${decoded.message}`)), deferredFrom: null };
-    const results = decoded.value;
+  private renderResults(segment: Segment, results: KvResult[]): { replies: RespValue[]; deferredFrom: number | null } {
     const deferredFrom = results.at(-1)?.type === 'deferred' ? results.length - 1 : null;
     // A malformed proposal yields one error result: repeat it for every item.
     const fallback = results.length === 1 && segment.items.length > 1 ? results[0] : undefined;
@@ -329,6 +328,14 @@ export class RespConnection {
       out.push(slot.kind === 'reply' ? slot.value : (itemReplies[slot.index] ?? resp.error('ERR missing result')));
     }
   }
+}
+
+/** A write's outcome with its results decoded; undecodable ones become one error result (repeated for every item). */
+function decodedWrite(outcome: ProposalOutcome): KvResultsOutcome {
+  if (!outcome.ok) return outcome;
+  const decoded = decodeResults(outcome.result);
+  const results: KvResult[] = decoded.ok ? decoded.value : [{ type: 'error', message: `ERR undecodable result: ${decoded.message}` }];
+  return { ok: true, index: outcome.index, results };
 }
 
 function sizeOf(args: Uint8Array[]): number {

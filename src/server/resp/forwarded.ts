@@ -1,4 +1,5 @@
 /** The leader's side of KVSIM.FORWARD (see src/server/forward/forward_protocol.ts). */
+import { decodeQuery, encodeResults } from '../../kv/command_codec.js';
 import { resp, type RespValue } from '../../lib/resp/resp_types.js';
 import { forwardSuccessReply, parseForward } from '../forward/forward_protocol.js';
 import { leaderWrite } from '../forward/forwarding_backend.js';
@@ -10,12 +11,15 @@ export async function runForwarded(args: Uint8Array[], backend: KvBackend): Prom
   const parsed = parseForward(args);
   if (!parsed.ok) return resp.error(parsed.error);
   try {
-    // The payload may be a view into a socket read chunk: a log entry must not pin that chunk.
-    const outcome =
-      parsed.kind === 'write'
-        ? await leaderWrite(backend, parsed.payload.slice())
-        : await backend.read(parsed.payload, 'linearizable', { forward: false });
-    return outcome.ok ? forwardSuccessReply(outcome.index, outcome.result) : renderNodeError(outcome.error, backend);
+    if (parsed.kind === 'write') {
+      // The payload may be a view into a socket read chunk: a log entry must not pin that chunk.
+      const outcome = await leaderWrite(backend, parsed.payload.slice());
+      return outcome.ok ? forwardSuccessReply(outcome.index, outcome.result) : renderNodeError(outcome.error, backend);
+    }
+    const query = decodeQuery(parsed.payload);
+    if (!query.ok) return resp.error(`ERR malformed forwarded read: ${query.message}`);
+    const outcome = await backend.read(query.value, 'linearizable', { forward: false });
+    return outcome.ok ? forwardSuccessReply(outcome.index, encodeResults(outcome.results)) : renderNodeError(outcome.error, backend);
   } catch (error) {
     return resp.error(`ERR internal error: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -8,7 +8,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ProposalOutcome, ReadOutcome } from '../../../src/node/types.js';
+import type { KvCommand } from '../../../src/kv/commands.js';
+import type { ProposalOutcome } from '../../../src/node/types.js';
+import type { KvResultsOutcome } from '../../../src/server/resp/index.js';
 import { HttpServer, type HttpServerOptions } from '../../../src/server/http/http_server.js';
 import { StateMachineBackend } from '../resp/state_machine_backend.js';
 import { RawClient, request } from './raw_client.js';
@@ -60,11 +62,11 @@ class GatedBackend extends StateMachineBackend {
     this.writes.release();
   }
 
-  override async read(query: Uint8Array): Promise<ReadOutcome> {
+  override async read(commands: readonly KvCommand[]): Promise<KvResultsOutcome> {
     if (this.throwOnRead) throw new Error('backend exploded');
     this.readsArrived++;
     await this.reads.pass();
-    return super.read(query);
+    return super.read(commands);
   }
 
   override async write(proposal: Uint8Array): Promise<ProposalOutcome> {

@@ -6,11 +6,12 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeProposal } from '../../../src/kv/command_codec.js';
-import type { ReadOutcome } from '../../../src/node/types.js';
+import type { KvCommand } from '../../../src/kv/commands.js';
 import type { Logger } from '../../../src/ports/logger.js';
 import { QUEUED_BODY_BYTES_MAX, QUEUED_REQUESTS_MAX, UNSENT_ANSWER_BYTES_MAX } from '../../../src/server/http/http_connection.js';
 import { CHUNK_EXTENSIONS_MAX_BYTES } from '../../../src/server/http/request_parser.js';
 import { HTTP_HEAD_MAX_BYTES, HttpServer, type HttpServerOptions } from '../../../src/server/http/http_server.js';
+import type { KvResultsOutcome } from '../../../src/server/resp/index.js';
 import { StateMachineBackend } from '../resp/state_machine_backend.js';
 import { RawClient, request } from './raw_client.js';
 
@@ -29,10 +30,10 @@ class HeldBackend extends StateMachineBackend {
     this.gate = null;
   }
 
-  override async read(query: Uint8Array): Promise<ReadOutcome> {
+  override async read(commands: readonly KvCommand[]): Promise<KvResultsOutcome> {
     this.readsArrived++;
     if (this.gate !== null) await this.gate;
-    return super.read(query);
+    return super.read(commands);
   }
 }
 

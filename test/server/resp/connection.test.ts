@@ -3,7 +3,9 @@ import { RespReplyParser, utf8, type RespValue } from '../../../src/lib/resp/ind
 import { RespConnection } from '../../../src/server/resp/index.js';
 import { RESP_MAX_BATCH_BYTES, RESP_MAX_BATCH_COMMANDS, RESP_MAX_UNSENT_REPLY_BYTES } from '../../../src/server/resp/connection.js';
 import { show } from './raw_client.js';
-import type { ProposalOutcome, ReadOutcome } from '../../../src/node/types.js';
+import type { KvCommand } from '../../../src/kv/commands.js';
+import type { ProposalOutcome } from '../../../src/node/types.js';
+import type { KvResultsOutcome } from '../../../src/server/resp/index.js';
 import { StateMachineBackend } from './state_machine_backend.js';
 
 /**
@@ -92,9 +94,11 @@ class ManualBackend extends StateMachineBackend {
     const result = this.machine.apply(proposal, index);
     return new Promise((resolve) => this.pending.push({ kind: 'write', finish: () => resolve({ ok: true, index, result }) }));
   }
-  override read(query: Uint8Array): Promise<ReadOutcome> {
+  override read(commands: readonly KvCommand[]): Promise<KvResultsOutcome> {
     this.readCalls++;
-    return new Promise((resolve) => this.pending.push({ kind: 'read', finish: () => resolve({ ok: true, index: this.index, result: this.machine.query(query) }) }));
+    return new Promise((resolve) =>
+      this.pending.push({ kind: 'read', finish: () => resolve({ ok: true, index: this.index, results: this.machine.queryCommands(commands) }) }),
+    );
   }
 }
 

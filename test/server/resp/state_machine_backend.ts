@@ -4,9 +4,10 @@
  * pipelined requests queue up behind an in-flight call and form batches.
  */
 import type { NodeId } from '../../../src/core/types.js';
+import type { KvCommand } from '../../../src/kv/commands.js';
 import { KvStateMachine } from '../../../src/kv/index.js';
-import type { ProposalOutcome, ReadOutcome } from '../../../src/node/types.js';
-import type { KvBackend, KvBackendInfo } from '../../../src/server/resp/index.js';
+import type { ProposalOutcome } from '../../../src/node/types.js';
+import type { KvBackend, KvBackendInfo, KvResultsOutcome } from '../../../src/server/resp/index.js';
 
 export class StateMachineBackend implements KvBackend {
   readonly machine = new KvStateMachine();
@@ -27,11 +28,11 @@ export class StateMachineBackend implements KvBackend {
     return { ok: true, index, result: this.machine.apply(proposal, index) };
   }
 
-  async read(query: Uint8Array): Promise<ReadOutcome> {
+  async read(commands: readonly KvCommand[]): Promise<KvResultsOutcome> {
     this.readCalls++;
     await new Promise((resolve) => setImmediate(resolve));
     if (this.followerOf !== null) return { ok: false, error: { type: 'not-leader', leaderHint: this.followerOf } };
-    return { ok: true, index: this.index, result: this.machine.query(query) };
+    return { ok: true, index: this.index, results: this.machine.queryCommands(commands) };
   }
 
   info(): KvBackendInfo {
