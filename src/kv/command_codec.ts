@@ -16,7 +16,7 @@
  * log entry.
  */
 import { BinaryReader, BinaryWriter, CodecError } from './binary_codec.js';
-import type { Bytes, KvCommand, KvItem, KvRead, KvResult, SessionTag } from './commands.js';
+import { KV_ERRORS, type Bytes, type KvCommand, type KvItem, type KvResult, type SessionTag } from './commands.js';
 import { copyValue } from './value_copies.js';
 
 export const KV_CODEC_VERSION = 1;
@@ -39,6 +39,11 @@ const RESULT = { ok: 1, null: 2, integer: 3, bulk: 4, values: 5, keys: 6, scan: 
 const scratch = new BinaryWriter(4096);
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; message: string };
+
+/** The answer to bytes that do not decode as commands: one error result, for every item. */
+export function malformedResult(message: string): KvResult {
+  return { type: 'error', message: `${KV_ERRORS.malformed}: ${message}` };
+}
 
 export function encodeProposal(items: readonly KvItem[]): Uint8Array {
   const w = scratch.u8(KV_CODEC_VERSION).u8(KIND_PROPOSAL).varint(items.length);

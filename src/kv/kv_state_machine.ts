@@ -14,6 +14,7 @@ import {
   encodeResult,
   encodeResults,
   joinEncodedResults,
+  malformedResult,
 } from './command_codec.js';
 import { isWrite, KV_ERRORS, type KvCommand, type KvItem, type KvResult } from './commands.js';
 import { executeRead, executeWrite } from './execute.js';
@@ -229,5 +230,5 @@ export class KvStateMachine implements StateMachine {
 const NO_RESULT = new Uint8Array(0);
 
 function malformed(message: string): Uint8Array {
-  return encodeResults([{ type: 'error', message: `${KV_ERRORS.malformed}: ${message}` }]);
+  return encodeResults([malformedResult(message)]);
 }

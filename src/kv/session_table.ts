@@ -54,11 +54,17 @@ export function resultNotKept(sequence: number, resultBytes: number): string {
 export const DEFAULT_SESSION_RESULT_BYTES_TOTAL_MAX = 256 * 1024 * 1024;
 
 /**
- * A kept result's estimated memory: the shared OK answer costs its map slot only; any other result
- * is also a small typed array of its own (measured at about 250 bytes for an integer answer).
+ * A kept result's estimated memory: the OK answer (kept as the one shared array, see load()) costs
+ * its map slot only; any other result is also a small typed array of its own (measured at about
+ * 250 bytes for an integer answer). By content, never by identity: a result read back from a
+ * snapshot is a copy, and every replica must charge the same.
  */
 export function resultCharge(result: Uint8Array): number {
-  return result === OK_RESULT_BYTES ? 32 : 256 + result.length;
+  return isOkResult(result) ? 32 : 256 + result.length;
+}
+
+function isOkResult(result: Uint8Array): boolean {
+  return result.length === OK_RESULT_BYTES.length && result[0] === OK_RESULT_BYTES[0];
 }
 
 /** Evicted sessions remembered (id and highest sequence only), so their retries are refused. */
@@ -187,8 +193,12 @@ export class SessionTable {
         this.evicted.set(clientId, session.lastSequence);
         continue;
       }
-      const live: LiveSession = { lastSequence: session.lastSequence, results: session.results, resultBytes: 0 };
-      for (const result of session.results.values()) this.charge(live, resultCharge(result));
+      const live: LiveSession = { lastSequence: session.lastSequence, results: new Map(), resultBytes: 0 };
+      for (const [sequence, result] of session.results) {
+        // Snapshots hand back copies: share the OK answer again, as applying did.
+        live.results.set(sequence, isOkResult(result) ? OK_RESULT_BYTES : result);
+        this.charge(live, resultCharge(result));
+      }
       this.sessions.set(clientId, live);
     }
   }

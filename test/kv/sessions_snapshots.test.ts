@@ -149,12 +149,14 @@ describe('exactly-once sessions', () => {
     expect(h.machine.sessionCount).toBe(1);
   });
 
-  it('a restored replica evicts for bytes exactly where the original does', () => {
+  it('a restored replica evicts for bytes exactly where the original does (INCR and SET answers)', () => {
     const charge = resultCharge(encodeResult({ type: 'integer', value: 1n }));
-    const options = { sessionWindow: 8, sessionResultBytesMax: 20 * charge };
+    const options = { sessionWindow: 8, sessionResultBytesMax: 10 * charge };
     const original = new Harness(new KvStateMachine(options));
     const random = new Prng(7);
-    const step = (h: Harness, clientId: string, sequence: number): KvResult => h.apply(incr, { clientId, sequence });
+    // Alternate an INCR answer (its own array) and a plain SET's +OK (shared when applied, a copy in a snapshot).
+    const set: KvCommand = { type: 'set', key: b('k'), value: b('v'), condition: 'always', returnOld: false };
+    const step = (h: Harness, clientId: string, sequence: number): KvResult => h.apply(sequence % 2 === 0 ? set : incr, { clientId, sequence });
     const plan: Array<[string, number]> = [];
     const next = new Map<string, number>();
     for (let i = 0; i < 300; i++) {

@@ -21,7 +21,7 @@
  */
 import type { NodeId } from '../../core/types.js';
 import { decodeResults, encodeQuery } from '../../kv/command_codec.js';
-import type { KvCommand } from '../../kv/commands.js';
+import type { KvCommand, KvResult } from '../../kv/commands.js';
 import type { NodeError, ProposalOutcome, ReadConsistency } from '../../node/types.js';
 import type { KvBackend, KvBackendInfo, KvResultsOutcome, RouteOptions } from '../resp/backend.js';
 import { forwardArgs, outcomeFromReply, type ForwardKind } from './forward_protocol.js';
@@ -90,8 +90,10 @@ export class ForwardingBackend implements KvBackend {
   private async forwardRead(commands: readonly KvCommand[], leaderHint: NodeId): Promise<KvResultsOutcome> {
     const outcome = await this.forward('read', encodeQuery(commands), leaderHint);
     if (!outcome.ok) return outcome;
-    const results = decodeResults(outcome.result);
-    return results.ok ? { ok: true, index: outcome.index, results: results.value } : dropped(`undecodable results from the leader: ${results.message}`);
+    const decoded = decodeResults(outcome.result);
+    // Not retryable: the same leader would answer the same way. One error result stands for every item.
+    const results: KvResult[] = decoded.ok ? decoded.value : [{ type: 'error', message: `ERR undecodable result from the leader: ${decoded.message}` }];
+    return { ok: true, index: outcome.index, results };
   }
 
   private async forward(kind: ForwardKind, payload: Uint8Array, leaderHint: NodeId): Promise<ProposalOutcome> {

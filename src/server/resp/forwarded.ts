@@ -1,5 +1,5 @@
 /** The leader's side of KVSIM.FORWARD (see src/server/forward/forward_protocol.ts). */
-import { decodeQuery, encodeResults } from '../../kv/command_codec.js';
+import { decodeQuery, encodeResults, malformedResult } from '../../kv/command_codec.js';
 import { resp, type RespValue } from '../../lib/resp/resp_types.js';
 import { forwardSuccessReply, parseForward } from '../forward/forward_protocol.js';
 import { leaderWrite } from '../forward/forwarding_backend.js';
@@ -17,7 +17,8 @@ export async function runForwarded(args: Uint8Array[], backend: KvBackend): Prom
       return outcome.ok ? forwardSuccessReply(outcome.index, outcome.result) : renderNodeError(outcome.error, backend);
     }
     const query = decodeQuery(parsed.payload);
-    if (!query.ok) return resp.error(`ERR malformed forwarded read: ${query.message}`);
+    // Answered as the state machine answers bad bytes: an error result, not a retryable refusal.
+    if (!query.ok) return forwardSuccessReply(backend.info().appliedIndex, encodeResults([malformedResult(query.message)]));
     const outcome = await backend.read(query.value, 'linearizable', { forward: false });
     return outcome.ok ? forwardSuccessReply(outcome.index, encodeResults(outcome.results)) : renderNodeError(outcome.error, backend);
   } catch (error) {

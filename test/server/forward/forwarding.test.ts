@@ -3,7 +3,10 @@
  * RESP server whose ForwardingBackend knows the leader's client address. Clients of the follower
  * get the leader's answers (sessions and pipelines intact), or NOTLEADER after CLIENT REDIRECT on.
  */
+import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { decodeResults } from '../../../src/kv/command_codec.js';
+import { RespRequestParser } from '../../../src/lib/resp/request_parser.js';
 import type { NodeId } from '../../../src/core/types.js';
 import type { KvBackendInfo } from '../../../src/server/resp/index.js';
 import { ForwardingBackend } from '../../../src/server/forward/forwarding_backend.js';
@@ -125,5 +128,40 @@ describe('a follower forwards to the leader', () => {
     leader = await RespServer.start({ backend: leaderBackend, port: 0 });
     followerBackend.addresses.set(1, `127.0.0.1:${leader.address().port}`);
     expect(show(await c.call('GET', 'k'))).toBe('"v1"');
+  });
+
+  it('answers a malformed forwarded read with an error result, as the state machine answers bad bytes', async () => {
+    const direct = await connect(leader);
+    direct.send('*3\r\n$13\r\nKVSIM.FORWARD\r\n$4\r\nREAD\r\n$3\r\nxyz\r\n');
+    const [reply] = await direct.waitReplies(1);
+    expect(reply?.type).toBe('array');
+    const result = reply?.type === 'array' ? reply.items[1] : undefined;
+    expect(result?.type).toBe('bulk');
+    const decoded = decodeResults(result?.type === 'bulk' ? result.value : new Uint8Array(0));
+    expect(decoded.ok && decoded.value).toEqual([{ type: 'error', message: expect.stringMatching(/^ERR malformed command: /) }]);
+  });
+
+  it('answers every read of a batch with an error when the leader\'s results do not decode, without TRYAGAIN', async () => {
+    // A "leader" that answers every forwarded request with an index and bytes that are no results.
+    const fake = net.createServer((socket) => {
+      const parser = new RespRequestParser();
+      socket.on('data', (chunk: Buffer) => {
+        parser.push(chunk);
+        while (parser.next().kind === 'value') socket.write('*2\r\n:7\r\n$3\r\nxyz\r\n');
+      });
+    });
+    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
+    try {
+      followerBackend.addresses.set(1, `127.0.0.1:${(fake.address() as net.AddressInfo).port}`);
+      const c = await connect(follower);
+      c.send('GET a\r\nGET b\r\n');
+      expect((await c.waitReplies(2)).map(show)).toEqual([
+        expect.stringMatching(/^-ERR undecodable result from the leader: /),
+        expect.stringMatching(/^-ERR undecodable result from the leader: /),
+      ]);
+    } finally {
+      forwarding.close();
+      await new Promise((resolve) => fake.close(resolve));
+    }
   });
 });
