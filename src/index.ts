@@ -13,6 +13,8 @@ export type {
   LogLevel,
   NodeEndpoints,
   NodeEvent,
+  SnapshotInstalledEvent,
+  SnapshotTakenEvent,
   TimingName,
 } from './cluster/cluster_types.js';
 export { KvClient } from './client/kv_client.js';

@@ -27,7 +27,7 @@ import { PausableTransport } from './pausable_transport.js';
 import { openPeerTransport, urlHost, type PeerTransport } from './peer_transport.js';
 import { TIMING_PROFILES } from './timing.js';
 import { resolveSnapshotPolicy } from './snapshot_policy.js';
-import { SnapshotRunner } from './snapshot_runner.js';
+import { SnapshotRunner, snapshotStagger } from './snapshot_runner.js';
 import { SnapshotStorage } from './snapshot_storage.js';
 
 /** Applied-index events are coalesced to at most one per node per this interval (not a flood). */
@@ -111,7 +111,7 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger; 
     });
     // Recovery: storage loaded, snapshot restored, log read back; measured here, not in the pure layers.
     const recoveryMs = Math.round(performance.now() - (options.startedAtMs ?? 0));
-    events.runner = new SnapshotRunner({ driver, stateMachine, storage, policy: policy.policy, logger });
+    events.runner = new SnapshotRunner({ driver, stateMachine, storage, policy: policy.policy, logger, firstCycleStagger: snapshotStagger(config.id) });
     const backend = new DriverBackend(driver, stateMachine, { unsafeReadsFromFollowers: config.unsafeReadsFromFollowers === true });
     backend.setClientAddresses(config.clientAddresses ?? []);
     // Followers forward writes and linearizable reads to the leader (RESP and HTTP alike).
