@@ -15,7 +15,7 @@
  * cycle's work (encoding, then deleting tens of thousands of compacted rows) on every node at once
  * stalled commits: 90-260 ms at the open loop's p99 on 2 cores. So each node's first cycle waits
  * for a share more (firstCycleStagger): the nodes keep that offset, a fraction of a period apart,
- * and a quorum is always free of snapshot work unless the leader itself is in a cycle.
+ * so while one follower is in a cycle, the leader and another node still commit at full speed.
  */
 import type { KvStateMachine, SnapshotJob } from '../kv/kv_state_machine.js';
 import type { NodeDriver } from '../node/node_driver.js';
