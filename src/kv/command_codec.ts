@@ -291,6 +291,15 @@ export function decodeResults(bytes: Uint8Array): Decoded<KvResult[]> {
   }
 }
 
+/**
+ * decodeResults for a caller that answers item by item: bytes that do not decode become one error
+ * result (`ERR undecodable <what>: ...`), which stands for every item.
+ */
+export function decodeResultsOrError(bytes: Uint8Array, what: string): KvResult[] {
+  const decoded = decodeResults(bytes);
+  return decoded.ok ? decoded.value : [{ type: 'error', message: `ERR undecodable ${what}: ${decoded.message}` }];
+}
+
 function writeResult(w: BinaryWriter, result: KvResult): void {
   w.u8(RESULT[result.type]);
   switch (result.type) {

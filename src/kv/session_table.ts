@@ -112,10 +112,6 @@ export class SessionTable {
     this.maxResultBytes = maxResultBytes;
   }
 
-  /** Estimated memory of the kept results (resultCharge), at most maxResultBytes past one session. */
-  get keptResultBytes(): number {
-    return this.resultBytes;
-  }
 
   get evictedCount(): number {
     return this.evicted.size;
@@ -163,8 +159,8 @@ export class SessionTable {
       session = { lastSequence: 0, results: new Map(), resultBytes: 0 };
       if (this.sessions.size >= this.maxSessions) this.evictOldest();
     }
-    const replaced = session.results.get(sequence);
-    if (replaced !== undefined) this.charge(session, -resultCharge(replaced));
+    // check() answered this sequence 'new': it has no kept result to replace (and un-charge).
+    assert(!session.results.has(sequence), () => `session '${clientId}' recorded sequence ${sequence} twice`);
     session.results.set(sequence, result);
     this.charge(session, resultCharge(result));
     if (sequence > session.lastSequence) session.lastSequence = sequence;

@@ -20,8 +20,8 @@
  * - No leader known: TRYAGAIN. Stale reads are always answered locally.
  */
 import type { NodeId } from '../../core/types.js';
-import { decodeResults, encodeQuery } from '../../kv/command_codec.js';
-import type { KvCommand, KvResult } from '../../kv/commands.js';
+import { decodeResultsOrError, encodeQuery } from '../../kv/command_codec.js';
+import type { KvCommand } from '../../kv/commands.js';
 import type { NodeError, ProposalOutcome, ReadConsistency } from '../../node/types.js';
 import type { KvBackend, KvBackendInfo, KvResultsOutcome, RouteOptions } from '../resp/backend.js';
 import { forwardArgs, outcomeFromReply, type ForwardKind } from './forward_protocol.js';
@@ -89,11 +89,8 @@ export class ForwardingBackend implements KvBackend {
   /** A read travels encoded (the leader's state machine answers it), its results come back decoded. */
   private async forwardRead(commands: readonly KvCommand[], leaderHint: NodeId): Promise<KvResultsOutcome> {
     const outcome = await this.forward('read', encodeQuery(commands), leaderHint);
-    if (!outcome.ok) return outcome;
-    const decoded = decodeResults(outcome.result);
-    // Not retryable: the same leader would answer the same way. One error result stands for every item.
-    const results: KvResult[] = decoded.ok ? decoded.value : [{ type: 'error', message: `ERR undecodable result from the leader: ${decoded.message}` }];
-    return { ok: true, index: outcome.index, results };
+    // Undecodable results are not retryable (the same leader would answer the same way): an error result.
+    return outcome.ok ? { ok: true, index: outcome.index, results: decodeResultsOrError(outcome.result, 'result from the leader') } : outcome;
   }
 
   private async forward(kind: ForwardKind, payload: Uint8Array, leaderHint: NodeId): Promise<ProposalOutcome> {

@@ -9,7 +9,7 @@
  * immediate error — waits until nothing is in flight, so a read sees every write sent before it and
  * no write overtakes a read (its ReadIndex could otherwise include the later write).
  */
-import { encodeProposal, decodeResults } from '../../kv/command_codec.js';
+import { decodeResultsOrError, encodeProposal } from '../../kv/command_codec.js';
 import type { KvItem, KvResult } from '../../kv/commands.js';
 import type { ProposalOutcome } from '../../node/types.js';
 import type { KvResultsOutcome } from './backend.js';
@@ -330,12 +330,9 @@ export class RespConnection {
   }
 }
 
-/** A write's outcome with its results decoded; undecodable ones become one error result (repeated for every item). */
+/** A write's outcome with its results decoded. */
 function decodedWrite(outcome: ProposalOutcome): KvResultsOutcome {
-  if (!outcome.ok) return outcome;
-  const decoded = decodeResults(outcome.result);
-  const results: KvResult[] = decoded.ok ? decoded.value : [{ type: 'error', message: `ERR undecodable result: ${decoded.message}` }];
-  return { ok: true, index: outcome.index, results };
+  return outcome.ok ? { ok: true, index: outcome.index, results: decodeResultsOrError(outcome.result, 'result') } : outcome;
 }
 
 function sizeOf(args: Uint8Array[]): number {
