@@ -5,9 +5,16 @@
  * cluster takes a block of consecutive ports below that range, checked free when the cluster
  * starts, and its nodes keep their ports for the cluster's life. Below the range a port is only
  * taken by a program that asks for it by number.
+ *
+ * Another kv-sim process asks by number too: a second emulator, or a second test process, saw a
+ * down node's ports free and could take them, and that node's restart failed. So every block is
+ * also claimed on the machine: one file per port in a shared directory, holding the claiming
+ * process's id; a claim whose process is gone is taken over.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { NodeId } from '../core/types.js';
 import { ClusterError } from './cluster_error.js';
 
@@ -38,22 +45,85 @@ export function portsBelowEphemeral(rangeFile = '/proc/sys/net/ipv4/ip_local_por
 /** Ports handed to clusters of this process that are still running, down nodes' ports included. */
 const heldByClusters = new Set<number>();
 
+/** Where kv-sim processes on this machine claim their ports (see the header). */
+const PORT_CLAIMS_DIR = join(tmpdir(), 'kv-sim-port-claims');
+
+/**
+ * Claims `port` (not held by this process) in `dir`: false when another live process holds it. A
+ * directory that cannot be written leaves only this process's own bookkeeping: true.
+ */
+function claimPort(port: number, dir: string): boolean {
+  const file = join(dir, String(port));
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return true;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') continue; // another process removed the emptied directory meanwhile
+      if (code !== 'EEXIST') return true;
+    }
+    const text = readFileText(file);
+    if (text === '') return false; // being written by its process right now (or just released)
+    // Our own id on a port this process does not hold is a claim left by an earlier process that had it.
+    const owner = Number(text);
+    if (owner !== process.pid && processAlive(owner)) return false;
+    rmSync(file, { force: true }); // its process is gone: take the claim over
+  }
+  return false;
+}
+
+function unclaimPort(port: number, dir: string): void {
+  const file = join(dir, String(port));
+  if (Number(readFileText(file)) === process.pid) rmSync(file, { force: true });
+}
+
+function readFileText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function processAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, another user's
+  }
+}
+
 /**
  * The first of `count` consecutive ports in `range`, each free to listen on at `host` now and
- * held by no other cluster of this process; they stay held until releasePortBlock. Null when the
- * range is too small or no free block turned up (the caller falls back to kernel-picked ports).
+ * held by no other cluster of this process or of another live kv-sim process (claimed in
+ * `claimsDir`); they stay held until releasePortBlock. Null when the range is too small or no
+ * free block turned up (the caller falls back to kernel-picked ports).
  */
-export async function reservePortBlock(count: number, host: string, range: PortRange = portsBelowEphemeral()): Promise<number | null> {
+export async function reservePortBlock(
+  count: number,
+  host: string,
+  range: PortRange = portsBelowEphemeral(),
+  claimsDir = PORT_CLAIMS_DIR,
+): Promise<number | null> {
   const span = range.high - range.low - count + 1;
   if (span <= 0) return null;
   for (let attempt = 0; attempt < BLOCK_ATTEMPTS_MAX; attempt++) {
     const base = range.low + Math.floor(Math.random() * span);
     const ports = Array.from({ length: count }, (_, i) => base + i);
     if (ports.some((port) => heldByClusters.has(port))) continue;
-    for (const port of ports) heldByClusters.add(port);
+    const claimed = ports.filter((port) => claimPort(port, claimsDir));
+    for (const port of claimed) heldByClusters.add(port);
+    if (claimed.length < count) {
+      releasePorts(claimed, claimsDir);
+      continue;
+    }
     const problems = await Promise.all(ports.map((port) => listenProblem(port, host)));
     if (problems.every((problem) => problem === null)) return base;
-    releasePortBlock(base, count);
+    releasePortBlock(base, count, claimsDir);
   }
   return null;
 }
@@ -64,8 +134,21 @@ export interface PortBlock {
   count: number;
 }
 
-export function releasePortBlock(base: number, count: number): void {
-  for (let port = base; port < base + count; port++) heldByClusters.delete(port);
+export function releasePortBlock(base: number, count: number, claimsDir = PORT_CLAIMS_DIR): void {
+  releasePorts(Array.from({ length: count }, (_, i) => base + i), claimsDir);
+}
+
+function releasePorts(ports: readonly number[], claimsDir: string): void {
+  for (const port of ports) {
+    heldByClusters.delete(port);
+    unclaimPort(port, claimsDir);
+  }
+  // Leave no directory behind once no process claims anything (a claim made meanwhile keeps it).
+  try {
+    rmdirSync(claimsDir);
+  } catch {
+    // not empty, or already gone
+  }
 }
 
 /** A node's RESP, HTTP and TCP peer ports (peer 0 on MessagePorts); 0 = any free port. */

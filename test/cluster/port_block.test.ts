@@ -1,5 +1,6 @@
-/** The emulator's port blocks: below the ephemeral range, free when taken, one cluster's at a time. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+/** The emulator's port blocks: below the ephemeral range, free when taken, one cluster's at a time, on the whole machine. */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -55,6 +56,25 @@ describe('reservePortBlock', () => {
     releasePortBlock(base, 2);
     expect(await reservePortBlock(2, HOST, range)).toBe(base);
     releasePortBlock(base, 2);
+  });
+
+  it('leaves ports another live kv-sim process claimed, and takes over the claims of a process that is gone', async () => {
+    const claims = mkdtempSync(join(tmpdir(), 'port-claims-'));
+    try {
+      const base = await freeStretch();
+      const range = { low: base, high: base + 2 };
+      const claim = (port: number, pid: number): void => writeFileSync(join(claims, String(port)), String(pid));
+      claim(base + 1, process.ppid); // our parent: alive
+      expect(await reservePortBlock(2, HOST, range, claims)).toBeNull();
+      const gone = spawnSync(process.execPath, ['-e', '']).pid as number;
+      claim(base + 1, gone);
+      expect(await reservePortBlock(2, HOST, range, claims)).toBe(base);
+      expect([base, base + 1].map((port) => readFileSync(join(claims, String(port)), 'utf8'))).toEqual([String(process.pid), String(process.pid)]);
+      releasePortBlock(base, 2, claims);
+      expect(existsSync(claims)).toBe(false); // nothing claimed: no directory left behind
+    } finally {
+      rmSync(claims, { recursive: true, force: true });
+    }
   });
 
   it('returns null for a range too small for the block', async () => {
