@@ -23,5 +23,6 @@ export {
 } from './commands.js';
 export { globMatch } from './glob.js';
 export { KvStateMachine, QUERY_RESULT_BYTES_MAX, type KvStateMachineOptions } from './kv_state_machine.js';
+export { ANSWER_BYTES_MAX, isAnswerTooLarge } from './result_bytes.js';
 export { DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_WINDOW } from './session_table.js';
 export { KV_SNAPSHOT_VERSION } from './snapshot_codec.js';

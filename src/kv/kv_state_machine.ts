@@ -19,7 +19,7 @@ import {
 import { isWrite, KV_ERRORS, type KvCommand, type KvItem, type KvResult } from './commands.js';
 import { executeRead, executeWrite } from './execute.js';
 import { KeySpace } from './key_space.js';
-import { resultBytes } from './result_bytes.js';
+import { ANSWER_BYTES_MAX, answerTooLarge, resultBytes } from './result_bytes.js';
 import {
   DEFAULT_MAX_EVICTED_SESSIONS,
   DEFAULT_MAX_SESSIONS,
@@ -147,8 +147,14 @@ export class KvStateMachine implements StateMachine {
         break;
       }
       const result: KvResult = isWrite(command) ? { type: 'error', message: KV_ERRORS.readOnlyQuery } : executeRead(this.space, command);
+      // Cheap to weigh first: an answer shares the stored values, nothing is copied yet.
+      const resultWeight = resultBytes(result);
+      if (resultWeight > ANSWER_BYTES_MAX) {
+        results.push(answerTooLarge(resultWeight));
+        continue;
+      }
       results.push(result);
-      bytes += resultBytes(result);
+      bytes += resultWeight;
     }
     return results;
   }

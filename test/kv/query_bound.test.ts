@@ -3,7 +3,7 @@
  * one 'deferred' result, so one batch of reads of a big value is never answered as a whole.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeResults, encodeQuery, encodeResults, QUERY_RESULT_BYTES_MAX, type KvRead, type KvResult } from '../../src/kv/index.js';
+import { ANSWER_BYTES_MAX, decodeResults, encodeQuery, encodeResults, QUERY_RESULT_BYTES_MAX, type KvRead, type KvResult } from '../../src/kv/index.js';
 import { b, Harness } from './kv_helpers.js';
 
 function queryAll(h: Harness, reads: KvRead[]): KvResult[] {
@@ -39,5 +39,24 @@ describe("the bound on one query's answers", () => {
   it('a deferred result survives the result codec', () => {
     const results: KvResult[] = [{ type: 'ok' }, { type: 'deferred' }];
     expect(decodeResults(encodeResults(results))).toEqual({ ok: true, value: results });
+  });
+
+  it('refuses one command whose answer would pass ANSWER_BYTES_MAX, and answers the reads around it', () => {
+    const h = new Harness();
+    const valueBytes = 1024 * 1024;
+    h.set('big', 'v'.repeat(valueBytes));
+    const fitting = ANSWER_BYTES_MAX / valueBytes - 1; // each value also weighs a few bytes of framing
+    const tooMany = ANSWER_BYTES_MAX / valueBytes + 1;
+    const mget = (count: number): KvRead => ({ type: 'mget', keys: Array.from({ length: count }, () => b('big')) });
+    const [refused, after] = h.machine.queryCommands([mget(tooMany), { type: 'get', key: b('big') }]);
+    expect(refused).toEqual({
+      type: 'error',
+      message: `ERR the answer would be ${tooMany * (valueBytes + 8)} bytes, over the limit of ${ANSWER_BYTES_MAX} for one command: ask for fewer keys at a time`,
+    });
+    expect(after?.type === 'bulk' && after.value.length).toBe(valueBytes);
+    // Through the codec too (a follower's forwarded read), and an answer under the limit still comes whole.
+    expect(queryAll(h, [mget(tooMany)]).map((r) => r.type)).toEqual(['error']);
+    const [answered] = h.machine.queryCommands([mget(fitting)]);
+    expect(answered?.type === 'values' && answered.values.length).toBe(fitting);
   });
 });

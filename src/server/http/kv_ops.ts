@@ -4,6 +4,7 @@
  */
 import { decodeResults, encodeProposal } from '../../kv/command_codec.js';
 import type { KvRead, KvResult, KvWrite } from '../../kv/commands.js';
+import { isAnswerTooLarge } from '../../kv/result_bytes.js';
 import type { NodeError, ReadConsistency } from '../../node/types.js';
 import type { KvBackend } from '../resp/backend.js';
 import { tooLargeText } from '../resp/replies.js';
@@ -28,7 +29,7 @@ function decoded(index: number, bytes: Uint8Array): OpOutcome {
 
 function answered(index: number, results: KvResult[]): OpOutcome {
   const failed = results.find((result) => result.type === 'error');
-  if (failed !== undefined && failed.type === 'error') return { ok: false, response: problem(500, failed.message) };
+  if (failed !== undefined && failed.type === 'error') return { ok: false, response: problem(isAnswerTooLarge(failed) ? 400 : 500, failed.message) };
   return { ok: true, index, results };
 }
 

@@ -7,6 +7,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeProposal } from '../../../src/kv/command_codec.js';
+import { ANSWER_BYTES_MAX } from '../../../src/kv/index.js';
 import { HttpServer } from '../../../src/server/http/http_server.js';
 import { StateMachineBackend } from '../resp/state_machine_backend.js';
 
@@ -141,6 +142,23 @@ describe('HTTP binary keys and values: what is stored is what is answered', () =
     expect(await backend.write(encodeProposal([{ session: null, command: set }]))).toMatchObject({ ok: true });
     const spelled = everyByte.map((byte) => `%${byte.toString(16).padStart(2, '0')}`).join('');
     expect((await call('GET', `/v1/kv/${spelled}`)).json).toMatchObject({ key: base64(everyByte), value: 'ww==', encoding: 'base64' });
+  });
+
+  it('answers 400 to a page whose values would pass ANSWER_BYTES_MAX, and serves a smaller page', async () => {
+    const valueBytes = 1024 * 1024;
+    const count = Math.floor(ANSWER_BYTES_MAX / valueBytes) + 1;
+    const value = new Uint8Array(valueBytes).fill(0x62);
+    const sets = Array.from({ length: count }, (_, i) => ({
+      session: null,
+      command: { type: 'set', key: new TextEncoder().encode(`big:${i}`), value, condition: 'always', returnOld: false } as const,
+    }));
+    expect(await backend.write(encodeProposal(sets))).toMatchObject({ ok: true });
+    const refused = await call('GET', `/v1/kv?prefix=big%3A&limit=${count}`);
+    expect(refused.status).toBe(400);
+    expect(refused.json.error).toMatch(new RegExp(`^ERR the answer would be \\d+ bytes, over the limit of ${ANSWER_BYTES_MAX} for one command`));
+    const page = await call('GET', '/v1/kv?prefix=big%3A&limit=2');
+    expect(page.status).toBe(200);
+    expect((page.json.items as Array<{ value: string }>).map((item) => item.value.length)).toEqual([valueBytes, valueBytes]);
   });
 
   it('lists each item in text when it is UTF-8 and in base64, saying so, when it is not', async () => {
