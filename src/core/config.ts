@@ -48,6 +48,14 @@ export interface RaftConfig {
   snapshotChunkTimeoutTicks: number;
   /** The largest snapshot a follower accepts (a bound on what it buffers in memory). */
   snapshotBytesMax: number;
+  /**
+   * Patience after a big append, in entry bytes per tick (0: none). An append carrying B bytes of
+   * entries keeps both ends busy writing them for a while, the leader included, and its heartbeats
+   * wait meanwhile: so a follower that receives it waits floor(B / this) ticks longer before it
+   * campaigns (and ignores votes as much longer), and a leader that sends it postpones its next
+   * check-quorum as long. Only liveness changes: a node waits longer, never votes sooner.
+   */
+  appendGraceBytesPerTick: number;
   random: RandomSource;
   /**
    * Deliberately broken variants, used only by tests that prove the simulator's checkers catch
@@ -82,6 +90,7 @@ export const DEFAULT_RAFT_TUNING = {
   snapshotChunkBytesMax: 1 << 20,
   snapshotChunkTimeoutTicks: 20,
   snapshotBytesMax: 1 << 30,
+  appendGraceBytesPerTick: 0,
 } as const;
 
 /** Checked at start: the relations between limits that the algorithm relies on. */
@@ -98,6 +107,7 @@ export function validateRaftConfig(config: RaftConfig): void {
   assert(config.inflightBytesMax >= config.appendBytesMax, 'inflightBytesMax must be >= appendBytesMax');
   assert(config.uncommittedEntriesMax >= 1, 'uncommittedEntriesMax must be >= 1');
   assert(config.uncommittedBytesMax >= 1, 'uncommittedBytesMax must be >= 1');
+  assert(config.appendGraceBytesPerTick >= 0, 'appendGraceBytesPerTick must be >= 0 (0: no grace)');
   assert(config.snapshotChunkBytesMax >= 1, 'snapshotChunkBytesMax must be >= 1');
   assert(config.snapshotChunkTimeoutTicks >= 1, 'snapshotChunkTimeoutTicks must be >= 1');
 }

@@ -206,3 +206,10 @@ export class RaftLog {
     return this.entries.filter((entry) => entry.kind === 'config' && entry.index >= from);
   }
 }
+
+/** Payload bytes of some entries (what bounds appends and their grace count). */
+export function entryBytes(entries: readonly Entry[]): number {
+  let bytes = 0;
+  for (const entry of entries) bytes += entry.data.length;
+  return bytes;
+}

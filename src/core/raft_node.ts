@@ -414,6 +414,12 @@ export class RaftNode {
     this.appendsPending = true;
   }
 
+  /** Ticks of patience earned by an append carrying `bytes` of entries (RaftConfig.appendGraceBytesPerTick). */
+  appendGraceTicks(bytes: number): number {
+    const bytesPerTick = this.config.appendGraceBytesPerTick;
+    return bytesPerTick === 0 ? 0 : Math.floor(bytes / bytesPerTick);
+  }
+
   resetElectionTimer(): void {
     this.electionElapsedTicks = 0;
     const base = this.config.electionTimeoutTicks;

@@ -1,11 +1,15 @@
 import type { RaftNode } from './raft_node.js';
 import { handleSnapshotRequest } from './step_snapshot.js';
+import { entryBytes } from './raft_log.js';
 import type { AppendRequest, AppendResponse, HeartbeatRequest, Message } from './types.js';
 
 export function stepFollower(node: RaftNode, message: Message): void {
   switch (message.type) {
     case 'append':
-      node.electionElapsedTicks = 0;
+      // Negative while the leader may still be writing what it sent (RaftConfig.appendGraceBytesPerTick).
+      // An append keeps a longer grace still running: several may leave before the leader's one write
+      // of them all. A heartbeat, sent only once the leader is free again, ends it.
+      node.electionElapsedTicks = Math.min(node.electionElapsedTicks, 0, -node.appendGraceTicks(entryBytes(message.entries)));
       node.leader = message.from;
       handleAppend(node, message);
       break;

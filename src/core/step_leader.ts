@@ -1,6 +1,7 @@
 import { assert } from '../lib/assert.js';
 import { maybeCommit, releaseConfirmedReads } from './leader_quorum.js';
 import type { Progress } from './progress.js';
+import { entryBytes } from './raft_log.js';
 import type { RaftNode } from './raft_node.js';
 import type { AppendResponse, HeartbeatResponse, Message, NodeId } from './types.js';
 import { handleSnapshotResponse, sendSnapshotChunk } from './step_snapshot.js';
@@ -149,8 +150,9 @@ function sendAppend(node: RaftNode, to: NodeId, pr: Progress): void {
   const prevLogTerm = log.term(prevLogIndex);
   assert(prevLogTerm !== undefined, () => `append to ${to} after compacted index ${prevLogIndex}`);
   const entries = pr.nextIndex <= log.lastIndex() ? log.slice(pr.nextIndex, log.lastIndex(), node.config.appendBytesMax) : [];
-  let bytes = 0;
-  for (const entry of entries) bytes += entry.data.length;
+  const bytes = entryBytes(entries);
+  // The follower will be busy writing these: check-quorum waits as long as it does (RaftConfig.appendGraceBytesPerTick).
+  node.electionElapsedTicks = Math.min(node.electionElapsedTicks, -node.appendGraceTicks(bytes));
   const commit = log.commitIndex;
   node.send({ type: 'append', from: node.id, to, term: node.term, prevLogIndex, prevLogTerm, entries, commit });
   pr.commitSentIndex = commit;

@@ -24,15 +24,17 @@ export class BinaryWriter {
     this.data = new Uint8Array(initialCapacityBytes);
   }
 
-  /** A copy of the bytes written; the writer is empty again and may be reused. */
+  /** The bytes written, as the caller's own; the writer is empty again and may be reused. */
   finish(): Uint8Array {
-    const out = this.data.slice(0, this.length);
+    const data = this.data;
+    const length = this.length;
     this.length = 0;
-    if (this.data.length > SCRATCH_KEEP_BYTES) {
-      this.data = new Uint8Array(this.initialCapacityBytes);
-      this.view = null;
-    }
-    return out;
+    if (data.length <= SCRATCH_KEEP_BYTES) return data.slice(0, length);
+    // A buffer this big is not kept for reuse: hand it over rather than copy it (a 60 MB value
+    // held the event loop for each copy), unless that would pin much unused room with it.
+    this.data = new Uint8Array(this.initialCapacityBytes);
+    this.view = null;
+    return length * 4 >= data.length * 3 ? data.subarray(0, length) : data.slice(0, length);
   }
 
   u8(value: number): this {

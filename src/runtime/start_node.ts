@@ -25,7 +25,7 @@ import { leaseClock } from './lease_clock.js';
 import { NodeLoop } from './node_loop.js';
 import { PausableTransport } from './pausable_transport.js';
 import { openPeerTransport, urlHost, type PeerTransport } from './peer_transport.js';
-import { TIMING_PROFILES } from './timing.js';
+import { appendGraceBytesPerTick, TIMING_PROFILES } from './timing.js';
 import { resolveSnapshotPolicy } from './snapshot_policy.js';
 import { SnapshotRunner, snapshotStagger } from './snapshot_runner.js';
 import { SnapshotStorage } from './snapshot_storage.js';
@@ -77,6 +77,7 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger; 
     electionTimeoutTicks: timing.electionTimeoutTicks,
     heartbeatIntervalTicks: timing.heartbeatIntervalTicks,
     readLease: config.readLease ?? DEFAULT_RAFT_TUNING.readLease,
+    appendGraceBytesPerTick: appendGraceBytesPerTick(timing),
   };
   const { electionTimeoutTicks, heartbeatIntervalTicks, checkQuorum, readLease } = raft;
   let peers: PeerTransport | null = null;

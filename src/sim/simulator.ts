@@ -254,6 +254,7 @@ export class Simulator {
         snapshotChunkBytesMax: options.snapshotChunkBytesMax,
         snapshotChunkTimeoutTicks: SNAPSHOT_CHUNK_TIMEOUT_TICKS,
         snapshotBytesMax: 1 << 30,
+        appendGraceBytesPerTick: 0, // simulated disks take no time per byte
         unsafe: options.unsafe,
       },
       ...(options.snapshotEntriesThreshold > 0

@@ -49,6 +49,7 @@ function makeDriver(overrides: Partial<NodeDriverOptions> & { voters?: number[];
       snapshotChunkBytesMax: 1 << 16,
       snapshotChunkTimeoutTicks: 10,
       snapshotBytesMax: 1 << 30,
+      appendGraceBytesPerTick: 0,
     },
     id: 1,
     seed: 1,

@@ -20,7 +20,10 @@ export class ByteQueue {
   private start = 0;
   private end = 0;
 
+  private readonly initialCapacityBytes: number;
+
   constructor(initialCapacityBytes = 16 * 1024) {
+    this.initialCapacityBytes = initialCapacityBytes;
     this.owned = new Uint8Array(initialCapacityBytes);
     this.data = this.owned;
   }
@@ -81,6 +84,27 @@ export class ByteQueue {
    */
   keep(from: number, to: number): Uint8Array {
     return this.data === this.owned ? this.copy(from, to) : this.view(from, to);
+  }
+
+  /**
+   * keep(0, count) then consume(count), without copying when the bytes lie in the queue's own
+   * buffer: that buffer is handed over to the caller and the queue starts a new one for what
+   * follows. For big arguments, where a copy of tens of MB held the event loop.
+   */
+  detach(count: number): Uint8Array {
+    if (this.data !== this.owned) {
+      const view = this.view(0, count);
+      this.consume(count);
+      return view;
+    }
+    const detached = this.owned.subarray(this.start, this.start + count);
+    const rest = this.owned.subarray(this.start + count, this.end);
+    this.owned = new Uint8Array(Math.max(this.initialCapacityBytes, rest.length));
+    this.owned.set(rest);
+    this.data = this.owned;
+    this.start = 0;
+    this.end = rest.length;
+    return detached;
   }
 
   consume(count: number): void {

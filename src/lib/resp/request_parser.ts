@@ -33,6 +33,9 @@ export const DEFAULT_REQUEST_LIMITS: RequestParserLimits = {
   maxBufferedBytes: RESP_MAX_BUFFERED_BYTES,
 };
 
+/** A bulk this big takes over the buffer it was read into instead of being copied out (ByteQueue.detach). */
+const DETACH_BULK_MIN_BYTES = 64 * 1024;
+
 const CR = 0x0d;
 const LF = 0x0a;
 const STAR = 0x2a;
@@ -125,8 +128,13 @@ export class RespRequestParser {
       if (this.queue.at(this.bulkLength) !== CR || this.queue.at(this.bulkLength + 1) !== LF) {
         return { kind: 'error', message: 'Protocol error: expected CRLF after bulk string' };
       }
-      args.push(this.queue.keep(0, this.bulkLength));
-      this.queue.consume(this.bulkLength + 2);
+      if (this.bulkLength >= DETACH_BULK_MIN_BYTES) {
+        args.push(this.queue.detach(this.bulkLength));
+        this.queue.consume(2);
+      } else {
+        args.push(this.queue.keep(0, this.bulkLength));
+        this.queue.consume(this.bulkLength + 2);
+      }
       this.bulkLength = -1;
       this.remaining--;
     }

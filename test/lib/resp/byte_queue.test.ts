@@ -67,4 +67,38 @@ describe('byte queue', () => {
       expect(parsed.map((args) => args.map(fromUtf8))).toEqual(Array.from({ length: 3 }, () => ['SET', 'key', '0123456789']));
     }
   });
+
+  it('hands a detached run of its own buffer over without a copy, and reads on from a new buffer', () => {
+    const queue = new ByteQueue(4);
+    queue.push(utf8('ab'));
+    queue.push(utf8('cdefgh')); // in the queue's own buffer now
+    queue.consume(1);
+    const detached = queue.detach(4);
+    expect(fromUtf8(detached)).toBe('bcde');
+    queue.push(utf8('ijkl')); // must not land in the detached bytes
+    expect(fromUtf8(detached)).toBe('bcde');
+    expect(fromUtf8(queue.view(0, queue.length))).toBe('fghijkl');
+    // From a borrowed chunk it is a view of that chunk, like keep().
+    const borrowed = new ByteQueue();
+    const chunk = utf8('xyz');
+    borrowed.push(chunk);
+    expect(borrowed.detach(2).buffer).toBe(chunk.buffer);
+    expect(fromUtf8(borrowed.view(0, borrowed.length))).toBe('z');
+  });
+
+  it('gives a big bulk argument that arrived in many chunks the buffer it was read into', () => {
+    const value = new Uint8Array(256 * 1024).map((_, i) => i & 0xff);
+    const bytes = Buffer.concat([utf8(`*2\r\n$3\r\nSET\r\n$${value.length}\r\n`), value, utf8('\r\n*1\r\n$4\r\nPING\r\n')]);
+    const parser = new RespRequestParser();
+    const parsed: Uint8Array[][] = [];
+    for (let at = 0; at < bytes.length; at += 10_000) {
+      parser.push(bytes.slice(at, at + 10_000));
+      for (let step = parser.next(); step.kind === 'value'; step = parser.next()) parsed.push(step.value);
+    }
+    expect(parsed.map((args) => fromUtf8(args[0] as Uint8Array))).toEqual(['SET', 'PING']);
+    const big = parsed[0]?.[1] as Uint8Array;
+    expect(Buffer.from(big.buffer, big.byteOffset, big.length).equals(value)).toBe(true);
+    // A view into the queue's former buffer (which also held what followed), not a copy of its own.
+    expect(big.buffer.byteLength).toBeGreaterThan(big.length);
+  });
 });
