@@ -1,10 +1,11 @@
-/** The node's client-facing servers (RESP now; HTTP arrives later), wired to its KvBackend. */
+/** The node's RESP server, wired to its KvBackend (start_node.ts starts the HTTP one). */
 import type { Logger } from '../ports/logger.js';
 import type { KvBackend } from '../server/resp/backend.js';
 import { RespServer } from '../server/resp/resp_server.js';
 import type { NodeConfig, NodeEndpoints } from './node_config.js';
 import { PortUnavailable } from './check_node_config.js';
 import { urlHost } from './peer_transport.js';
+import { ENTRY_DATA_BYTES_MAX } from '../transport/codec.js';
 
 export interface ClientServers {
   endpoints: Pick<NodeEndpoints, 'redis' | 'http'>;
@@ -15,7 +16,8 @@ export interface ClientServers {
 export async function startClientServers(config: NodeConfig, backend: KvBackend, logger: Logger): Promise<ClientServers> {
   let resp: RespServer;
   try {
-    resp = await RespServer.start({ backend, port: config.redisPort, host: config.host, logger });
+    // An argument past what one log entry carries is read past, not held (see maxKeptBulkBytes).
+    resp = await RespServer.start({ backend, port: config.redisPort, host: config.host, logger, limits: { maxKeptBulkBytes: ENTRY_DATA_BYTES_MAX } });
   } catch (error) {
     throw PortUnavailable.listening(config.id, 'RESP clients', config.host, config.redisPort, error);
   }

@@ -116,7 +116,7 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger; 
     const backend = new DriverBackend(driver, stateMachine, { unsafeReadsFromFollowers: config.unsafeReadsFromFollowers === true });
     backend.setClientAddresses(config.clientAddresses ?? []);
     // Followers forward writes and linearizable reads to the leader (RESP and HTTP alike).
-    const front = new ForwardingBackend(backend);
+    const front = new ForwardingBackend(backend, { entryBytesMax: ENTRY_DATA_BYTES_MAX });
     const resp = await startClientServers(config, front, logger);
     // Its own client address too, so the leader's INFO and /v1/cluster name it (unless configured:
     // a node bound to all interfaces must advertise the address other hosts reach it at).

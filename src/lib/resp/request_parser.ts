@@ -21,6 +21,12 @@ export const RESP_MAX_BUFFERED_BYTES = 1024 * 1024 * 1024;
 
 export interface RequestParserLimits {
   maxBulkBytes: number;
+  /**
+   * A bulk longer than this (and within maxBulkBytes) is read past without being kept, and its
+   * request comes out as an 'oversized' step: a node refuses it without holding or copying tens of
+   * MB (which kept the leader from its heartbeats long enough to be deposed). Infinity: keep all.
+   */
+  maxKeptBulkBytes: number;
   maxArrayLength: number;
   maxInlineBytes: number;
   maxBufferedBytes: number;
@@ -28,6 +34,7 @@ export interface RequestParserLimits {
 
 export const DEFAULT_REQUEST_LIMITS: RequestParserLimits = {
   maxBulkBytes: RESP_MAX_BULK_BYTES,
+  maxKeptBulkBytes: Number.POSITIVE_INFINITY,
   maxArrayLength: RESP_MAX_ARRAY_LENGTH,
   maxInlineBytes: RESP_MAX_INLINE_BYTES,
   maxBufferedBytes: RESP_MAX_BUFFERED_BYTES,
@@ -41,6 +48,9 @@ const LF = 0x0a;
 const STAR = 0x2a;
 const DOLLAR = 0x24;
 
+/** A request, or a request with an argument past maxKeptBulkBytes (the size of its largest such argument). */
+export type RequestStep = ParseStep<Uint8Array[]> | { kind: 'oversized'; argumentBytes: number };
+
 type Header = { kind: 'ok'; value: number; consumed: number } | { kind: 'incomplete' } | { kind: 'error'; message: string };
 
 export class RespRequestParser {
@@ -51,6 +61,10 @@ export class RespRequestParser {
   private remaining = 0;
   /** Declared length of the bulk being read, or -1 when its `$` header is still to come. */
   private bulkLength = -1;
+  /** Bytes of an oversized bulk still to read past (see maxKeptBulkBytes). */
+  private skipBytes = 0;
+  /** The largest oversized argument of the request being read; 0 for none. */
+  private oversizedBytes = 0;
   private failure: string | null = null;
 
   constructor(limits: Partial<RequestParserLimits> = {}) {
@@ -67,7 +81,7 @@ export class RespRequestParser {
     if (this.failure === null) this.queue.push(chunk);
   }
 
-  next(): ParseStep<Uint8Array[]> {
+  next(): RequestStep {
     if (this.failure !== null) return { kind: 'error', message: this.failure };
     const step = this.args === null ? this.startRequest() : this.continueMultibulk();
     if (step.kind === 'error') {
@@ -85,7 +99,7 @@ export class RespRequestParser {
     return { kind: 'error', message };
   }
 
-  private startRequest(): ParseStep<Uint8Array[]> {
+  private startRequest(): RequestStep {
     for (;;) {
       if (this.queue.length === 0) return { kind: 'incomplete' };
       if (this.queue.at(0) !== STAR) {
@@ -107,7 +121,7 @@ export class RespRequestParser {
     }
   }
 
-  private continueMultibulk(): ParseStep<Uint8Array[]> {
+  private continueMultibulk(): RequestStep {
     const args = this.args as Uint8Array[];
     while (this.remaining > 0) {
       if (this.bulkLength < 0) {
@@ -123,6 +137,17 @@ export class RespRequestParser {
         }
         this.queue.consume(header.consumed);
         this.bulkLength = header.value;
+        if (header.value > this.limits.maxKeptBulkBytes) {
+          this.skipBytes = header.value;
+          this.oversizedBytes = Math.max(this.oversizedBytes, header.value);
+        }
+      }
+      if (this.skipBytes > 0) {
+        const skipped = Math.min(this.skipBytes, this.queue.length);
+        this.queue.consume(skipped);
+        this.skipBytes -= skipped;
+        if (this.skipBytes > 0) return { kind: 'incomplete' };
+        this.bulkLength = 0; // what is left of it is its CRLF; an empty argument stands in for it
       }
       if (this.queue.length < this.bulkLength + 2) return { kind: 'incomplete' };
       if (this.queue.at(this.bulkLength) !== CR || this.queue.at(this.bulkLength + 1) !== LF) {
@@ -139,6 +164,11 @@ export class RespRequestParser {
       this.remaining--;
     }
     this.args = null;
+    if (this.oversizedBytes > 0) {
+      const argumentBytes = this.oversizedBytes;
+      this.oversizedBytes = 0;
+      return { kind: 'oversized', argumentBytes };
+    }
     return { kind: 'value', value: args };
   }
 

@@ -39,11 +39,17 @@ export const NO_LEADER_REASON = 'no leader is known (an election may be in progr
 
 export interface ForwardingOptions {
   timeoutMs?: number;
+  /**
+   * A write bigger than one log entry carries is refused here rather than sent on: the leader
+   * would refuse it too, after reading it past as an oversized argument (RequestParserLimits).
+   */
+  entryBytesMax?: number;
 }
 
 export class ForwardingBackend implements KvBackend {
   private readonly inner: KvBackend;
   private readonly timeoutMs: number;
+  private readonly entryBytesMax: number;
   private readonly links = new Map<string, LeaderLink>();
   private closed = false;
   /** Requests this node sent on to a leader (for INFO and tests). */
@@ -52,12 +58,18 @@ export class ForwardingBackend implements KvBackend {
   constructor(inner: KvBackend, options: ForwardingOptions = {}) {
     this.inner = inner;
     this.timeoutMs = options.timeoutMs ?? FORWARD_TIMEOUT_MS;
+    this.entryBytesMax = options.entryBytesMax ?? Number.POSITIVE_INFINITY;
   }
 
   write(proposal: Uint8Array, route: RouteOptions = {}): Promise<ProposalOutcome> {
     if (route.forward === false) return this.inner.write(proposal);
     const info = this.inner.info();
-    if (info.role !== 'leader') return this.forward('write', proposal, info.leaderId);
+    if (info.role !== 'leader') {
+      if (proposal.length > this.entryBytesMax) {
+        return Promise.resolve({ ok: false, error: { type: 'too-large', bytes: proposal.length, limitBytes: this.entryBytesMax } });
+      }
+      return this.forward('write', proposal, info.leaderId);
+    }
     return this.inner.write(proposal, { forward: false }).then(unknownIfDeposed);
   }
 

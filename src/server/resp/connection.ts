@@ -28,7 +28,7 @@ import {
 } from './dispatch.js';
 import { FORWARD_COMMAND } from '../forward/forward_protocol.js';
 import { runForwarded } from './forwarded.js';
-import { renderNodeError } from './replies.js';
+import { renderNodeError, tooLargeArgumentMessage } from './replies.js';
 
 /** Parsed requests held before input is paused (the pipeline bound). */
 export const RESP_MAX_QUEUED_COMMANDS = 10_000;
@@ -92,12 +92,16 @@ export class RespConnection {
   private closed = false;
   private paused = false;
   private protocolError: string | null = null;
+  /** Queued stand-ins for requests with an argument too large to keep: their argument's size. */
+  private readonly oversized = new WeakMap<Uint8Array[], number>();
+  private readonly keptBulkBytesMax: number;
 
   constructor(id: number, context: ServerContext, io: ConnectionIo, limits: Partial<RequestParserLimits> = {}) {
     this.state = { id, name: null, protocol: 2, sessionId: null, consistency: 'linearizable', redirect: false };
     this.context = context;
     this.io = io;
     this.parser = new RespRequestParser(limits);
+    this.keptBulkBytesMax = limits.maxKeptBulkBytes ?? Number.POSITIVE_INFINITY;
   }
 
   onData(chunk: Uint8Array): void {
@@ -109,6 +113,13 @@ export class RespConnection {
       if (step.kind === 'error') {
         this.protocolError = step.message; // answered after the requests before it, then close
         break;
+      }
+      if (step.kind === 'oversized') {
+        // Its place in the queue, answered in order; no command name, so no batch takes it.
+        const marker: Uint8Array[] = [];
+        this.oversized.set(marker, step.argumentBytes);
+        this.queue.push(marker);
+        continue;
       }
       this.queue.push(step.value);
       this.queuedBytes += sizeOf(step.value);
@@ -149,6 +160,13 @@ export class RespConnection {
         continue;
       }
       const args = this.queue.peek() as Uint8Array[];
+      const oversizedBytes = this.oversized.get(args);
+      if (oversizedBytes !== undefined) {
+        if (this.inFlight.length > 0) break;
+        this.take();
+        out.value(resp.error(tooLargeArgumentMessage(oversizedBytes, this.keptBulkBytesMax)), this.state.protocol);
+        continue;
+      }
       const name = commandName(args);
       if (isDataRequest(name)) {
         if (this.inFlight.length >= RESP_MAX_WRITE_BATCHES_IN_FLIGHT || this.inFlight.some((call) => !call.writes)) break;

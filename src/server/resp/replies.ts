@@ -57,8 +57,15 @@ export function tooLargeMessage(bytes: number, limitBytes: number): string {
   return `TOOLARGE ${tooLargeText(bytes, limitBytes)}: split the write`;
 }
 
-/** The two numbers back from tooLargeMessage's text after its code; null for any other text. */
+/** -TOOLARGE for a request refused as it was read: one argument alone is past what an entry carries. */
+export function tooLargeArgumentMessage(argumentBytes: number, limitBytes: number): string {
+  return `TOOLARGE an argument of ${argumentBytes} bytes is more than one log entry carries (${limitBytes} bytes): split the write`;
+}
+
+/** The two numbers back from tooLargeMessage's or tooLargeArgumentMessage's text after its code; null for any other text. */
 export function parseTooLarge(text: string): { bytes: number; limitBytes: number } | null {
-  const match = /^the request's log entry would be (\d+) bytes; one entry carries at most (\d+)/.exec(text);
+  const match =
+    /^the request's log entry would be (\d+) bytes; one entry carries at most (\d+)/.exec(text) ??
+    /^an argument of (\d+) bytes is more than one log entry carries \((\d+) bytes\)/.exec(text);
   return match === null ? null : { bytes: Number(match[1]), limitBytes: Number(match[2]) };
 }

@@ -112,6 +112,28 @@ describe('a follower forwards to the leader', () => {
     expect(show(await c.call('GET', 'k'))).toBe('"small"');
   });
 
+  it("relays the leader's refusal of an argument it read past as too large, as not applied", async () => {
+    await Promise.all([leader.close(), follower.close()]);
+    leader = await RespServer.start({ backend: leaderBackend, port: 0, limits: { maxKeptBulkBytes: 100 } });
+    followerBackend.addresses.set(1, `127.0.0.1:${leader.address().port}`);
+    follower = await RespServer.start({ backend: forwarding, port: 0 });
+    const c = await connect(follower);
+    expect(show(await c.call('SET', 'k', 'x'.repeat(200)))).toMatch(/^-TOOLARGE the request's log entry would be \d+ bytes; one entry carries at most 100: split the write$/);
+    expect(show(await c.call('SET', 'k', 'small'))).toBe('+OK');
+  });
+
+  it('refuses a write bigger than a log entry without forwarding it', async () => {
+    const local = new ForwardingBackend(followerBackend, { entryBytesMax: 10 });
+    try {
+      const outcome = await local.write(new Uint8Array(11));
+      expect(outcome).toEqual({ ok: false, error: { type: 'too-large', bytes: 11, limitBytes: 10 } });
+      expect(local.forwardedCount).toBe(0);
+      expect(leaderBackend.writeCalls).toBe(0);
+    } finally {
+      local.close();
+    }
+  });
+
   it('relays the leader refusing (it lost leadership) without looping', async () => {
     leaderBackend.followerOf = 0; // the "leader" now knows no leader either
     const c = await connect(follower);

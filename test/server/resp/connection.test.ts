@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RespReplyParser, utf8, type RespValue } from '../../../src/lib/resp/index.js';
+import type { RequestParserLimits } from '../../../src/lib/resp/request_parser.js';
 import { RespConnection } from '../../../src/server/resp/index.js';
 import { RESP_MAX_BATCH_BYTES, RESP_MAX_BATCH_COMMANDS, RESP_MAX_UNSENT_REPLY_BYTES } from '../../../src/server/resp/connection.js';
 import { show } from './raw_client.js';
@@ -12,7 +13,7 @@ import { StateMachineBackend } from './state_machine_backend.js';
  * A connection without a socket: records what it writes and whether it asked to pause or end.
  * While `stalled`, written bytes count as unsent (a client not reading) until drain().
  */
-function harness(backend = new StateMachineBackend()) {
+function harness(backend = new StateMachineBackend(), limits: Partial<RequestParserLimits> = {}) {
   const parser = new RespReplyParser();
   const replies: RespValue[] = [];
   const events: string[] = [];
@@ -29,7 +30,7 @@ function harness(backend = new StateMachineBackend()) {
     end: () => events.push('end'),
     pause: () => events.push('pause'),
     resume: () => events.push('resume'),
-  });
+  }, limits);
   const waitReplies = (count: number): Promise<void> =>
     new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`got ${replies.length} of ${count} replies`)), 20_000);
@@ -166,6 +167,19 @@ describe('RespConnection and writes too large for a log entry', () => {
     expect(replies[0]).toBe('+OK');
     expect(replies[1]).toMatch(/^-TOOLARGE the request's log entry would be \d+ bytes; one entry carries at most 4194304: split the write$/);
     expect(replies.slice(2)).toEqual(['+OK', '["1", nil, "2"]']);
+  });
+
+  it('refuses a request with an argument past maxKeptBulkBytes as it is read, in its place in the pipeline', async () => {
+    const h = harness(new StateMachineBackend(), { maxKeptBulkBytes: 1_000 });
+    const big = 'x'.repeat(5_000);
+    h.connection.onData(utf8(`SET a 1\r\n*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$${big.length}\r\n${big}\r\nSET b 2\r\nMGET a big b\r\n`));
+    await h.waitReplies(4);
+    expect(h.replies.map(show)).toEqual([
+      '+OK',
+      '-TOOLARGE an argument of 5000 bytes is more than one log entry carries (1000 bytes): split the write',
+      '+OK',
+      '["1", nil, "2"]',
+    ]);
   });
 });
 

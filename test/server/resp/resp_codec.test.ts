@@ -17,7 +17,7 @@ function requests(parser: RespRequestParser): string[][] {
     const step = parser.next();
     if (step.kind === 'incomplete') return out;
     if (step.kind === 'error') throw new Error(step.message);
-    out.push(step.value.map(fromUtf8));
+    out.push(step.kind === 'oversized' ? [`<oversized argument of ${step.argumentBytes} bytes>`] : step.value.map(fromUtf8));
   }
 }
 
@@ -95,6 +95,28 @@ describe('request parser', () => {
     expect(parseError('*1\r\n$abc\r\n')).toBe('Protocol error: invalid bulk length');
     expect(parseError('*1\r\n$2\r\nabcd\r\n')).toBe('Protocol error: expected CRLF after bulk string');
     expect(parseError('x'.repeat(100), { maxInlineBytes: 64 })).toBe('Protocol error: too big inline request');
+  });
+
+  it('reads past an argument longer than maxKeptBulkBytes without holding it, whatever the split, and goes on', () => {
+    const seed = Number(process.env.SEED) || Date.now() % 1_000_000;
+    console.log(`oversized split seed=${seed} (replay: SEED=${seed} npx vitest run test/server/resp/resp_codec.test.ts)`);
+    const random = new Prng(seed);
+    const big = 'v'.repeat(5_000);
+    const bytes = utf8(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${big.length}\r\n${big}\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n`);
+    const parser = new RespRequestParser({ maxKeptBulkBytes: 1_000 });
+    const got: string[][] = [];
+    for (let at = 0; at < bytes.length; ) {
+      const size = random.int(1, 700);
+      parser.push(bytes.subarray(at, at + size));
+      at += size;
+      got.push(...requests(parser));
+      expect(parser.bufferedBytes, `seed=${seed}`).toBeLessThan(1_000); // never holds the big argument
+    }
+    expect(got, `seed=${seed}`).toEqual([['<oversized argument of 5000 bytes>'], ['GET', 'k']]);
+    // Its CRLF is still checked: a wrong length is a protocol error, as for any bulk.
+    const bad = new RespRequestParser({ maxKeptBulkBytes: 2 });
+    bad.push(utf8('*1\r\n$4\r\nabcdef\r\n'));
+    expect(bad.next()).toEqual({ kind: 'error', message: 'Protocol error: expected CRLF after bulk string' });
   });
 
   it('stays failed after an error', () => {
