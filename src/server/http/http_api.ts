@@ -197,10 +197,16 @@ function jsonBody(body: Uint8Array): JsonFields {
 
 type BytesField = { ok: true; bytes: Uint8Array | null } | { ok: false; response: HttpResponse };
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 function bytesField(fields: Record<string, unknown>, name: string, encoding: ValueEncoding, nullable: boolean): BytesField {
   const value = fields[name];
   if (value === undefined || (value === null && nullable)) return { ok: true, bytes: null };
   if (typeof value !== 'string') return { ok: false, response: problem(400, `"${name}" must be a string${nullable ? ' or null' : ''}`) };
+  // JSON lets a string hold half a surrogate pair (\ud800); UTF-8 cannot, and would store U+FFFD instead.
+  if (encoding === 'utf8' && LONE_SURROGATE.test(value)) {
+    return { ok: false, response: problem(400, `"${name}" holds a lone UTF-16 surrogate, which is not text: send such bytes in base64 (?encoding=base64)`) };
+  }
   const bytes = decodeText(value, encoding);
   if (bytes === null) return { ok: false, response: problem(400, `"${name}" is not valid base64`) };
   return { ok: true, bytes };

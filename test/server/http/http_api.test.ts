@@ -200,6 +200,12 @@ describe('HTTP bad input', () => {
     // Still serving.
     expect(await call('PUT', '/v1/kv/k', '{"value": "fine"}')).toMatchObject({ status: 200 });
     expect((await call('GET', '/v1/kv/k')).json).toMatchObject({ value: 'fine' });
+    // Half a surrogate pair is valid JSON but no text: refused, not stored as U+FFFD; a whole pair is fine.
+    const lone = { status: 400, json: { error: '"value" holds a lone UTF-16 surrogate, which is not text: send such bytes in base64 (?encoding=base64)' } };
+    expect(await call('PUT', '/v1/kv/k', '{"value": "a\\ud800"}')).toMatchObject(lone);
+    expect(await call('PUT', '/v1/kv/k', '{"value": "\\udc00b"}')).toMatchObject(lone);
+    expect(await call('PUT', '/v1/kv/pair', '{"value": "\\ud83d\\ude00"}')).toMatchObject({ status: 200 });
+    expect((await call('GET', '/v1/kv/pair')).json).toMatchObject({ value: '\u{1F600}' });
   });
 
   it('refuses a body streamed past the limit without a content-length, and a garbage request line', async () => {
