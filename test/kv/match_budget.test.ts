@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MATCH_REREAD_COMPARISONS_PER_COMMAND_MAX as BUDGET } from '../../src/kv/execute.js';
+import { MATCH_REREAD_COMPARISONS_PER_COMMAND_MAX as BUDGET, SCAN_COUNT_MAX } from '../../src/kv/execute.js';
 import { GlobMatcher } from '../../src/kv/glob.js';
 import type { KvResult } from '../../src/kv/index.js';
 import { b, Harness, s } from './kv_helpers.js';
@@ -71,5 +71,27 @@ describe('KEYS and SCAN MATCH under a budget of matching work', () => {
       cursor = page.cursor;
     } while (cursor !== 0);
     expect(listed.sort()).toEqual(names.filter((name) => name.startsWith('user:1')).sort());
+  });
+});
+
+describe('SCAN COUNT', () => {
+  it('examines at most SCAN_COUNT_MAX keys per call, whatever COUNT asks, and still visits every key', () => {
+    const h = new Harness();
+    const total = SCAN_COUNT_MAX + 500;
+    const items = Array.from({ length: total }, (_, i) => ({
+      session: null,
+      command: { type: 'set', key: b(`k${i}`), value: b('v'), condition: 'always', returnOld: false } as const,
+    }));
+    h.applyItems(items);
+    const first = h.query({ type: 'scan', cursor: 0, match: null, count: 1_000_000 });
+    if (first.type !== 'scan') throw new Error(`expected a scan page, got ${first.type}`);
+    // A few more when hashes collide at the page's end (a hash is never split across pages).
+    expect(first.keys.length).toBeGreaterThanOrEqual(SCAN_COUNT_MAX);
+    expect(first.keys.length).toBeLessThan(SCAN_COUNT_MAX + 10);
+    expect(first.cursor).not.toBe(0);
+    const second = h.query({ type: 'scan', cursor: first.cursor, match: null, count: 1_000_000 });
+    if (second.type !== 'scan') throw new Error(`expected a scan page, got ${second.type}`);
+    expect(second.cursor).toBe(0);
+    expect(new Set([...first.keys, ...second.keys].map(s)).size).toBe(total);
   });
 });
