@@ -3,7 +3,7 @@
  * a user may type is unit-tested here, and bad input becomes an error value, never an exception.
  */
 import type { NodeId } from '../core/types.js';
-import { HEALTHY_LINK, type LinkSettings } from '../ports/transport.js';
+import { HEALTHY_LINK, LINK_DELAY_MAX_MS, type LinkSettings } from '../ports/transport.js';
 import { tokenize } from './repl_tokens.js';
 
 export type NodeVerb = 'crash' | 'restart' | 'isolate' | 'pause' | 'resume';
@@ -220,6 +220,9 @@ function applyLinkSetting(settings: Partial<LinkSettings>, word: string): string
   if (!Number.isFinite(value) || value < 0) return `${name} must be a number >= 0, got '${raw}'`;
   if ((key === 'lossRate' || key === 'duplicateRate') && value > 1) {
     return `${name} is a probability in [0, 1], got ${raw}`;
+  }
+  if ((key === 'delayMs' || key === 'jitterMs') && value > LINK_DELAY_MAX_MS) {
+    return `${name} must be at most ${LINK_DELAY_MAX_MS} ms (one hour), got ${raw}`;
   }
   settings[key] = value;
   return null;

@@ -15,7 +15,9 @@ export interface Transport {
 
 /** One fault vocabulary everywhere: simulator, MessagePort, TCP and real processes. */
 export interface LinkSettings {
+  /** At most LINK_DELAY_MAX_MS. */
   delayMs: number;
+  /** At most LINK_DELAY_MAX_MS. */
   jitterMs: number;
   /** Probability in [0, 1] that a message is dropped. */
   lossRate: number;
@@ -24,6 +26,13 @@ export interface LinkSettings {
   /** When true, messages may overtake each other (delivery order follows random delays). */
   reorder: boolean;
 }
+
+/**
+ * The longest delay, and the longest jitter, a link may be given: one hour. A longer one is no
+ * fault worth emulating, and it keeps every delivery time well inside what a Node timer can wait
+ * (2^31-1 ms; a longer wait fires after 1 ms instead).
+ */
+export const LINK_DELAY_MAX_MS = 3_600_000;
 
 export const HEALTHY_LINK: LinkSettings = {
   delayMs: 0,

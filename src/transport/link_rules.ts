@@ -5,7 +5,7 @@
  * simulator, the MessagePort mesh and TCP all share exactly the same rules.
  */
 import type { Prng } from '../lib/prng.js';
-import { HEALTHY_LINK, type LinkSettings, type NodeId } from '../ports/transport.js';
+import { HEALTHY_LINK, LINK_DELAY_MAX_MS, type LinkSettings, type NodeId } from '../ports/transport.js';
 
 export interface LinkRulesState {
   cuts: Array<[from: NodeId, to: NodeId]>;
@@ -37,6 +37,7 @@ function checkDuration(name: string, value: number): void {
   if (!(Number.isFinite(value) && value >= 0)) {
     throw new RangeError(`${name} must be a finite number >= 0, got ${value}`);
   }
+  if (value > LINK_DELAY_MAX_MS) throw new RangeError(`${name} must be at most ${LINK_DELAY_MAX_MS} ms (one hour), got ${value}`);
 }
 
 const LINK_SETTING_NAMES = Object.keys(HEALTHY_LINK);

@@ -10,6 +10,12 @@ import { LinkRules, type LinkRulesState } from './link_rules.js';
 
 /** Node's timers run on a millisecond clock that may lag a sub-ms clock: deliver what is this close. */
 const DUE_TOLERANCE_MS = 1;
+/**
+ * The longest wait a Node timer takes (a longer one fires after 1 ms, again and again). Link
+ * settings keep delivery times far below it; the clamp makes that hold here whatever they say:
+ * a timer that fires early finds nothing due and waits again.
+ */
+const TIMER_WAIT_MAX_MS = 2 ** 31 - 1;
 
 export interface RoutedSenderOptions {
   self: NodeId;
@@ -106,7 +112,7 @@ export class RoutedSender {
       queue.timer = null;
       return;
     }
-    const waitMs = Math.max(1, Math.ceil(head.atMs - this.nowMs()));
+    const waitMs = Math.min(TIMER_WAIT_MAX_MS, Math.max(1, Math.ceil(head.atMs - this.nowMs())));
     queue.timer = setTimeout(() => this.release(peer, queue), waitMs);
   }
 

@@ -134,6 +134,16 @@ describe('parseReplLine: faults', () => {
     expect(error('link 1 2 delay')).toBe("link setting 'delay' is not NAME=VALUE");
     expect(error('link 1 2 reorder=maybe')).toBe("reorder must be on or off, got 'maybe'");
   });
+  it('bounds delay and jitter at one hour', () => {
+    expect(error('link 1 5 delay=3000000000')).toBe('delay must be at most 3600000 ms (one hour), got 3000000000');
+    expect(error('link 1 2 jitter=3600001')).toBe('jitter must be at most 3600000 ms (one hour), got 3600001');
+    expect(command('link 1 2 delay=3600000 jitter=3600000')).toEqual({
+      type: 'link',
+      a: 1,
+      b: 2,
+      settings: { delayMs: 3_600_000, jitterMs: 3_600_000 },
+    });
+  });
 });
 
 describe('parseReplLine: control words', () => {

@@ -65,6 +65,7 @@ describe.each(['channel', 'tcp'] as const)('a 3-node cluster over %s', (transpor
     await expect(cluster.resume(1)).rejects.toThrow(/node 1 is not paused/);
     expect(() => cluster.link(1, 1)).toThrow(ClusterError);
     await expect(cluster.link(1, 2).set({ lossRate: 2 })).rejects.toThrow(/lossRate/);
+    await expect(cluster.link(1, 3).set({ delayMs: 3_000_000_000 })).rejects.toThrow('delayMs must be at most 3600000 ms (one hour)');
     // The REPL's words are not the settings' names: a misspelt setting must not silently do nothing.
     await expect(cluster.link(1, 2).set({ delay: 50, loss: 0.1 } as never)).rejects.toThrow(
       /unknown link settings delay, loss \(known: delayMs, jitterMs, lossRate, duplicateRate, reorder\)/,

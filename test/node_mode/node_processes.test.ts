@@ -157,6 +157,10 @@ describe('kv-sim node processes', () => {
     expect(await post('isolate', '{"node": 9}')).toEqual({ status: 400, body: { error: '9 is not a member (members: 1, 2, 3)' } });
     expect((await post('partition', 'not json')).body.error).toBe('body must be JSON');
     expect((await post('link', '{"a": 1, "b": 2, "settings": {"lossRate": 2}}')).body.error).toMatch(/lossRate must be a number in \[0, 1\]/);
+    expect(await post('link', '{"a": 1, "b": 3, "settings": {"delayMs": 3000000000}}')).toEqual({
+      status: 400,
+      body: { error: 'delayMs must be at most 3600000 ms (one hour), got 3000000000' },
+    });
     expect((await post('frobnicate', '{}')).status).toBe(404);
     const wrongToken = await runCliAsync(['ctl', '--endpoints', `127.0.0.1:${at(cluster, 2).control}`, '--token', 'wrong', 'heal']);
     expect(wrongToken.code).toBe(1);

@@ -109,6 +109,17 @@ describe('LinkRules link settings', () => {
     expect(r.linkSettings(1, 2).lossRate).toBe(0);
   });
 
+  it('bounds delay and jitter at one hour, also in a pushed state', () => {
+    const r = rules();
+    r.setLink(1, 2, { delayMs: 3_600_000, jitterMs: 3_600_000 });
+    expect(() => r.setLink(1, 5, { delayMs: 3_000_000_000 })).toThrow('delayMs must be at most 3600000 ms (one hour), got 3000000000');
+    expect(() => r.setLink(1, 2, { jitterMs: 3_600_001 })).toThrow('jitterMs must be at most 3600000 ms (one hour), got 3600001');
+    const state = r.state();
+    const tooLong = { ...state, links: state.links.map((link) => ({ ...link, settings: { ...link.settings, delayMs: 2 ** 31 } })) };
+    expect(() => rules().setState(tooLong)).toThrow(/delayMs must be at most 3600000 ms/);
+    expect(r.linkSettings(1, 2).delayMs).toBe(3_600_000);
+  });
+
   it('round-trips its state into another instance', () => {
     const a = rules();
     a.partitionOneWay(4, 5);
