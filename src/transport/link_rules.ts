@@ -2,7 +2,8 @@
  * Link rules: the one fault vocabulary (partition, one-way cut, isolate, heal, per-link delay,
  * jitter, loss, duplication, reordering) as a pure object. Every transport asks route() when it
  * sends a message and gets back the delivery time of each copy; no timers live here, so the
- * simulator, the MessagePort mesh and TCP all share exactly the same rules.
+ * simulator, the MessagePort mesh and TCP all share exactly the same rules. A sender that holds
+ * delayed copies itself listens for changes (onChange) and re-times them with retime().
  */
 import type { Prng } from '../lib/prng.js';
 import { HEALTHY_LINK, LINK_DELAY_MAX_MS, type LinkSettings, type NodeId } from '../ports/transport.js';
@@ -77,8 +78,9 @@ export class LinkRules {
   private readonly random: Prng;
   private readonly cuts = new Set<number>();
   private readonly links = new Map<number, LinkSettings>();
-  /** Latest delivery time handed out per directed link, so FIFO links never go backwards. */
-  private readonly lastDeliveryMs = new Map<number, number>();
+  /** The last FIFO copy handed out per directed link (when sent, when due), so FIFO links never go backwards. */
+  private readonly fifoTails = new Map<number, { sentMs: number; dueMs: number }>();
+  private changeListener: (() => void) | null = null;
 
   constructor(members: NodeId[], random: Prng) {
     members.forEach(checkNodeId);
@@ -104,6 +106,7 @@ export class LinkRules {
         if (from !== to && groupOf.get(from) !== groupOf.get(to)) this.cuts.add(pairKey(from, to));
       }
     }
+    this.changed();
   }
 
   /** Messages from `from` to `to` are dropped; the other direction is untouched. */
@@ -112,6 +115,7 @@ export class LinkRules {
     checkNodeId(to);
     if (from === to) throw new RangeError(`cannot cut node ${from} from itself`);
     this.cuts.add(pairKey(from, to));
+    this.changed();
   }
 
   isolate(node: NodeId): void {
@@ -120,11 +124,13 @@ export class LinkRules {
       this.cuts.add(pairKey(node, other));
       this.cuts.add(pairKey(other, node));
     }
+    this.changed();
   }
 
   /** Removes every cut; degraded link settings stay until resetLinks(). */
   heal(): void {
     this.cuts.clear();
+    this.changed();
   }
 
   /** Changes the settings of the link between a and b, in both directions. */
@@ -140,10 +146,12 @@ export class LinkRules {
       validateLinkSettings(next);
       this.storeLink(from, to, next);
     }
+    this.changed();
   }
 
   resetLinks(): void {
     this.links.clear();
+    this.changed();
   }
 
   canReach(from: NodeId, to: NodeId): boolean {
@@ -163,13 +171,13 @@ export class LinkRules {
     const key = pairKey(from, to);
     if (this.cuts.has(key)) return [];
     const settings = this.links.get(key);
-    if (settings === undefined) return [this.fifo(key, nowMs)];
+    if (settings === undefined) return [this.fifo(key, nowMs, nowMs)];
     if (this.random.chance(settings.lossRate)) return [];
     const copies = this.random.chance(settings.duplicateRate) ? 2 : 1;
     const times: number[] = [];
     for (let i = 0; i < copies; i++) {
       const delayMs = settings.delayMs + (settings.jitterMs > 0 ? this.random.next() * settings.jitterMs : 0);
-      times.push(settings.reorder ? nowMs + delayMs : this.fifo(key, nowMs + delayMs));
+      times.push(settings.reorder ? nowMs + delayMs : this.fifo(key, nowMs, nowMs + delayMs));
     }
     return times;
   }
@@ -196,6 +204,39 @@ export class LinkRules {
     this.links.clear();
     for (const [from, to] of state.cuts) this.cuts.add(pairKey(from, to));
     for (const link of state.links) this.storeLink(link.from, link.to, { ...link.settings });
+    this.changed();
+  }
+
+  /** Calls `listener` after every change of the rules (one listener: the sender that holds copies). */
+  onChange(listener: () => void): void {
+    this.changeListener = listener;
+  }
+
+  /**
+   * The time a copy sent at `sentMs` on from -> to, due at `dueMs` under older rules, is due under
+   * the rules as they are now; null when the link is now cut (the copy is lost, as on a cut wire). It
+   * is never due later than before, nor later than the current delay plus the whole jitter after it
+   * was sent: a reset or a lower delay releases what an old long delay holds, and a higher one does
+   * not postpone it. On a FIFO link both times grow with the send order, so their minimum does too:
+   * re-timed copies keep their order, and retimeFifoTails() keeps later ones behind them.
+   */
+  retime(from: NodeId, to: NodeId, sentMs: number, dueMs: number): number | null {
+    if (!this.canReach(from, to)) return null;
+    const settings = this.linkSettings(from, to);
+    return Math.min(dueMs, sentMs + settings.delayMs + settings.jitterMs);
+  }
+
+  /**
+   * Re-times the last FIFO copy of every link like the held copies, so a new message waits behind
+   * what is still held but not behind a due time that no longer applies (a cut link holds nothing).
+   */
+  retimeFifoTails(): void {
+    for (const [key, tail] of this.fifoTails) {
+      const [from, to] = parsePairKey(key);
+      const dueMs = this.retime(from, to, tail.sentMs, tail.dueMs);
+      if (dueMs === null) this.fifoTails.delete(key);
+      else tail.dueMs = dueMs;
+    }
   }
 
   private storeLink(from: NodeId, to: NodeId, settings: LinkSettings): void {
@@ -203,10 +244,19 @@ export class LinkRules {
     else this.links.set(pairKey(from, to), settings);
   }
 
-  private fifo(key: number, atMs: number): number {
-    const previous = this.lastDeliveryMs.get(key) ?? Number.NEGATIVE_INFINITY;
-    const deliveryMs = Math.max(atMs, previous);
-    this.lastDeliveryMs.set(key, deliveryMs);
-    return deliveryMs;
+  private changed(): void {
+    this.changeListener?.();
+  }
+
+  /** Runs on every FIFO send: updates the tail in place rather than allocating one per message. */
+  private fifo(key: number, sentMs: number, atMs: number): number {
+    const tail = this.fifoTails.get(key);
+    if (tail === undefined) {
+      this.fifoTails.set(key, { sentMs, dueMs: atMs });
+      return atMs;
+    }
+    tail.sentMs = sentMs;
+    tail.dueMs = Math.max(atMs, tail.dueMs);
+    return tail.dueMs;
   }
 }

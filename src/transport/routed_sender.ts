@@ -2,7 +2,9 @@
  * The send side shared by the MessagePort and TCP transports: asks the link rules what happens to
  * each message, hands copies due now to the transport as one batch per peer, and holds delayed
  * copies in a per-peer queue ordered by delivery time with a single timer per peer. The queue,
- * not the timer wheel, decides the order, so a FIFO link stays FIFO whatever the timers do.
+ * not the timer wheel, decides the order, so a FIFO link stays FIFO whatever the timers do. When
+ * the rules change, held copies are re-timed to them (see retimeHeld), so none waits out a delay
+ * that no longer applies.
  */
 import type { Message, NodeId } from '../core/types.js';
 import { Prng } from '../lib/prng.js';
@@ -30,6 +32,7 @@ export interface RoutedSenderOptions {
 }
 
 interface Held {
+  sentMs: number;
   atMs: number;
   message: Message;
 }
@@ -52,6 +55,7 @@ export class RoutedSender {
     this.rules = new LinkRules([...options.members], new Prng(options.seed));
     this.nowMs = options.nowMs ?? (() => performance.now());
     this.deliver = options.deliver;
+    this.rules.onChange(() => this.retimeHeld());
   }
 
   /** Groups the batch per peer: at most one deliver() per peer for everything due now. */
@@ -66,7 +70,7 @@ export class RoutedSender {
           if (batch === undefined) dueNow.set(message.to, [message]);
           else batch.push(message);
         } else {
-          this.hold(message.to, atMs, message);
+          this.hold(message.to, now, atMs, message);
         }
       }
     }
@@ -91,7 +95,7 @@ export class RoutedSender {
     return count;
   }
 
-  private hold(peer: NodeId, atMs: number, message: Message): void {
+  private hold(peer: NodeId, sentMs: number, atMs: number, message: Message): void {
     let queue = this.queues.get(peer);
     if (queue === undefined) {
       queue = { held: [], timer: null };
@@ -101,8 +105,29 @@ export class RoutedSender {
     // Stable insert after equal times; FIFO links always append, so the common case is O(1).
     let at = held.length;
     while (at > 0 && (held[at - 1] as Held).atMs > atMs) at--;
-    held.splice(at, 0, { atMs, message });
+    held.splice(at, 0, { sentMs, atMs, message });
     if (at === 0) this.arm(peer, queue);
+  }
+
+  /**
+   * After any rule change (setRules, or a change made on `rules` directly): each held copy is due at
+   * the time LinkRules.retime() gives, never later than before; a copy for a peer now cut off is
+   * dropped. What is due now goes out at once, before any later send can overtake it, and the
+   * FIFO tails are re-timed alike, so a reset link carries new traffic at once.
+   */
+  private retimeHeld(): void {
+    if (this.closed) return;
+    this.rules.retimeFifoTails();
+    for (const [peer, queue] of this.queues) {
+      const kept: Held[] = [];
+      for (const held of queue.held) {
+        const atMs = this.rules.retime(this.self, peer, held.sentMs, held.atMs);
+        if (atMs !== null) kept.push({ ...held, atMs });
+      }
+      // A stable sort: copies due at the same time keep their order.
+      queue.held = kept.sort((x, y) => x.atMs - y.atMs);
+      this.release(peer, queue);
+    }
   }
 
   private arm(peer: NodeId, queue: PeerQueue): void {
@@ -116,8 +141,8 @@ export class RoutedSender {
     queue.timer = setTimeout(() => this.release(peer, queue), waitMs);
   }
 
+  /** Hands over what is due and waits for the rest; arm() cancels a timer still pending. */
   private release(peer: NodeId, queue: PeerQueue): void {
-    queue.timer = null;
     if (this.closed) return;
     const limit = this.nowMs() + DUE_TOLERANCE_MS;
     let count = 0;

@@ -196,6 +196,17 @@ export function runTransportContract(name: string, start: StartHarness): void {
       expect(seqs(received(2))).toEqual(Array.from({ length: 30 }, (_, i) => i));
     });
 
+    it('hands over what a delayed link holds once the link is reset, in order, then new traffic', async () => {
+      await setUp();
+      push((rules) => rules.setLink(1, 2, { delayMs: 100_000 }));
+      transport(1).send([probe(1, 2, 1)]);
+      transport(1).send([probe(1, 2, 2)]);
+      push(() => {});
+      transport(1).send([probe(1, 2, 3)]);
+      await waitFor('three messages at 2 well before the old delay', () => received(2).length >= 3);
+      expect(seqs(received(2))).toEqual([1, 2, 3]);
+    });
+
     it('treats a send to an unknown peer as a no-op', async () => {
       await setUp();
       expect(() => transport(1).send([probe(1, 99, 1), probe(1, 2, 2)])).not.toThrow();

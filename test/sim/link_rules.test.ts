@@ -120,6 +120,23 @@ describe('LinkRules link settings', () => {
     expect(r.linkSettings(1, 2).delayMs).toBe(3_600_000);
   });
 
+  it('re-times a held copy to the rules as they are now, and its FIFO tails alike', () => {
+    const r = rules();
+    r.setLink(1, 2, { delayMs: 100_000 });
+    expect(r.route(1, 2, 10)).toEqual([100_010]);
+    r.setLink(1, 2, { delayMs: 50, jitterMs: 20 });
+    expect(r.retime(1, 2, 10, 100_010)).toBe(80);
+    expect(r.retime(1, 2, 10, 40)).toBe(40);
+    r.resetLinks();
+    // The simulator re-times nothing it has queued, so its FIFO links keep new messages behind it.
+    expect(r.route(1, 2, 20)).toEqual([100_010]);
+    r.retimeFifoTails();
+    expect(r.route(1, 2, 30)).toEqual([30]);
+    r.partitionOneWay(1, 2);
+    expect(r.retime(1, 2, 10, 40)).toBeNull();
+    expect(r.retime(2, 1, 10, 40)).toBe(10);
+  });
+
   it('round-trips its state into another instance', () => {
     const a = rules();
     a.partitionOneWay(4, 5);
