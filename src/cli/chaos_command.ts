@@ -106,8 +106,8 @@ export async function runChaosSimulationCommand(settings: { options: ChaosOption
 
 /**
  * Runs, prints the summary, writes the report; returns the exit code. The first SIGINT, SIGTERM or
- * SIGHUP ends the faulty phase early (the run still heals, stops its cluster, checks and reports);
- * a second one exits at once.
+ * SIGHUP, or stdout or stderr closed by its reader, ends the faulty phase early (the run still
+ * heals, stops its cluster, checks and reports); a second signal exits at once.
  */
 export async function runChaosCommand(settings: { options: ChaosOptions; out: string }, print: (line: string) => void, progress: (line: string) => void): Promise<number> {
   const { options, out } = settings;

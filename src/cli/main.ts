@@ -12,6 +12,7 @@ import { clusterConfigCommand } from './cluster_config_command.js';
 import { ctlCommand } from './ctl_command.js';
 import { nodeCommand } from './node_command.js';
 import { chaosCommand } from './chaos_command.js';
+import { watchForClosedOutput } from './closed_output.js';
 import { simCommand } from './sim_command.js';
 import { upCommand } from './up_command.js';
 
@@ -22,6 +23,7 @@ class UsageError extends Error {
 
 /** Runs the CLI with the given arguments (without node and script); resolves when it is done. */
 export async function main(args: string[] = hideBin(process.argv)): Promise<void> {
+  watchForClosedOutput();
   const cli = yargs(args)
     .scriptName('kv-sim')
     .usage('$0 <command> [options]\n\nA fault-tolerant key-value store on Raft, as a cluster emulator.')

@@ -1,7 +1,8 @@
 /**
  * `kv-sim node`: one process runs one node of a real cluster (TCP between nodes, SQLite on disk),
  * built by the same startNode() as the emulator's workers. Settings come from a YAML file, flags
- * and KV_SIM_* variables; SIGTERM or SIGINT stops it cleanly (exit 0).
+ * and KV_SIM_* variables; SIGTERM or SIGINT stops it cleanly (exit 0), and so does a closed stdout
+ * (its logs' reader gone, as in `kv-sim node ... | head`).
  */
 import { randomInt } from 'node:crypto';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
@@ -84,8 +85,8 @@ export async function runNode(settings: NodeSettings): Promise<number> {
     stopSignal.dispose();
     throw error;
   }
-  const signal = await stopSignal.requested;
-  logger.info({ signal }, 'stopping');
+  const reason = await stopSignal.requested;
+  logger.info({ reason }, 'stopping');
   return stopWithin(stop, claim, logger);
 }
 

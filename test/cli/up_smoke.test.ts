@@ -100,4 +100,14 @@ describe('kv-sim up --nodes 3 (child process)', () => {
       expect(await canBind(host, port), `port ${port} is still bound`).toBe(true);
     }
   });
+
+  // `kv-sim up | head -1`: the reader goes, the next write fails with EPIPE.
+  it('stops the cluster and removes its temporary data dir when stdout is closed, without a stack trace', async () => {
+    const cli = startUp(['--nodes', '3', '--log-level', 'silent']);
+    const dataDir = (await cli.waitForOutput(/^data: (\S+)/m, START_TIMEOUT_MS))[1] as string;
+    cli.child.stdout.destroy();
+    expect(await withinDeadline(cli.exited, EXIT_TIMEOUT_MS, 'kv-sim to exit')).toBe(0);
+    expect(existsSync(dataDir), `${dataDir} was left behind`).toBe(false);
+    expect(cli.stderr).toBe('');
+  });
 });
