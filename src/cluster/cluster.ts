@@ -4,7 +4,6 @@
  * path: clients talk to each node's own port and Raft messages go worker to worker.
  */
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { MessageChannel, type MessagePort, type TransferListItem } from 'node:worker_threads';
 import { transfer } from 'comlink';
 import { KvClient, type KvClientOptions } from '../client/kv_client.js';
@@ -15,6 +14,7 @@ import type { Logger } from '../ports/logger.js';
 import { HEALTHY_LINK, type LinkSettings } from '../ports/transport.js';
 import type { ChannelPeersConfig, NodeConfig, NodeEndpoints, TcpPeersConfig } from '../runtime/node_config.js';
 import { LinkRules } from '../transport/link_rules.js';
+import { nodeDirFor } from './cluster_data_dir.js';
 import { ClusterError } from './cluster_error.js';
 import { ClusterEvents } from './cluster_events.js';
 import type { ClusterSettings } from './cluster_options.js';
@@ -411,7 +411,7 @@ export class ClusterSupervisor implements Cluster {
   }
 
   private nodeDir(id: NodeId): string {
-    return join(this.dataDir, `node-${id}`);
+    return nodeDirFor(this.dataDir, id);
   }
 
   private upSlots(): NodeSlot[] {

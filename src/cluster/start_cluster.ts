@@ -1,11 +1,12 @@
 /**
- * startCluster: a supervisor started in a fresh data dir, and started again with a new port block
- * when another program took one of its ports while it started.
+ * startCluster: a supervisor started in a fresh data dir or one that holds this cluster, and
+ * started again with a new port block when another program took one of its ports while it started.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClusterSupervisor } from './cluster.js';
+import { checkDataDirFits } from './cluster_data_dir.js';
 import { ClusterError, NodeStartFailed } from './cluster_error.js';
 import { normalizeClusterOptions } from './cluster_options.js';
 import type { Cluster, ClusterOptions } from './cluster_types.js';
@@ -20,6 +21,7 @@ export const PORT_RACE_START_ATTEMPTS = 3;
 
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const settings = normalizeClusterOptions(options, () => Math.floor(Math.random() * 0x7fff_ffff));
+  if (settings.dataDir !== null) checkDataDirFits(settings.dataDir, settings.nodes);
   const ownsDataDir = settings.dataDir === null;
   // Only where a failed attempt removed nothing of the user's: a fresh directory, or one whose data is kept.
   const retryable = ownsDataDir || settings.keepData;

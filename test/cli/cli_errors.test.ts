@@ -1,6 +1,6 @@
 /** The command line's contract for mistakes: one line on stderr, exit code 1, never a stack trace. */
 import { describe, it, expect } from 'vitest';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -42,6 +42,22 @@ describe('kv-sim command line', () => {
     expectOneLineError(run(['up', '--transport', 'udp']), /Invalid values: Argument: transport, Given: "udp"/);
     expectOneLineError(run(['up', '--seed', 'x']), /--seed must be a number, got 'x'/);
     expectOneLineError(run(['up', '--seed', '1.5']), /--seed must be an integer/);
+  });
+
+  it('refuses a data dir that holds a cluster of another size, before starting any node', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kv-sim-kept-'));
+    try {
+      // What a kept 3-node cluster leaves: node-N/node-N.sqlite (empty files do: nothing opens them).
+      for (const id of [1, 2, 3]) {
+        mkdirSync(join(dir, `node-${id}`));
+        writeFileSync(join(dir, `node-${id}`, `node-${id}.sqlite`), '');
+      }
+      const result = run(['up', '--data-dir', dir, '--nodes', '5']);
+      expectOneLineError(result, new RegExp(`^kv-sim: ${dir} holds a 3-node cluster \\(node-1\\.\\.node-3\\); start it with 3 nodes, or use another data dir$`));
+      expect(result.out).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('names the text a numeric flag got, whichever way it was given', () => {
