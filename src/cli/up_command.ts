@@ -27,7 +27,11 @@ function builder(yargs: Argv<object>) {
     .option('fsync', { choices: FSYNC_POLICIES, default: 'always' as const, describe: 'when storage syncs to disk' })
     .option('read-lease', { type: 'boolean', default: true, describe: 'lease reads on the leader (--no-read-lease: a quorum round per read batch)' })
     .option('seed', { type: 'number', describe: 'seed for election jitter and link-rule randomness' })
-    .option('log-level', { choices: LOG_LEVELS, default: 'info' as const, describe: 'log verbosity (logs go to stderr)' })
+    .option('log-level', {
+      choices: LOG_LEVELS,
+      default: 'info' as const,
+      describe: 'log verbosity; logs go to stdout with the REPL (JSON lines when it is not a terminal: warn keeps a script clean)',
+    })
     .check((args) => {
       if (!Number.isInteger(args.nodes) || args.nodes < 1 || args.nodes > NODES_MAX) {
         throw new Error(`--nodes must be an integer from 1 to ${NODES_MAX}, got ${String(args.nodes)}`);
@@ -67,8 +71,9 @@ function toSettings(args: UpArgs): UpSettings {
 }
 
 async function runUpInProcess(settings: UpSettings): Promise<number> {
-  // Logs go to stderr so that stdout carries only what the user asked for (endpoints, replies).
-  const logger = createLogger({ level: settings.logLevel, destination: process.stderr, bindings: { name: 'kv-sim' } });
+  // On stdout, where the nodes log (README): one stream to read or filter, and on a terminal one
+  // pretty printer for both (see createLogSink).
+  const logger = createLogger({ level: settings.logLevel, destination: process.stdout, bindings: { name: 'kv-sim' } });
   // SIGHUP: the terminal closed; the cluster and its data dir go as on exit.
   const stop = listenForStop(['SIGINT', 'SIGTERM', 'SIGHUP']);
   try {

@@ -29,6 +29,7 @@ describe('kv-sim command line', () => {
     for (const flag of ['--nodes', '--transport', '--data-dir', '--keep-data', '--timing', '--fsync', '--seed', '--log-level']) {
       expect(up.out).toContain(flag);
     }
+    expect(up.out.replace(/\s+/g, ' ')).toContain('logs go to stdout with the REPL');
   });
 
   it('rejects unknown commands and flags in one line', () => {

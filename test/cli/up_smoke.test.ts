@@ -101,6 +101,16 @@ describe('kv-sim up --nodes 3 (child process)', () => {
     }
   });
 
+  it("logs on stdout, its own lines (the leader's election) as the nodes' ones, and nothing on stderr", async () => {
+    const cli = startUp(['--nodes', '1', '--log-level', 'info']);
+    await cli.waitForOutput(/^leader: node 1$/m, START_TIMEOUT_MS);
+    cli.child.stdin.write('exit\n');
+    expect(await withinDeadline(cli.exited, EXIT_TIMEOUT_MS, 'kv-sim to exit')).toBe(0);
+    expect(cli.stdout).toMatch(/^\{.*"msg":"node 1 is the leader of term \d+"/m);
+    expect(cli.stdout).toMatch(/^\{.*"node":1,/m);
+    expect(cli.stderr).toBe('');
+  });
+
   // `kv-sim up | head -1`: the reader goes, the next write fails with EPIPE.
   it('stops the cluster and removes its temporary data dir when stdout is closed, without a stack trace', async () => {
     const cli = startUp(['--nodes', '3', '--log-level', 'silent']);
