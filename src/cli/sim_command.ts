@@ -6,10 +6,28 @@
  */
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import type { UnsafeBugs } from '../core/config.js';
-import { runSeeds, runSimulation, type SimulationResult } from '../sim/run_simulation.js';
-import { DEFAULT_SIMULATION, NEMESIS_KINDS, type NemesisKind, type SimulationOptions } from '../sim/simulation_options.js';
+import { runSeeds, runSimulation, simulationFlags, type SimulationResult } from '../sim/run_simulation.js';
+import { DEFAULT_SIMULATION, NEMESIS_KINDS, resolveSimulationOptions, type NemesisKind, type SimulationOptions } from '../sim/simulation_options.js';
+import { UNSAFE_BUG_SETTINGS } from '../sim/unsafe_bug_settings.js';
 
-const UNSAFE_BUGS = ['forgetVote', 'commitByCountingOldTerms', 'doubleVote', 'countUnsyncedSelf'] as const;
+const UNSAFE_BUGS = Object.keys(UNSAFE_BUG_SETTINGS) as Array<keyof UnsafeBugs>;
+
+/**
+ * What --help says about --unsafe: a command line per bug that the checkers fail. `--unsafe X`
+ * itself changes nothing else, rather than bringing X's settings along: a run is then exactly the
+ * flags it shows (its replay line included), and bugs with different settings can still be mixed.
+ */
+function unsafeEpilogue(): string {
+  const lines = UNSAFE_BUGS.map((bug) => {
+    const { options, seeds } = UNSAFE_BUG_SETTINGS[bug];
+    return `${bug}:\n  kv-sim sim --seeds ${seeds} ${simulationFlags(resolveSimulationOptions({ ...options, unsafe: { [bug]: true } }))}`;
+  });
+  return (
+    '--unsafe breaks the core on purpose. Each bug needs faults that make it matter (with the default ' +
+    'settings the checkers catch only forgetVote); under these, some seed fails (exit code 1):\n\n' +
+    lines.join('\n')
+  );
+}
 
 function builder(yargs: Argv<object>) {
   const d = DEFAULT_SIMULATION;
@@ -40,7 +58,7 @@ function builder(yargs: Argv<object>) {
     .option('pre-vote', { type: 'boolean', default: d.preVote, describe: 'raft pre-vote (--no-pre-vote to disable)' })
     .option('check-quorum', { type: 'boolean', default: d.checkQuorum, describe: 'raft check-quorum' })
     .option('read-lease', { type: 'boolean', default: d.readLease, describe: 'lease reads on the leader (needs check-quorum; --no-read-lease: a quorum round per read batch)' })
-    .option('unsafe', { type: 'string', describe: `deliberately broken core, to see the checkers fire: ${UNSAFE_BUGS.join(',')}` })
+    .option('unsafe', { type: 'string', describe: `deliberately broken core, to see the checkers fire under the settings below: ${UNSAFE_BUGS.join(',')}` })
     .option('verbose', { type: 'boolean', default: false, describe: 'with --seeds: one line per seed' })
     .check((args) => {
       if (args.seed !== undefined && args.seeds !== undefined) throw new Error('use either --seed or --seeds, not both');
@@ -49,7 +67,8 @@ function builder(yargs: Argv<object>) {
       return true;
     })
     .example('$0 sim --seed 7 --nodes 5', 'one seeded run with every fault; prints the trace hash')
-    .example('$0 sim --seeds 2000', 'seeds 1..2000; prints failures and speed');
+    .example('$0 sim --seeds 2000', 'seeds 1..2000; prints failures and speed')
+    .epilogue(unsafeEpilogue());
 }
 
 type SimArgs = ArgumentsCamelCase<Awaited<ReturnType<typeof builder>['argv']>>;
@@ -124,7 +143,7 @@ export function parseUnsafe(text: string | undefined): UnsafeBugs {
   if (text === undefined || text === '') return bugs;
   for (const name of text.split(',').map((bug) => bug.trim())) {
     if (!(UNSAFE_BUGS as readonly string[]).includes(name)) throw new Error(`unknown --unsafe bug '${name}' (known: ${UNSAFE_BUGS.join(', ')})`);
-    bugs[name as (typeof UNSAFE_BUGS)[number]] = true;
+    bugs[name as keyof UnsafeBugs] = true;
   }
   return bugs;
 }

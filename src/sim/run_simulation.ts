@@ -133,7 +133,12 @@ function appliedByNode(sim: Simulator): Map<NodeId, number> {
 
 /** The CLI line that reproduces a run: the seed plus every option that differs from the default. */
 export function replayCommand(options: SimulationOptions): string {
-  const parts = [`kv-sim sim --seed ${options.seed} --nodes ${options.nodes}`];
+  return `kv-sim sim --seed ${options.seed} ${simulationFlags(options)}`;
+}
+
+/** The `kv-sim sim` flags that give `options` (the seed aside): --nodes, then every option that differs from the default. */
+export function simulationFlags(options: SimulationOptions): string {
+  const parts = [`--nodes ${options.nodes}`];
   const d = DEFAULT_SIMULATION;
   if (options.clients !== d.clients) parts.push(`--clients ${options.clients}`);
   if (options.keys !== d.keys) parts.push(`--keys ${options.keys}`);
