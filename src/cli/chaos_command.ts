@@ -16,6 +16,7 @@ import { leaderlessMs } from '../chaos/leader_monitor.js';
 import { runChaos } from '../chaos/run_chaos.js';
 import { formatSummary, summarize } from '../chaos/summary.js';
 import { runChaosSimulation } from '../sim/chaos_simulation.js';
+import { parseSeed } from './seed_flag.js';
 import { listenForStop } from './stop_signals.js';
 
 const KNOWN_FLAGS = new Set([
@@ -143,6 +144,11 @@ function oneLine(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ');
 }
 
+/** A flag's text; given twice, the last one counts. */
+function lastText(raw: unknown): string {
+  return Array.isArray(raw) ? String(raw.at(-1)) : String(raw);
+}
+
 /** Flags to options, every check with a one-line message. Exported for tests. */
 export function toChaosSettings(args: Record<string, unknown>): ChaosSettings {
   const unknown = Object.keys(args).filter((name) => !KNOWN_FLAGS.has(name) && !/[A-Z]/.test(name));
@@ -150,15 +156,14 @@ export function toChaosSettings(args: Record<string, unknown>): ChaosSettings {
   const extra = (args._ as unknown[] | undefined)?.slice(1) ?? [];
   if (extra.length > 0) throw new Error(`unexpected argument ${String(extra[0])}`);
   const number = (name: string, min: number, integer = true): number => {
-    const raw = args[name];
-    const text = Array.isArray(raw) ? String(raw.at(-1)) : String(raw);
+    const text = lastText(args[name]);
     const value = Number(text);
     if (text.trim() === '' || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
       throw new Error(`--${name} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got '${text}'`);
     }
     return value;
   };
-  const seed = args.seed === undefined ? Math.floor(Math.random() * 1_000_000) : number('seed', 0);
+  const seed = args.seed === undefined ? Math.floor(Math.random() * 1_000_000) : parseSeed('--seed', lastText(args.seed));
   const transport = String(args.transport);
   if (transport !== 'channel' && transport !== 'tcp') throw new Error(`--transport must be channel or tcp, got '${transport}'`);
   const out = String(args.out ?? '');

@@ -9,8 +9,11 @@ import { RemoteCluster } from './remote_cluster.js';
 
 const DEFAULT_TIMEOUT_MS = 3_000;
 
-/** What a script sees; said in --help too. */
-export const CTL_EXIT = { done: 0, failed: 1, someUnanswered: 2 } as const;
+/**
+ * What a script sees; said in --help too. 2 is bad usage, as for every kv-sim command, so a
+ * cluster that answered only in part is 3: a typo must not read as a degraded cluster.
+ */
+export const CTL_EXIT = { done: 0, failed: 1, usage: 2, someUnanswered: 3 } as const;
 
 function builder(yargs: Argv<object>) {
   return yargs
@@ -30,6 +33,7 @@ function builder(yargs: Argv<object>) {
     .epilogue(
       `Exit codes: ${CTL_EXIT.done} = done (every node answered, or the one node addressed did); ` +
         `${CTL_EXIT.failed} = the command failed: bad words, no node answered, or a fault not applied on every node (the error names them); ` +
+        `${CTL_EXIT.usage} = bad usage (an unknown or missing flag, a bad value); ` +
         `${CTL_EXIT.someUnanswered} = status or logsize answered by some nodes only, or a node refuses to link with a peer ` +
         '(a line for each: an endpoint that did not answer, a member no endpoint answered for, a refused link).',
     );

@@ -1,7 +1,8 @@
 /**
  * The `kv-sim` command line: yargs wiring only. Every command lives in its own module; this file
- * sets the shared rules: --help everywhere, KV_SIM_* environment variables as flags, and a
- * one-line error with exit code 1 for unknown commands, unknown flags and bad values.
+ * sets the shared rules: --help everywhere, KV_SIM_* environment variables as flags, a one-line
+ * error with exit code 2 for unknown commands, unknown flags and bad values (as chaos has always
+ * done: 1 means a command ran and failed, e.g. sim's failed seeds), and 1 for any other error.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -16,10 +17,13 @@ import { watchForClosedOutput } from './closed_output.js';
 import { simCommand } from './sim_command.js';
 import { upCommand } from './up_command.js';
 
-/** A usage error (unknown command or flag, bad value): reported in one line, exit code 1. */
+/** A usage error (unknown command or flag, bad value): reported in one line, exit code 2. */
 class UsageError extends Error {
   override name = 'UsageError';
 }
+
+const EXIT_USAGE = 2;
+const EXIT_ERROR = 1;
 
 /** Runs the CLI with the given arguments (without node and script); resolves when it is done. */
 export async function main(args: string[] = hideBin(process.argv)): Promise<void> {
@@ -57,7 +61,7 @@ export async function main(args: string[] = hideBin(process.argv)): Promise<void
     const text = error instanceof Error ? error.message : String(error);
     const hint = error instanceof UsageError ? ' (see kv-sim --help)' : '';
     process.stderr.write(`kv-sim: ${oneLine(text)}${hint}\n`);
-    process.exitCode = 1;
+    process.exitCode = error instanceof UsageError ? EXIT_USAGE : EXIT_ERROR;
   }
 }
 

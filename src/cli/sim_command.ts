@@ -9,6 +9,7 @@ import type { UnsafeBugs } from '../core/config.js';
 import { runSeeds, runSimulation, simulationFlags, type SimulationResult } from '../sim/run_simulation.js';
 import { DEFAULT_SIMULATION, NEMESIS_KINDS, resolveSimulationOptions, type NemesisKind, type SimulationOptions } from '../sim/simulation_options.js';
 import { UNSAFE_BUG_SETTINGS } from '../sim/unsafe_bug_settings.js';
+import { checkSeed } from './seed_flag.js';
 
 const UNSAFE_BUGS = Object.keys(UNSAFE_BUG_SETTINGS) as Array<keyof UnsafeBugs>;
 
@@ -62,8 +63,7 @@ function builder(yargs: Argv<object>) {
     .option('verbose', { type: 'boolean', default: false, describe: 'with --seeds: one line per seed' })
     .check((args) => {
       if (args.seed !== undefined && args.seeds !== undefined) throw new Error('use either --seed or --seeds, not both');
-      parseNemesis(args.nemesis);
-      parseUnsafe(args.unsafe);
+      checkSimSettings(toSimSettings(args));
       return true;
     })
     .example('$0 sim --seed 7 --nodes 5', 'one seeded run with every fault; prints the trace hash')
@@ -91,39 +91,68 @@ export interface SimSettings {
   verbose: boolean;
 }
 
-function toSimSettings(args: SimArgs): SimSettings {
+/** The flag that sets each simulation option, to build the options and to name flags in errors. */
+const OPTION_FLAGS = {
+  nodes: 'nodes',
+  clients: 'clients',
+  keys: 'keys',
+  durationMs: 'duration-ms',
+  quietMs: 'quiet-ms',
+  faultIntervalMinMs: 'fault-interval-min-ms',
+  faultIntervalMaxMs: 'fault-interval-max-ms',
+  downtimeMinMs: 'downtime-min-ms',
+  downtimeMaxMs: 'downtime-max-ms',
+  networkDelayMs: 'network-delay-ms',
+  networkJitterMs: 'network-jitter-ms',
+  tickMs: 'tick-ms',
+  heartbeatIntervalTicks: 'heartbeat-ticks',
+  electionTimeoutTicks: 'election-ticks',
+  appendBytesMax: 'append-bytes-max',
+  snapshotEntriesThreshold: 'snapshot-every',
+  snapshotRetainEntries: 'snapshot-retain',
+  snapshotChunkBytesMax: 'snapshot-chunk-bytes',
+  syncDelayMaxMs: 'sync-delay-max-ms',
+  preVote: 'pre-vote',
+  checkQuorum: 'check-quorum',
+  readLease: 'read-lease',
+  seed: 'seed',
+  nemesis: 'nemesis',
+  unsafe: 'unsafe',
+} as const satisfies Record<keyof SimulationOptions, string>;
+
+/** The flags read by name; the options' flags are read through OPTION_FLAGS. */
+interface SimFlags {
+  seed: number | undefined;
+  seeds: number | undefined;
+  'seed-start': number;
+  verbose: boolean;
+  nemesis: string;
+  unsafe: string | undefined;
+}
+
+function toSimSettings(args: SimFlags): SimSettings {
+  const flags = args as unknown as Record<string, unknown>;
+  const options: Record<string, unknown> = {};
+  for (const [option, flag] of Object.entries(OPTION_FLAGS)) {
+    if (option !== 'seed' && option !== 'nemesis' && option !== 'unsafe') options[option] = flags[flag];
+  }
   return {
     seed: args.seed,
     seeds: args.seeds,
     seedStart: args['seed-start'],
     verbose: args.verbose,
-    options: {
-      nodes: args.nodes,
-      clients: args.clients,
-      keys: args.keys,
-      durationMs: args['duration-ms'],
-      syncDelayMaxMs: args['sync-delay-max-ms'],
-      quietMs: args['quiet-ms'],
-      nemesis: parseNemesis(args.nemesis),
-      faultIntervalMinMs: args['fault-interval-min-ms'],
-      faultIntervalMaxMs: args['fault-interval-max-ms'],
-      downtimeMinMs: args['downtime-min-ms'],
-      downtimeMaxMs: args['downtime-max-ms'],
-      networkDelayMs: args['network-delay-ms'],
-      networkJitterMs: args['network-jitter-ms'],
-      tickMs: args['tick-ms'],
-      heartbeatIntervalTicks: args['heartbeat-ticks'],
-      electionTimeoutTicks: args['election-ticks'],
-      appendBytesMax: args['append-bytes-max'],
-      snapshotEntriesThreshold: args['snapshot-every'],
-      snapshotRetainEntries: args['snapshot-retain'],
-      snapshotChunkBytesMax: args['snapshot-chunk-bytes'],
-      preVote: args['pre-vote'],
-      checkQuorum: args['check-quorum'],
-      readLease: args['read-lease'],
-      unsafe: parseUnsafe(args.unsafe),
-    },
+    options: { ...(options as Partial<SimulationOptions>), nemesis: parseNemesis(args.nemesis), unsafe: parseUnsafe(args.unsafe) },
   };
+}
+
+/** Refuses bad flags before anything runs, naming them as typed (the library names its options). */
+function checkSimSettings(settings: SimSettings): void {
+  if (settings.seed !== undefined) checkSeed('--seed', settings.seed);
+  checkSeed('--seed-start', settings.seedStart);
+  if (settings.seeds !== undefined && (!Number.isSafeInteger(settings.seeds) || settings.seeds < 1)) {
+    throw new Error(`--seeds must be a positive integer, got ${settings.seeds}`);
+  }
+  resolveSimulationOptions({ ...settings.options, seed: settings.seed ?? settings.seedStart }, (option) => `--${OPTION_FLAGS[option]}`);
 }
 
 export function parseNemesis(text: string): NemesisKind[] {

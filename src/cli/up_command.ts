@@ -5,6 +5,7 @@
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { createLogger } from '../logging/logger.js';
 import { runUp, type UpCluster, type UpSettings } from './up.js';
+import { checkSeed } from './seed_flag.js';
 import { listenForStop } from './stop_signals.js';
 
 const TRANSPORTS = ['channel', 'tcp'] as const;
@@ -36,9 +37,7 @@ function builder(yargs: Argv<object>) {
       if (!Number.isInteger(args.nodes) || args.nodes < 1 || args.nodes > NODES_MAX) {
         throw new Error(`--nodes must be an integer from 1 to ${NODES_MAX}, got ${String(args.nodes)}`);
       }
-      if (args.seed !== undefined && !Number.isInteger(args.seed)) {
-        throw new Error(`--seed must be an integer, got ${String(args.seed)}`);
-      }
+      if (args.seed !== undefined) checkSeed('--seed', args.seed);
       return true;
     })
     .example('$0 up --nodes 5', 'five nodes over MessageChannels, then a REPL')

@@ -86,32 +86,40 @@ export const DEFAULT_SIMULATION: SimulationOptions = {
   syncDelayMaxMs: 2,
 };
 
-/** Validates user-supplied options with clear messages (bad CLI input must not crash later). */
-export function resolveSimulationOptions(partial: Partial<SimulationOptions>): SimulationOptions {
+/**
+ * Validates user-supplied options with clear messages (bad CLI input must not crash later). Each
+ * message names an option through `nameOf`, so that the CLI can name the flag a user typed.
+ */
+export function resolveSimulationOptions(
+  partial: Partial<SimulationOptions>,
+  nameOf: (option: keyof SimulationOptions) => string = (option) => option,
+): SimulationOptions {
   const unknown = Object.keys(partial).filter((name) => !(name in DEFAULT_SIMULATION));
   if (unknown.length > 0) {
     throw new RangeError(`unknown simulation option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: ${Object.keys(DEFAULT_SIMULATION).join(', ')})`);
   }
   const given = Object.fromEntries(Object.entries(partial).filter(([, value]) => value !== undefined));
   const options: SimulationOptions = { ...DEFAULT_SIMULATION, ...given };
-  const positiveInts: Array<keyof SimulationOptions> = ['nodes', 'clients', 'keys', 'tickMs', 'heartbeatIntervalTicks', 'electionTimeoutTicks', 'snapshotChunkBytesMax'];
+  const positiveInts: Array<keyof SimulationOptions> = ['nodes', 'clients', 'keys', 'tickMs', 'heartbeatIntervalTicks', 'electionTimeoutTicks', 'snapshotChunkBytesMax', 'appendBytesMax'];
   for (const name of positiveInts) {
     const value = options[name];
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new RangeError(`${nameOf(name)} must be a positive integer, got ${String(value)}`);
   }
-  if (!Number.isInteger(options.seed) || options.seed < 0) throw new RangeError(`seed must be a non-negative integer, got ${options.seed}`);
-  if (options.nodes > 15) throw new RangeError(`nodes must be at most 15, got ${options.nodes}`);
-  if (!Number.isInteger(options.appendBytesMax) || options.appendBytesMax < 1) throw new RangeError(`appendBytesMax must be a positive integer, got ${options.appendBytesMax}`);
+  if (!Number.isInteger(options.seed) || options.seed < 0) throw new RangeError(`${nameOf('seed')} must be a non-negative integer, got ${options.seed}`);
+  if (options.nodes > 15) throw new RangeError(`${nameOf('nodes')} must be at most 15, got ${options.nodes}`);
   for (const name of ['durationMs', 'quietMs', 'faultIntervalMinMs', 'faultIntervalMaxMs', 'downtimeMinMs', 'downtimeMaxMs', 'networkDelayMs', 'networkJitterMs', 'syncDelayMaxMs'] as const) {
-    if (!Number.isFinite(options[name]) || options[name] < 0) throw new RangeError(`${name} must be a number >= 0, got ${options[name]}`);
+    if (!Number.isFinite(options[name]) || options[name] < 0) throw new RangeError(`${nameOf(name)} must be a number >= 0, got ${options[name]}`);
   }
   for (const name of ['snapshotEntriesThreshold', 'snapshotRetainEntries'] as const) {
-    if (!Number.isInteger(options[name]) || options[name] < 0) throw new RangeError(`${name} must be an integer >= 0, got ${options[name]}`);
+    if (!Number.isInteger(options[name]) || options[name] < 0) throw new RangeError(`${nameOf(name)} must be an integer >= 0, got ${options[name]}`);
   }
-  if (options.faultIntervalMaxMs < options.faultIntervalMinMs) throw new RangeError('faultIntervalMaxMs must be >= faultIntervalMinMs');
-  if (options.downtimeMaxMs < options.downtimeMinMs) throw new RangeError('downtimeMaxMs must be >= downtimeMinMs');
+  for (const [high, low] of [['faultIntervalMaxMs', 'faultIntervalMinMs'], ['downtimeMaxMs', 'downtimeMinMs']] as const) {
+    if (options[high] < options[low]) throw new RangeError(`${nameOf(high)} (${options[high]}) must be >= ${nameOf(low)} (${options[low]})`);
+  }
   if (options.electionTimeoutTicks <= options.heartbeatIntervalTicks) {
-    throw new RangeError(`electionTimeoutTicks (${options.electionTimeoutTicks}) must exceed heartbeatIntervalTicks (${options.heartbeatIntervalTicks})`);
+    throw new RangeError(
+      `${nameOf('electionTimeoutTicks')} (${options.electionTimeoutTicks}) must exceed ${nameOf('heartbeatIntervalTicks')} (${options.heartbeatIntervalTicks})`,
+    );
   }
   for (const kind of options.nemesis) {
     if (!(NEMESIS_KINDS as readonly string[]).includes(kind)) throw new RangeError(`unknown nemesis '${kind}' (known: ${NEMESIS_KINDS.join(', ')})`);

@@ -1,4 +1,7 @@
-/** The command line's contract for mistakes: one line on stderr, exit code 1, never a stack trace. */
+/**
+ * The command line's contract for mistakes: one line on stderr, never a stack trace; exit code 2
+ * for bad usage (a mistyped command or flag, a bad value), 1 for a command that could not run.
+ */
 import { describe, it, expect } from 'vitest';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,8 +14,8 @@ function run(args: string[], env: Record<string, string> = {}, bin = BIN_PATH): 
   return { code: result.status, out: result.stdout, err: result.stderr };
 }
 
-function expectOneLineError(result: { code: number | null; err: string }, pattern: RegExp): void {
-  expect(result.code).toBe(1);
+function expectOneLineError(result: { code: number | null; err: string }, pattern: RegExp, code = 2): void {
+  expect(result.code).toBe(code);
   expect(result.err.trimEnd().split('\n'), result.err).toHaveLength(1);
   expect(result.err.trimEnd()).toMatch(pattern);
   expect(result.err).not.toMatch(/\bat .*:\d+:\d+/);
@@ -45,6 +48,23 @@ describe('kv-sim command line', () => {
     expectOneLineError(run(['up', '--seed', '1.5']), /--seed must be an integer/);
   });
 
+  it('names the sim flags a user typed, not the options behind them', () => {
+    expectOneLineError(run(['sim', '--duration-ms', '-1']), /^kv-sim: --duration-ms must be a number >= 0, got -1 /);
+    expectOneLineError(run(['sim', '--election-ticks', '3']), /^kv-sim: --election-ticks \(3\) must exceed --heartbeat-ticks \(5\) /);
+    expectOneLineError(run(['sim', '--tick-ms', '0']), /^kv-sim: --tick-ms must be a positive integer, got 0 /);
+    expectOneLineError(run(['sim', '--downtime-max-ms', '10']), /^kv-sim: --downtime-max-ms \(10\) must be >= --downtime-min-ms \(100\) /);
+    expectOneLineError(run(['sim', '--seeds', '0']), /^kv-sim: --seeds must be a positive integer, got 0 /);
+  });
+
+  it('checks --seed alike in up, sim and chaos', () => {
+    const rule = /--seed must be an integer from 0 to 4294967295, got '?-1'? /;
+    expectOneLineError(run(['up', '--seed', '-1']), rule);
+    expectOneLineError(run(['sim', '--seed', '-1']), rule);
+    expectOneLineError(run(['chaos', '--seed', '-1']), rule);
+    expectOneLineError(run(['up', '--seed', '4294967296']), /--seed must be an integer from 0 to 4294967295, got 4294967296/);
+    expectOneLineError(run(['sim', '--seeds', '2', '--seed-start', '-1']), /--seed-start must be an integer from 0 to 4294967295, got -1/);
+  });
+
   it('refuses a data dir that holds a cluster of another size, before starting any node', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kv-sim-kept-'));
     try {
@@ -54,7 +74,7 @@ describe('kv-sim command line', () => {
         writeFileSync(join(dir, `node-${id}`, `node-${id}.sqlite`), '');
       }
       const result = run(['up', '--data-dir', dir, '--nodes', '5']);
-      expectOneLineError(result, new RegExp(`^kv-sim: ${dir} holds a 3-node cluster \\(node-1\\.\\.node-3\\); start it with 3 nodes, or use another data dir$`));
+      expectOneLineError(result, new RegExp(`^kv-sim: ${dir} holds a 3-node cluster \\(node-1\\.\\.node-3\\); start it with 3 nodes, or use another data dir$`), 1);
       expect(result.out).toBe('');
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -82,7 +102,7 @@ describe('kv-sim command line', () => {
     try {
       // The package's bin/ folder without dist/ beside it.
       cpSync(dirname(BIN_PATH), join(dir, 'bin'), { recursive: true });
-      expectOneLineError(run(['--help'], {}, join(dir, 'bin', 'kv-sim.cjs')), /run `npm install` or `npm run build`/);
+      expectOneLineError(run(['--help'], {}, join(dir, 'bin', 'kv-sim.cjs')), /run `npm install` or `npm run build`/, 1);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

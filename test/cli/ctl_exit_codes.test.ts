@@ -60,7 +60,7 @@ async function ctl(endpoints: string[], ...words: string[]): Promise<{ code: num
 }
 
 describe('kv-sim ctl exit codes', () => {
-  it('status and logsize: every node answered is 0; some did not is 2, with a line for each', async () => {
+  it('status and logsize: every node answered is 0; some did not is 3, with a line for each', async () => {
     expect((await ctl(up, 'status')).code).toBe(CTL_EXIT.done);
     for (const verb of ['status', 'logsize']) {
       const partial = await ctl([...up, down], verb);
@@ -71,13 +71,13 @@ describe('kv-sim ctl exit codes', () => {
     }
   });
 
-  it('status: a member left out of --endpoints is 2, named from the membership the others report', async () => {
+  it('status: a member left out of --endpoints is 3, named from the membership the others report', async () => {
     const result = await ctl(up.slice(0, 2), 'status');
     expect(result.code).toBe(CTL_EXIT.someUnanswered);
     expect(result.text).toContain('node 3: a member that gave no status (its control endpoint is not in --endpoints, or did not answer)');
   });
 
-  it('status: a node refusing to link with a peer is 2, with its reason', async () => {
+  it('status: a node refusing to link with a peer is 3, with its reason', async () => {
     const result = await ctl([...up.slice(0, 2), refusing], 'status');
     expect(result.code).toBe(CTL_EXIT.someUnanswered);
     expect(result.text).toContain('node 3 refuses to link with node 1: it runs another timing');
@@ -105,6 +105,9 @@ describe('kv-sim ctl exit codes', () => {
     expect(result.out).toContain(`${down}: unreachable (ECONNREFUSED)`);
     const help = await runCliAsync(['ctl', '--help']);
     expect(help.out.replace(/\s+/g, ' ')).toContain('Exit codes: 0 = done');
-    expect(help.out.replace(/\s+/g, ' ')).toContain('2 = status or logsize answered by some nodes only, or a node refuses to link with a peer');
+    expect(help.out.replace(/\s+/g, ' ')).toContain('2 = bad usage');
+    expect(help.out.replace(/\s+/g, ' ')).toContain('3 = status or logsize answered by some nodes only, or a node refuses to link with a peer');
+    const badFlag = await runCliAsync(['ctl', '--endpoints', up.join(','), '--timeout-ms', '0', 'status']);
+    expect(badFlag.code).toBe(CTL_EXIT.usage);
   }, 30_000);
 });

@@ -58,7 +58,7 @@ describe('kv-sim node processes with different timing', () => {
     const ctlStatus = await runCliAsync(['ctl', '--endpoints', endpoints, '--token', cluster.token, 'status']);
     expect(ctlStatus.out).toContain(`node 1 refuses to link with node 2: ${atOne}`);
     expect(ctlStatus.out).toContain(`node 2 refuses to link with node 1: ${atTwo}`);
-    expect(ctlStatus.code).toBe(2); // a script sees the cluster is not whole
+    expect(ctlStatus.code).toBe(3); // a script sees the cluster is not whole
 
     // A read through either node finds no leader to serve it (lease or not) and times out.
     await Promise.all(
