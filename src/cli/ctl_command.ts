@@ -4,7 +4,9 @@
  * snapshot [N], logsize). The line is parsed and run by the REPL's code, so both say the same.
  */
 import type { ArgumentsCamelCase, Argv } from 'yargs';
-import { runReplLine, type KvRunner } from './repl_exec.js';
+import { ctlCommandList, CTL_VERBS, unknownCtlCommand } from './ctl_help.js';
+import { runReplCommand, type KvRunner } from './repl_exec.js';
+import { parseReplLine } from './repl_parse.js';
 import { RemoteCluster } from './remote_cluster.js';
 
 const DEFAULT_TIMEOUT_MS = 3_000;
@@ -17,7 +19,7 @@ export const CTL_EXIT = { done: 0, failed: 1, usage: 2, someUnanswered: 3 } as c
 
 function builder(yargs: Argv<object>) {
   return yargs
-    .positional('words', { type: 'string', array: true, describe: 'the command, e.g. status | partition 1,2 3 | isolate 3 | heal' })
+    .positional('words', { type: 'string', array: true, describe: 'the command, one of those listed below' })
     .option('endpoints', { alias: 'e', type: 'string', demandOption: true, describe: 'control planes, comma-separated HOST:PORT or URLs' })
     .option('token', { type: 'string', describe: 'control token (the nodes\' control-token)' })
     .option('timeout-ms', { type: 'number', default: DEFAULT_TIMEOUT_MS, describe: 'how long to wait for each node' })
@@ -31,9 +33,10 @@ function builder(yargs: Argv<object>) {
     .example('$0 ctl -e ... partition 1,2 3', 'nodes 1 and 2 cannot talk to node 3')
     .example('$0 ctl -e ... link 1 2 delay=100 loss=0.1', 'degrade the link between 1 and 2')
     .epilogue(
-      `Exit codes: ${CTL_EXIT.done} = done (every node answered, or the one node addressed did); ` +
-        `${CTL_EXIT.failed} = the command failed: bad words, no node answered, or a fault not applied on every node (the error names them); ` +
-        `${CTL_EXIT.usage} = bad usage (an unknown or missing flag, a bad value); ` +
+      `Commands (the emulator REPL's words for the same things):\n${ctlCommandList()}\n\n` +
+        `Exit codes: ${CTL_EXIT.done} = done (every node answered, or the one node addressed did); ` +
+        `${CTL_EXIT.failed} = the command failed: no node answered, or a fault not applied on every node (the error names them); ` +
+        `${CTL_EXIT.usage} = bad usage (an unknown command, bad words, an unknown or missing flag, a bad value); ` +
         `${CTL_EXIT.someUnanswered} = status or logsize answered by some nodes only, or a node refuses to link with a peer ` +
         '(a line for each: an endpoint that did not answer, a member no endpoint answered for, a refused link).',
     );
@@ -60,8 +63,9 @@ function endpointList(text: string): string[] {
   return text.split(',').map((part) => part.trim()).filter((part) => part !== '');
 }
 
+/** The REPL's runner needs a KV client; no ctl verb is a KV command, so this one is never asked. */
 const NO_KV: KvRunner = {
-  run: () => Promise.reject(new Error('ctl sends no KV commands; use redis-cli, the HTTP API or the client against a node\'s client port')),
+  run: () => Promise.reject(new Error('ctl sends no KV commands')),
 };
 
 export interface CtlRun {
@@ -74,14 +78,14 @@ export interface CtlRun {
 
 /** Runs one ctl command; resolves with its exit code (CTL_EXIT). */
 export async function runCtl(run: CtlRun): Promise<number> {
-  const line = run.words.join(' ');
   const verb = (run.words[0] ?? '').toLowerCase();
-  if (verb === 'help' || verb === 'exit' || verb === 'quit') {
-    run.write('ctl commands: status, logsize, partition 1,2 3, oneway A B, isolate N, heal, link A B delay=.. jitter=.. loss=.. dup=.. reorder=on|off, link A B reset, pause N, resume N, snapshot [N]\n');
-    return CTL_EXIT.done;
+  const parsed = CTL_VERBS.includes(verb) ? parseReplLine(run.words.join(' ')) : { ok: false as const, error: unknownCtlCommand(run.words[0] ?? '') };
+  if (!parsed.ok) {
+    run.write(`(error) ${parsed.error}\n`);
+    return CTL_EXIT.usage;
   }
   const cluster = new RemoteCluster({ endpoints: run.endpoints, token: run.token, timeoutMs: run.timeoutMs });
-  const outcome = await runReplLine(line, { cluster, kv: NO_KV });
+  const outcome = await runReplCommand(parsed.command, { cluster, kv: NO_KV });
   if (outcome.kind === 'exit') return CTL_EXIT.done;
   run.write(`${outcome.text}\n`);
   if (outcome.error) return CTL_EXIT.failed;

@@ -42,8 +42,13 @@ export type ReplOutcome = { kind: 'output'; text: string; error: boolean } | { k
 export async function runReplLine(line: string, context: ReplContext): Promise<ReplOutcome> {
   const parsed = parseReplLine(line);
   if (!parsed.ok) return errorOutcome(parsed.error);
+  return runReplCommand(parsed.command, context);
+}
+
+/** Runs one parsed command (ctl parses first, to tell bad words from failed ones). Never throws. */
+export async function runReplCommand(command: ReplCommand, context: ReplContext): Promise<ReplOutcome> {
   try {
-    return await runCommand(parsed.command, context);
+    return await runCommand(command, context);
   } catch (error) {
     return errorOutcome(error instanceof Error ? error.message : String(error));
   }

@@ -99,6 +99,20 @@ describe('kv-sim ctl exit codes', () => {
     expect((await ctl([...up.slice(0, 2), down], 'pause', '2')).code).toBe(CTL_EXIT.done);
   });
 
+  it('bad words are bad usage (2), and an unknown command names every ctl command, as ctl help lists them', async () => {
+    const verbs = ['status', 'logsize', 'partition', 'oneway', 'isolate', 'heal', 'link', 'pause', 'resume', 'snapshot'];
+    const bogus = await ctl(up, 'bogus');
+    expect(bogus.code).toBe(CTL_EXIT.usage);
+    expect(bogus.text).toMatch(/^\(error\) unknown ctl command 'bogus'; ctl takes .* \(kv-sim ctl --help shows their arguments\)/);
+    for (const verb of verbs) expect(bogus.text).toMatch(new RegExp(`\\b${verb}\\b`));
+    expect((await ctl(up, 'GET', 'k')).code).toBe(CTL_EXIT.usage);
+    const twoGroups = await ctl(up, 'partition', '1,2', '2');
+    expect(twoGroups).toEqual({ code: CTL_EXIT.usage, text: '(error) node 2 appears in more than one group\n' });
+    const help = await runCliAsync(['ctl', 'help']);
+    expect(help.code).toBe(0);
+    for (const verb of verbs) expect(help.out, verb).toMatch(new RegExp(`^ {2}(\\S+ \\S+ / )?${verb}\\b`, 'm'));
+  }, 30_000);
+
   it('reaches the shell as the process exit code, and --help says what each code means', async () => {
     const result = await runCliAsync(['ctl', '--endpoints', [...up, down].join(','), 'status']);
     expect(result.code).toBe(CTL_EXIT.someUnanswered);
