@@ -1,7 +1,8 @@
 /**
  * The words `kv-sim ctl` takes: one list for its --help and for the error a mistyped one gets, so
- * the two agree (the error used to say "type help", and the help listed only four of them).
+ * the two always agree.
  */
+
 // Short enough that a line fits 80 columns: yargs wraps a longer one back to the margin.
 const CTL_COMMANDS: ReadonlyArray<readonly [usage: string, what: string]> = [
   ['status', 'role, term, indexes and leader of every node'],

@@ -1,9 +1,9 @@
 /**
  * One rule for every command's --seed: an integer from 0 to 2^32 - 1. The seeded PRNG keeps 32
- * bits, so a larger or negative seed would only repeat one of these, and `kv-sim node` has always
- * taken this range; up, sim and chaos now say the same thing about the same mistake.
+ * bits, so a larger or negative seed would only repeat one of these, and `kv-sim node` takes this
+ * range too; up, sim and chaos answer the same mistake with the same words.
  */
-export const SEED_MAX = 0xffff_ffff;
+const SEED_MAX = 0xffff_ffff;
 
 /** Throws a one-line error naming `flag` unless `value` is a seed; `typed` is what the user gave. */
 export function checkSeed(flag: string, value: number, typed: string = String(value)): void {
