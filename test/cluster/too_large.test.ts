@@ -1,11 +1,17 @@
 /**
- * A write bigger than one log entry may be (its append would not fit a peer frame) is refused with
- * -TOOLARGE, on the leader and through a follower, and leaves the cluster writing. Before, the
- * leader appended it, could never send it, and every later write waited behind it forever.
+ * Requests and answers too large for the cluster, on the leader and through a follower:
+ * - a write bigger than one log entry may be (its append would not fit a peer frame) is refused with
+ *   -TOOLARGE and leaves the cluster writing. Before, the leader appended it, could never send it,
+ *   and every later write waited behind it forever;
+ * - an argument larger than any entry is read past without being held (before, a 65 MB value was
+ *   held and copied, and the leader missed its heartbeats and was deposed every time);
+ * - a read whose answer would pass ANSWER_BYTES_MAX gets an error (before, the node built it whole:
+ *   200 names of a 60 MiB key asked for 12 GB, and the leader stopped answering).
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type Cluster, type NodeId } from '../../src/index.js';
+import { ANSWER_BYTES_MAX } from '../../src/kv/index.js';
 import { ENTRY_DATA_BYTES_MAX } from '../../src/transport/codec.js';
 
 const TOO_LARGE = /^TOOLARGE the request's log entry would be (\d+) bytes; one entry carries at most (\d+): split the write$/;
@@ -54,14 +60,21 @@ describe.each(['channel', 'tcp'] as const)('a write too large for a log entry, o
   }, 60_000);
 });
 
-describe('an argument larger than any log entry, on fast timing', () => {
+describe('too large arguments and answers, on fast timing', () => {
   let cluster: Cluster;
   let leader: NodeId;
+  let follower: NodeId;
   const clients: Redis[] = [];
+  const connect = (node: NodeId): Redis => {
+    const client = new Redis(cluster.endpoints(node).redis, { maxRetriesPerRequest: 0, commandTimeout: 20_000, enableReadyCheck: false });
+    clients.push(client);
+    return client;
+  };
 
   beforeAll(async () => {
     cluster = await startCluster({ nodes: 3, transport: 'channel', timing: 'fast', seed: 6, logLevel: 'silent' });
     leader = await cluster.waitForLeader({ timeoutMs: 20_000 });
+    follower = cluster.nodeIds.find((id) => id !== leader) as NodeId;
   }, 30_000);
 
   afterAll(async () => {
@@ -69,14 +82,11 @@ describe('an argument larger than any log entry, on fast timing', () => {
     await cluster?.stop();
   });
 
-  it('is read past without being held, refused with -TOOLARGE, and deposes no leader', async () => {
-    // Before, the node held and copied it whole (65 MB: the leader missed its heartbeats and was deposed every time).
+  it('an argument is read past without being held, refused with -TOOLARGE, and deposes no leader', async () => {
     const termBefore = (await cluster.status()).find((s) => s.id === leader)?.term;
-    const follower = cluster.nodeIds.find((id) => id !== leader) as NodeId;
     const value = Buffer.alloc(ENTRY_DATA_BYTES_MAX + 1, 0x62);
     for (const node of [leader, follower]) {
-      const client = new Redis(cluster.endpoints(node).redis, { maxRetriesPerRequest: 0, commandTimeout: 20_000, enableReadyCheck: false });
-      clients.push(client);
+      const client = connect(node);
       const refusal = await client.set('huge', value).then(
         () => 'accepted',
         (error: Error) => error.message,
@@ -87,5 +97,22 @@ describe('an argument larger than any log entry, on fast timing', () => {
     const after = (await cluster.status()).find((s) => s.id === leader);
     expect(after?.role).toBe('leader');
     expect(after?.term).toBe(termBefore);
+  }, 60_000);
+
+  it('a read whose answer would pass ANSWER_BYTES_MAX is refused with an error naming its size; the node goes on answering', async () => {
+    const valueBytes = 1024 * 1024;
+    expect(await connect(leader).set('big', Buffer.alloc(valueBytes, 0x62))).toBe('OK');
+    const names = Math.floor(ANSWER_BYTES_MAX / valueBytes) + 1;
+    for (const node of [leader, follower]) {
+      const client = connect(node);
+      const refusal = await client.mgetBuffer(...Array<string>(names).fill('big')).then(
+        () => 'answered',
+        (error: Error) => error.message,
+      );
+      expect(refusal).toMatch(new RegExp(`^ERR the answer would be \\d+ bytes, over the limit of ${ANSWER_BYTES_MAX} for one command`));
+      const fitting = await client.mgetBuffer('big', 'big');
+      expect(fitting.map((v) => v?.length)).toEqual([valueBytes, valueBytes]);
+      expect(await client.ping()).toBe('PONG');
+    }
   }, 60_000);
 });
