@@ -23,6 +23,7 @@ import type { NodeId } from '../../core/types.js';
 import { decodeResultsOrError, encodeQuery } from '../../kv/command_codec.js';
 import type { KvCommand } from '../../kv/commands.js';
 import type { NodeError, ProposalOutcome, ReadConsistency } from '../../node/types.js';
+import { NodePause, type RunningClock } from '../node_pause.js';
 import type { KvBackend, KvBackendInfo, KvResultsOutcome, RouteOptions } from '../resp/backend.js';
 import { forwardArgs, outcomeFromReply, type ForwardKind } from './forward_protocol.js';
 import { LeaderLink } from './leader_link.js';
@@ -44,12 +45,15 @@ export interface ForwardingOptions {
    * would refuse it too, after reading it past as an oversized argument (RequestParserLimits).
    */
   entryBytesMax?: number;
+  /** Times the leader's replies; by default one that never pauses. */
+  clock?: RunningClock;
 }
 
 export class ForwardingBackend implements KvBackend {
   private readonly inner: KvBackend;
   private readonly timeoutMs: number;
   private readonly entryBytesMax: number;
+  private readonly clock: RunningClock;
   private readonly links = new Map<string, LeaderLink>();
   private closed = false;
   /** Requests this node sent on to a leader (for INFO and tests). */
@@ -59,6 +63,7 @@ export class ForwardingBackend implements KvBackend {
     this.inner = inner;
     this.timeoutMs = options.timeoutMs ?? FORWARD_TIMEOUT_MS;
     this.entryBytesMax = options.entryBytesMax ?? Number.POSITIVE_INFINITY;
+    this.clock = options.clock ?? new NodePause();
   }
 
   write(proposal: Uint8Array, route: RouteOptions = {}): Promise<ProposalOutcome> {
@@ -131,7 +136,7 @@ export class ForwardingBackend implements KvBackend {
     if (address === null) return null;
     let link = this.links.get(address);
     if (link === undefined || !link.usable) {
-      link = new LeaderLink(address);
+      link = new LeaderLink(address, this.clock);
       this.links.set(address, link);
     }
     return link;

@@ -8,6 +8,7 @@ import { FifoQueue } from '../../lib/fifo_queue.js';
 import { RespReplyParser } from '../../lib/resp/reply_parser.js';
 import type { RespValue } from '../../lib/resp/resp_types.js';
 import { encodeCommand } from '../../lib/resp/writer.js';
+import type { RunningClock } from '../node_pause.js';
 
 /** Forwarded requests awaiting a reply on one link; more are refused at once (retryable). */
 export const FORWARD_PENDING_MAX = 10_000;
@@ -20,19 +21,22 @@ export type LinkReply = { kind: 'reply'; value: RespValue } | { kind: 'failed'; 
 
 interface Pending {
   settle: (reply: LinkReply) => void;
-  timer: NodeJS.Timeout;
+  timer: { cancel(): void };
 }
 
 export class LeaderLink {
   readonly address: string;
+  /** Times the replies: a node paused while it waits is not a leader that failed to answer. */
+  private readonly clock: RunningClock;
   private readonly socket: net.Socket;
   private readonly parser = new RespReplyParser();
   private readonly pending = new FifoQueue<Pending>();
   private connected = false;
   private brokenReason: string | null = null;
 
-  constructor(address: string) {
+  constructor(address: string, clock: RunningClock) {
     this.address = address;
+    this.clock = clock;
     const { host, port } = splitAddress(address);
     this.socket = net.connect({ host, port });
     this.socket.setNoDelay(true);
@@ -59,13 +63,13 @@ export class LeaderLink {
     return new Promise((resolve) => {
       const entry: Pending = {
         settle: resolve,
-        timer: setTimeout(() => {
+        timer: this.clock.after(timeoutMs, () => {
           // A leader that does not answer in time is hung or paused: drop this link (failing what
           // is in flight, outcome unknown) so the pool dials a fresh one, rather than let silent
           // requests pile up on it.
           this.fail(`no reply from the leader within ${timeoutMs} ms`);
           this.socket.destroy();
-        }, timeoutMs),
+        }),
       };
       this.pending.push(entry);
       this.socket.write(encodeCommand(args));
@@ -93,7 +97,7 @@ export class LeaderLink {
         this.socket.destroy();
         return;
       }
-      clearTimeout(entry.timer);
+      entry.timer.cancel();
       entry.settle({ kind: 'reply', value: step.value });
     }
   }
@@ -104,7 +108,7 @@ export class LeaderLink {
     // Bytes written before the connection came up never left; later ones may have arrived.
     const sent = this.connected;
     for (const entry of this.pending.takeAll()) {
-      clearTimeout(entry.timer);
+      entry.timer.cancel();
       entry.settle({ kind: 'failed', sent, reason: `forwarding to ${this.address} failed: ${reason}` });
     }
   }

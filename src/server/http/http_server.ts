@@ -6,12 +6,17 @@
  * Limits: request line plus headers HTTP_HEAD_MAX_BYTES (431), body HTTP_BODY_MAX_BYTES (413);
  * a handler that throws answers 500 for that request only; past HTTP_CONNECTIONS_MAX open
  * connections a new one is answered 503 and closed, and the open ones are served as before.
+ * While the node is paused nothing is read or written (see socket_gate.ts), and the timeouts
+ * count only the time it runs (see node_pause.ts).
  */
 import * as net from 'node:net';
 import { formatHostPort } from '../../lib/host_port.js';
 import { SILENT_LOGGER, type Logger } from '../../ports/logger.js';
+import { NodePause } from '../node_pause.js';
+import { PausedAccepts, SocketGate } from '../socket_gate.js';
 import type { HttpContext } from './http_api.js';
 import { HTTP_TIMEOUTS, HttpConnection, type HttpConnectionIo, type HttpTimeouts } from './http_connection.js';
+import type { RequestParserLimits } from './request_parser.js';
 import { refuseConnection } from '../refuse_connection.js';
 import { formatResponse } from './response_writer.js';
 
@@ -37,46 +42,52 @@ export interface HttpServerOptions extends HttpContext {
   connectionsMax?: number;
   timeouts?: Partial<HttpTimeouts>;
   logger?: Logger;
+  /** The node's pause; by default one that never pauses. */
+  pause?: NodePause;
 }
 
 export class HttpServer {
   private readonly server: net.Server;
   private readonly connections = new Map<net.Socket, HttpConnection>();
+  private readonly options: HttpServerOptions;
+  private readonly timeouts: HttpTimeouts;
+  private readonly limits: RequestParserLimits;
   private readonly connectionsMax: number;
   private readonly logger: Logger;
+  private readonly pause: NodePause;
+  private readonly accepts: PausedAccepts;
   private readonly timeoutCheck: NodeJS.Timeout;
   /** Refusing connections over the limit: logged once, when it starts. */
   private refusing = false;
 
-  private constructor(server: net.Server, timeouts: HttpTimeouts, connectionsMax: number, logger: Logger) {
+  private constructor(server: net.Server, options: HttpServerOptions) {
     this.server = server;
-    this.connectionsMax = connectionsMax;
-    this.logger = logger;
+    this.options = options;
+    const timeouts: HttpTimeouts = { ...HTTP_TIMEOUTS, ...options.timeouts };
+    this.timeouts = timeouts;
+    this.limits = { headMaxBytes: HTTP_HEAD_MAX_BYTES, bodyMaxBytes: options.bodyMaxBytes ?? HTTP_BODY_MAX_BYTES };
+    this.connectionsMax = options.connectionsMax ?? HTTP_CONNECTIONS_MAX;
+    this.logger = options.logger ?? SILENT_LOGGER;
+    this.pause = options.pause ?? new NodePause();
+    this.accepts = new PausedAccepts(this.pause, (socket) => this.onConnection(socket));
     const shortestMs = Math.min(timeouts.headersTimeoutMs, timeouts.requestTimeoutMs, timeouts.keepAliveTimeoutMs, timeouts.writeTimeoutMs);
     const intervalMs = Math.max(TIMEOUT_CHECK_INTERVAL_MIN_MS, Math.min(TIMEOUT_CHECK_INTERVAL_MAX_MS, shortestMs / 4));
     this.timeoutCheck = setInterval(() => {
-      const nowMs = performance.now();
+      const nowMs = this.pause.nowMs();
       for (const connection of this.connections.values()) connection.checkTimeouts(nowMs);
     }, intervalMs);
     this.timeoutCheck.unref();
   }
 
   static start(options: HttpServerOptions): Promise<HttpServer> {
-    const timeouts: HttpTimeouts = { ...HTTP_TIMEOUTS, ...options.timeouts };
-    const limits = { headMaxBytes: HTTP_HEAD_MAX_BYTES, bodyMaxBytes: options.bodyMaxBytes ?? HTTP_BODY_MAX_BYTES };
-    const logger = options.logger ?? SILENT_LOGGER;
     // Half-open: a client may send its last request and close its side before the answer comes.
     const server = net.createServer({ allowHalfOpen: true, noDelay: true });
-    const instance = new HttpServer(server, timeouts, options.connectionsMax ?? HTTP_CONNECTIONS_MAX, logger);
-    server.on('connection', (socket) => {
-      if (instance.connections.size >= instance.connectionsMax) return instance.refuse(socket);
-      instance.refusing = false;
-      const remote = formatHostPort({ host: socket.remoteAddress ?? 'unknown', port: socket.remotePort ?? 0 });
-      instance.accept(socket, new HttpConnection(ioOf(socket), { context: options, limits, timeouts, nowMs: () => performance.now(), logger, remote }));
-    });
+    const instance = new HttpServer(server, options);
+    server.on('connection', (socket) => instance.accepts.offer(socket));
     return new Promise((resolve, reject) => {
       const failed = (error: Error): void => {
         clearInterval(instance.timeoutCheck);
+        instance.accepts.close();
         reject(error);
       };
       server.once('error', failed);
@@ -102,8 +113,18 @@ export class HttpServer {
   /** Stops listening and drops every connection, idle or not. */
   close(): Promise<void> {
     clearInterval(this.timeoutCheck);
+    this.accepts.close();
     for (const socket of this.connections.keys()) socket.destroy();
     return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private onConnection(socket: net.Socket): void {
+    if (this.connections.size >= this.connectionsMax) return this.refuse(socket);
+    this.refusing = false;
+    const remote = formatHostPort({ host: socket.remoteAddress ?? 'unknown', port: socket.remotePort ?? 0 });
+    const { options, limits, timeouts, logger, pause } = this;
+    const io = ioOf(socket, new SocketGate(socket, pause));
+    this.accept(socket, new HttpConnection(io, { context: options, limits, timeouts, nowMs: () => pause.nowMs(), logger, remote }));
   }
 
   private accept(socket: net.Socket, connection: HttpConnection): void {
@@ -130,13 +151,13 @@ export class HttpServer {
   }
 }
 
-function ioOf(socket: net.Socket): HttpConnectionIo {
+function ioOf(socket: net.Socket, gate: SocketGate): HttpConnectionIo {
   return {
     write: (text) => socket.destroyed || socket.write(text),
     bufferedBytes: () => socket.writableLength,
-    end: (onFlushed) => socket.end(onFlushed),
+    end: (onFlushed) => gate.end(onFlushed),
     destroy: () => socket.destroy(),
-    pause: () => socket.pause(),
-    resume: () => socket.resume(),
+    pause: () => gate.setReading(false),
+    resume: () => gate.setReading(true),
   };
 }

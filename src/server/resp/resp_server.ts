@@ -2,12 +2,15 @@
  * The RESP port of a node: a TCP listener whose connections are RespConnections. The only user of
  * node:net under src/server. Reading pauses while a connection's request queue is full or while
  * the client is not reading its replies (the socket's write buffer is over its high-water mark);
- * queued requests wait too once RESP_MAX_UNSENT_REPLY_BYTES of replies are unsent.
+ * queued requests wait too once RESP_MAX_UNSENT_REPLY_BYTES of replies are unsent. While the node
+ * is paused, nothing is read or written at all (see socket_gate.ts).
  */
 import * as net from 'node:net';
 import type { RequestParserLimits } from '../../lib/resp/request_parser.js';
 import { SILENT_LOGGER, type Logger } from '../../ports/logger.js';
+import { NodePause } from '../node_pause.js';
 import { refuseConnection } from '../refuse_connection.js';
+import { PausedAccepts, SocketGate } from '../socket_gate.js';
 import type { KvBackend } from './backend.js';
 import { RespConnection } from './connection.js';
 import type { ServerContext } from './dispatch.js';
@@ -28,6 +31,8 @@ export interface RespServerOptions {
   /** Open connections past which new ones are refused; RESP_CLIENTS_MAX by default. */
   clientsMax?: number;
   logger?: Logger;
+  /** The node's pause; by default one that never pauses. */
+  pause?: NodePause;
 }
 
 export class RespServer {
@@ -35,32 +40,36 @@ export class RespServer {
   private readonly sockets = new Set<net.Socket>();
   private readonly clientsMax: number;
   private readonly logger: Logger;
+  private readonly pause: NodePause;
+  private readonly context: ServerContext;
+  private readonly limits: Partial<RequestParserLimits>;
+  private readonly accepts: PausedAccepts;
   /** Refusing connections over the limit: logged once, when it starts. */
   private refusing = false;
   private nextClientId = 1;
 
-  private constructor(server: net.Server, clientsMax: number, logger: Logger) {
+  private constructor(server: net.Server, options: RespServerOptions) {
     this.server = server;
-    this.clientsMax = clientsMax;
-    this.logger = logger;
+    this.clientsMax = options.clientsMax ?? RESP_CLIENTS_MAX;
+    this.logger = options.logger ?? SILENT_LOGGER;
+    this.pause = options.pause ?? new NodePause();
+    this.context = { backend: options.backend, connectedClients: () => this.sockets.size };
+    this.limits = options.limits ?? {};
+    this.accepts = new PausedAccepts(this.pause, (socket) => this.onConnection(socket));
   }
 
   static start(options: RespServerOptions): Promise<RespServer> {
     const server = net.createServer();
-    const instance = new RespServer(server, options.clientsMax ?? RESP_CLIENTS_MAX, options.logger ?? SILENT_LOGGER);
-    const context: ServerContext = {
-      backend: options.backend,
-      connectedClients: () => instance.sockets.size,
-    };
-    server.on('connection', (socket) => {
-      if (instance.sockets.size >= instance.clientsMax) return instance.refuse(socket);
-      instance.refusing = false;
-      instance.accept(socket, context, options.limits ?? {});
-    });
+    const instance = new RespServer(server, options);
+    server.on('connection', (socket) => instance.accepts.offer(socket));
     return new Promise((resolve, reject) => {
-      server.once('error', reject);
+      const failed = (error: Error): void => {
+        instance.accepts.close();
+        reject(error);
+      };
+      server.once('error', failed);
       server.listen(options.port, options.host ?? '127.0.0.1', () => {
-        server.off('error', reject);
+        server.off('error', failed);
         resolve(instance);
       });
     });
@@ -78,6 +87,7 @@ export class RespServer {
 
   /** Stops listening and drops every connection. */
   close(): Promise<void> {
+    this.accepts.close();
     for (const socket of this.sockets) socket.destroy();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
@@ -91,16 +101,20 @@ export class RespServer {
     refuseConnection(socket, '-ERR max number of clients reached\r\n');
   }
 
-  private accept(socket: net.Socket, context: ServerContext, limits: Partial<RequestParserLimits>): void {
+  private onConnection(socket: net.Socket): void {
+    if (this.sockets.size >= this.clientsMax) return this.refuse(socket);
+    this.refusing = false;
+    this.accept(socket);
+  }
+
+  private accept(socket: net.Socket): void {
     this.sockets.add(socket);
     socket.setNoDelay(true);
+    const gate = new SocketGate(socket, this.pause);
     let inputPaused = false;
     let outputBlocked = false;
-    const updateFlow = (): void => {
-      if (inputPaused || outputBlocked) socket.pause();
-      else socket.resume();
-    };
-    const connection = new RespConnection(this.nextClientId++, context, {
+    const updateFlow = (): void => gate.setReading(!inputPaused && !outputBlocked);
+    const connection = new RespConnection(this.nextClientId++, this.context, {
       write: (bytes) => {
         if (socket.destroyed) return;
         if (!socket.write(bytes)) {
@@ -109,7 +123,7 @@ export class RespServer {
         }
       },
       unsentBytes: () => socket.writableLength,
-      end: () => socket.end(),
+      end: () => gate.end(),
       pause: () => {
         inputPaused = true;
         updateFlow();
@@ -118,7 +132,7 @@ export class RespServer {
         inputPaused = false;
         updateFlow();
       },
-    }, limits);
+    }, this.limits);
     socket.on('drain', () => {
       outputBlocked = false;
       updateFlow();
