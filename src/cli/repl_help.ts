@@ -13,7 +13,7 @@ Faults (same vocabulary as the library API):
   heal                     remove every partition and cut (link settings stay: link A B reset)
   link A B delay=50 jitter=10 loss=0.1 dup=0.05 reorder=on    degrade the link between A and B
   link A B reset           make the link between A and B healthy again
-  pause N / resume N       freeze node N (no ticks, no messages) and wake it again
+  pause N / resume N       freeze node N like a stopped process (no ticks, no messages, no answers on its client ports) and wake it again
 Other:
   status                   a table of every node: role, term, commit, applied, last index, snapshot index, leader
   snapshot [N]             snapshot node N (default: the leader) now and compact its log

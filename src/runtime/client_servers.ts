@@ -1,5 +1,6 @@
 /** The node's RESP server, wired to its KvBackend (start_node.ts starts the HTTP one). */
 import type { Logger } from '../ports/logger.js';
+import type { NodePause } from '../server/node_pause.js';
 import type { KvBackend } from '../server/resp/backend.js';
 import { RespServer } from '../server/resp/resp_server.js';
 import type { NodeConfig, NodeEndpoints } from './node_config.js';
@@ -13,11 +14,11 @@ export interface ClientServers {
   close(): Promise<void>;
 }
 
-export async function startClientServers(config: NodeConfig, backend: KvBackend, logger: Logger): Promise<ClientServers> {
+export async function startClientServers(config: NodeConfig, backend: KvBackend, logger: Logger, pause: NodePause): Promise<ClientServers> {
   let resp: RespServer;
   try {
     // An argument past what one log entry carries is read past, not held (see maxKeptBulkBytes).
-    resp = await RespServer.start({ backend, port: config.redisPort, host: config.host, logger, limits: { maxKeptBulkBytes: ENTRY_DATA_BYTES_MAX } });
+    resp = await RespServer.start({ backend, port: config.redisPort, host: config.host, logger, pause, limits: { maxKeptBulkBytes: ENTRY_DATA_BYTES_MAX } });
   } catch (error) {
     throw PortUnavailable.listening(config.id, 'RESP clients', config.host, config.redisPort, error);
   }

@@ -17,6 +17,7 @@ import { ENTRY_DATA_BYTES_MAX } from '../transport/codec.js';
 import type { LinkRulesState } from '../transport/link_rules.js';
 import { ForwardingBackend } from '../server/forward/forwarding_backend.js';
 import { HttpServer } from '../server/http/http_server.js';
+import { NodePause } from '../server/node_pause.js';
 import { checkNodeConfig, NodeConfigError, PortUnavailable } from './check_node_config.js';
 import { DriverBackend } from './driver_backend.js';
 import { startClientServers, type ClientServers } from './client_servers.js';
@@ -115,19 +116,21 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger; 
     events.runner = new SnapshotRunner({ driver, stateMachine, storage, policy: policy.policy, logger, firstCycleStagger: snapshotStagger(config.id) });
     const backend = new DriverBackend(driver, stateMachine, { unsafeReadsFromFollowers: config.unsafeReadsFromFollowers === true });
     backend.setClientAddresses(config.clientAddresses ?? []);
+    // Paused, the node's client ports stop too (as a stopped process's), and so does the clock of their timeouts.
+    const clientPause = new NodePause();
     // Followers forward writes and linearizable reads to the leader (RESP and HTTP alike).
-    const front = new ForwardingBackend(backend, { entryBytesMax: ENTRY_DATA_BYTES_MAX });
-    const resp = await startClientServers(config, front, logger);
+    const front = new ForwardingBackend(backend, { entryBytesMax: ENTRY_DATA_BYTES_MAX, clock: clientPause });
+    const resp = await startClientServers(config, front, logger, clientPause);
     // Its own client address too, so the leader's INFO and /v1/cluster name it (unless configured:
     // a node bound to all interfaces must advertise the address other hosts reach it at).
     if (!(config.clientAddresses ?? []).some(({ peer }) => peer === config.id)) {
       backend.setClientAddresses([{ peer: config.id, address: `${urlHost(config.host)}:${resp.redisPort}` }]);
     }
-    const servers = await withHttpServer(resp, config, front, driver, logger);
+    const servers = await withHttpServer(resp, config, { front, driver, logger, clientPause });
     loop.start(driver);
     logger.info({ redis: servers.endpoints.redis, http: servers.endpoints.http, peer: peers.endpoint, members: config.members }, 'node started');
     logger.info({ recoveryMs, snapshotIndex: driver.status().snapshotIndex, firstIndex: driver.status().firstIndex }, 'recovered from disk');
-    return assemble(config, { driver, loop, peers, servers, events, backend, logger, runner: events.runner, recoveryMs });
+    return assemble(config, { driver, loop, clientPause, peers, servers, events, backend, logger, runner: events.runner, recoveryMs });
   } catch (error) {
     if (driver !== null) driver.stop(); // closes transport and storage
     else {
@@ -139,10 +142,15 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger; 
 }
 
 /** Adds the HTTP API (config.httpPort, or any free port) to the RESP server; one close() stops both and the forwarder. */
-async function withHttpServer(resp: ClientServers, config: NodeConfig, front: ForwardingBackend, driver: NodeDriver, logger: Logger): Promise<ClientServers> {
+async function withHttpServer(
+  resp: ClientServers,
+  config: NodeConfig,
+  parts: { front: ForwardingBackend; driver: NodeDriver; logger: Logger; clientPause: NodePause },
+): Promise<ClientServers> {
+  const { front, driver, logger, clientPause } = parts;
   let http: HttpServer;
   try {
-    http = await HttpServer.start({ backend: front, status: () => driver.status(), port: config.httpPort ?? 0, host: config.host, logger });
+    http = await HttpServer.start({ backend: front, status: () => driver.status(), port: config.httpPort ?? 0, host: config.host, logger, pause: clientPause });
   } catch (error) {
     await resp.close();
     front.close();
@@ -162,6 +170,7 @@ async function withHttpServer(resp: ClientServers, config: NodeConfig, front: Fo
 interface Parts {
   driver: NodeDriver;
   loop: NodeLoop;
+  clientPause: NodePause;
   peers: PeerTransport;
   servers: ClientServers;
   events: RuntimeEvents;
@@ -172,7 +181,7 @@ interface Parts {
 }
 
 function assemble(config: NodeConfig, parts: Parts): RunningNode {
-  const { driver, loop, peers, servers, events, backend, logger, runner, recoveryMs } = parts;
+  const { driver, loop, clientPause, peers, servers, events, backend, logger, runner, recoveryMs } = parts;
   let stopping: Promise<void> | null = null;
   return {
     id: config.id,
@@ -190,10 +199,12 @@ function assemble(config: NodeConfig, parts: Parts): RunningNode {
     }),
     pause: () => {
       loop.pause();
+      clientPause.pause();
       logger.info({}, 'paused');
     },
     resume: () => {
       loop.resume();
+      clientPause.resume();
       logger.info({}, 'resumed');
     },
     setLinkRules: (state) => peers.setRules(state),
