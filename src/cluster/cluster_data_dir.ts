@@ -9,7 +9,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NodeId } from '../core/types.js';
-import { sqliteFileFor } from '../storage/sqlite_storage.js';
+import { sqliteFileFor } from '../storage/sqlite_file_name.js';
 import { ClusterError } from './cluster_error.js';
 
 export function nodeDirFor(dataDir: string, id: NodeId): string {

@@ -152,7 +152,9 @@ function sendAppend(node: RaftNode, to: NodeId, pr: Progress): void {
   const entries = pr.nextIndex <= log.lastIndex() ? log.slice(pr.nextIndex, log.lastIndex(), node.config.appendBytesMax) : [];
   const bytes = entryBytes(entries);
   // The follower will be busy writing these: check-quorum waits as long as it does (RaftConfig.appendGraceBytesPerTick).
-  node.electionElapsedTicks = Math.min(node.electionElapsedTicks, -node.appendGraceTicks(bytes));
+  // No grace leaves the timer alone: an append is no answer from a quorum.
+  const graceTicks = node.appendGraceTicks(bytes);
+  if (graceTicks > 0) node.electionElapsedTicks = Math.min(node.electionElapsedTicks, -graceTicks);
   const commit = log.commitIndex;
   node.send({ type: 'append', from: node.id, to, term: node.term, prevLogIndex, prevLogTerm, entries, commit });
   pr.commitSentIndex = commit;

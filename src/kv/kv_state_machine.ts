@@ -16,10 +16,10 @@ import {
   joinEncodedResults,
   malformedResult,
 } from './command_codec.js';
-import { isWrite, KV_ERRORS, type KvCommand, type KvItem, type KvResult } from './commands.js';
+import { isWrite, KV_ERRORS, type KvCommand, type KvItem, type KvRead, type KvResult } from './commands.js';
 import { executeRead, executeWrite } from './execute.js';
 import { KeySpace } from './key_space.js';
-import { ANSWER_BYTES_MAX, answerTooLarge, resultBytes } from './result_bytes.js';
+import { ANSWER_BYTES_MAX, answerTooLarge, proposalAnswersTooLarge, resultBytes } from './result_bytes.js';
 import {
   DEFAULT_MAX_EVICTED_SESSIONS,
   DEFAULT_MAX_SESSIONS,
@@ -122,7 +122,8 @@ export class KvStateMachine implements StateMachine {
   private applyProposal(proposal: Uint8Array, resultWanted: boolean): Uint8Array {
     const decoded = decodeProposal(proposal);
     if (!decoded.ok) return resultWanted ? malformed(decoded.message) : NO_RESULT;
-    const parts = decoded.value.map((item) => this.applyItem(item, resultWanted));
+    const budget = { readAnswerBytes: 0 };
+    const parts = decoded.value.map((item) => this.applyItem(item, resultWanted, budget));
     return resultWanted ? joinEncodedResults(parts) : NO_RESULT;
   }
 
@@ -215,9 +216,9 @@ export class KvStateMachine implements StateMachine {
    * One item's encoded result; a retried session write returns the first one without applying.
    * Session writes encode theirs even when not wanted: the session table keeps it for retries.
    */
-  private applyItem(item: KvItem, resultWanted: boolean): Uint8Array {
+  private applyItem(item: KvItem, resultWanted: boolean, budget: { readAnswerBytes: number }): Uint8Array {
     const { session, command } = item;
-    if (!isWrite(command)) return resultWanted ? encodeResult(executeRead(this.space, command)) : NO_RESULT;
+    if (!isWrite(command)) return resultWanted ? encodeResult(this.boundedRead(command, budget)) : NO_RESULT;
     if (session === null) {
       const result = executeWrite(this.space, command);
       return resultWanted ? encodeResult(result) : NO_RESULT;
@@ -228,6 +229,21 @@ export class KvStateMachine implements StateMachine {
     const result = encodeResult(executeWrite(this.space, command));
     const kept = result.length > SESSION_RESULT_BYTES_MAX ? encodeResult({ type: 'error', message: resultNotKept(session.sequence, result.length) }) : result;
     this.sessions.record(session.clientId, session.sequence, kept);
+    return result;
+  }
+
+  /**
+   * A read that travels in a proposal (a pipeline mixing reads and writes), under the same bound
+   * as queryCommands' per answer, and with ANSWER_BYTES_MAX for all the proposal's reads together
+   * (a proposal cannot defer them). Reads change nothing, so refusing one answers differently on
+   * the leader only: the replicas stay the same (followers do not run reads at all).
+   */
+  private boundedRead(command: KvRead, budget: { readAnswerBytes: number }): KvResult {
+    const result = executeRead(this.space, command);
+    const weight = resultBytes(result);
+    if (weight > ANSWER_BYTES_MAX) return answerTooLarge(weight);
+    if (budget.readAnswerBytes + weight > ANSWER_BYTES_MAX) return proposalAnswersTooLarge(budget.readAnswerBytes + weight);
+    budget.readAnswerBytes += weight;
     return result;
   }
 }

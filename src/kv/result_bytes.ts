@@ -23,6 +23,14 @@ export function answerTooLarge(bytes: number): KvResult {
   };
 }
 
+/** A read refused because the reads of its proposal (a pipeline with writes) would together pass ANSWER_BYTES_MAX. */
+export function proposalAnswersTooLarge(bytes: number): KvResult {
+  return {
+    type: 'error',
+    message: `ERR the answers of the reads sent with these writes would be ${bytes} bytes, over the limit of ${ANSWER_BYTES_MAX}: send fewer big reads at a time`,
+  };
+}
+
 /** Whether a result is answerTooLarge's refusal (the client asked too much: not a server failure). */
 export function isAnswerTooLarge(result: KvResult): boolean {
   return result.type === 'error' && result.message.startsWith(ANSWER_TOO_LARGE_PREFIX);

@@ -12,6 +12,8 @@ export interface RunningClock {
   nowMs(): number;
   /** Calls `callback` once `delayMs` of running time have passed; cancel() forgets it. */
   after(delayMs: number, callback: () => void): { cancel(): void };
+  /** null while the node runs; while it is paused, a promise that resolves on resume. */
+  pausedUntilResume(): Promise<void> | null;
 }
 
 export interface PauseListener {
@@ -47,6 +49,13 @@ export class NodePause implements RunningClock {
   listen(listener: PauseListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  pausedUntilResume(): Promise<void> | null {
+    if (!this.pausedState) return null;
+    return new Promise((resolve) => {
+      const stop = this.listen({ paused: () => {}, resumed: () => (stop(), resolve()) });
+    });
   }
 
   nowMs(): number {

@@ -43,8 +43,9 @@ export class SocketGate {
   }
 
   end(onFlushed: () => void = () => {}): void {
-    if (this.pause.paused) this.endWaiting = onFlushed;
-    else this.socket.end(onFlushed);
+    if (!this.pause.paused) return void this.socket.end(onFlushed);
+    const earlier = this.endWaiting;
+    this.endWaiting = earlier === null ? onFlushed : () => (earlier(), onFlushed());
   }
 
   private onPaused(): void {
@@ -87,6 +88,8 @@ export class PausedAccepts {
     }
     socket.pause();
     socket.on('error', () => socket.destroy()); // a reset while held; the server's handler would do the same
+    // A client that gives up while held frees its place.
+    socket.once('close', () => (this.held = this.held.filter((held) => held !== socket)));
     this.held.push(socket);
   }
 

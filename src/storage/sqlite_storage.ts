@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import sqlite3 from 'node-sqlite3-wasm';
 import type { Database as SqliteDatabase, Statement } from 'node-sqlite3-wasm';
 import type { Entry, Membership, NodeId, Snapshot } from '../core/types.js';
@@ -11,7 +11,10 @@ import { GroupSync } from './group_sync.js';
 import { checkAppend } from './log_rules.js';
 import * as recovery from './sqlite_recovery.js';
 import type { Row } from './sqlite_recovery.js';
+import { sqliteFileFor } from './sqlite_file_name.js';
 import { StagedSnapshotWrite } from './sqlite_snapshot_write.js';
+
+export { sqliteFileFor };
 import {
   configure,
   createDatabase,
@@ -65,10 +68,6 @@ export interface SqliteStorageOptions {
   mustExist?: boolean;
 }
 
-/** The database file of a node inside a data directory. */
-export function sqliteFileFor(dataDir: string, nodeId: NodeId): string {
-  return join(dataDir, `node-${nodeId}.sqlite`);
-}
 
 interface Statements {
   begin: Statement;

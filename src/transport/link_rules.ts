@@ -3,7 +3,7 @@
  * jitter, loss, duplication, reordering) as a pure object. Every transport asks route() when it
  * sends a message and gets back the delivery time of each copy; no timers live here, so the
  * simulator, the MessagePort mesh and TCP all share exactly the same rules. A sender that holds
- * delayed copies itself listens for changes (onChange) and re-times them with retime().
+ * delayed copies itself listens for changes (setChangeListener) and re-times them with retime().
  */
 import type { Prng } from '../lib/prng.js';
 import { HEALTHY_LINK, LINK_DELAY_MAX_MS, type LinkSettings, type NodeId } from '../ports/transport.js';
@@ -207,8 +207,11 @@ export class LinkRules {
     this.changed();
   }
 
-  /** Calls `listener` after every change of the rules (one listener: the sender that holds copies). */
-  onChange(listener: () => void): void {
+  /**
+   * Calls `listener` after every change of the rules, replacing any earlier one (there is one: the
+   * sender that holds copies). The simulator sets none: its in-flight messages keep their times.
+   */
+  setChangeListener(listener: () => void): void {
     this.changeListener = listener;
   }
 

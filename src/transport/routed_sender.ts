@@ -55,7 +55,7 @@ export class RoutedSender {
     this.rules = new LinkRules([...options.members], new Prng(options.seed));
     this.nowMs = options.nowMs ?? (() => performance.now());
     this.deliver = options.deliver;
-    this.rules.onChange(() => this.retimeHeld());
+    this.rules.setChangeListener(() => this.retimeHeld());
   }
 
   /** Groups the batch per peer: at most one deliver() per peer for everything due now. */

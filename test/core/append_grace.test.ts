@@ -74,4 +74,23 @@ describe('patience after a big append', () => {
     expect(ticks).toBeGreaterThan(ENTRY_BYTES / GRACE_BYTES_PER_TICK);
     expect(ticks).toBeLessThanOrEqual(ENTRY_BYTES / GRACE_BYTES_PER_TICK + 2 * ELECTION_TICKS);
   });
+
+  it('a leader in a minority that keeps replicating small entries to one follower still steps down', () => {
+    // Five nodes; the leader keeps only node 2. Appends of small entries earn no grace and must not
+    // hold check-quorum off (they did: each append set the timer back to 0).
+    for (const grace of [0, GRACE_BYTES_PER_TICK]) {
+      const c = new TestCluster([1, 2, 3, 4, 5], { electionTimeoutTicks: ELECTION_TICKS, heartbeatIntervalTicks: 1, appendGraceBytesPerTick: grace });
+      c.elect(1);
+      for (const other of [3, 4, 5]) c.cut.add(`1>${other}`).add(`${other}>1`);
+      let steppedDownAt = Infinity;
+      for (let tick = 1; tick <= 10 * ELECTION_TICKS && steppedDownAt === Infinity; tick++) {
+        if (c.node(1).role === 'leader') c.node(1).propose([new Uint8Array(10)]);
+        c.node(1).tick();
+        c.node(2).tick();
+        c.settle();
+        if (c.node(1).role !== 'leader') steppedDownAt = tick;
+      }
+      expect(steppedDownAt, `grace ${grace}`).toBeLessThanOrEqual(2 * ELECTION_TICKS);
+    }
+  });
 });

@@ -59,4 +59,22 @@ describe("the bound on one query's answers", () => {
     const [answered] = h.machine.queryCommands([mget(fitting)]);
     expect(answered?.type === 'values' && answered.values.length).toBe(fitting);
   });
+
+  it('bounds the reads a proposal carries (a pipeline mixing reads and writes): each answer, and all of them together', () => {
+    const h = new Harness();
+    const valueBytes = 1024 * 1024;
+    h.set('big', 'v'.repeat(valueBytes));
+    const perAnswer = ANSWER_BYTES_MAX / valueBytes;
+    const mget = (count: number): KvRead => ({ type: 'mget', keys: Array.from({ length: count }, () => b('big')) });
+    const write = { session: null, command: { type: 'set', key: b('w'), value: b('1'), condition: 'always', returnOld: false } as const };
+    // One MGET past the bound: refused, and the write in the same proposal still applies.
+    const [written, refused] = h.applyItems([write, { session: null, command: mget(perAnswer + 1) }]);
+    expect(written).toEqual({ type: 'ok' });
+    expect(refused?.type === 'error' && refused.message).toMatch(/^ERR the answer would be \d+ bytes, over the limit of/);
+    // Several that fit one by one but not together: the first ones are answered, the rest refused.
+    const half = Math.floor(perAnswer / 2) - 1;
+    const results = h.applyItems([write, ...Array.from({ length: 3 }, () => ({ session: null, command: mget(half) }))]);
+    expect(results.map((r) => r.type)).toEqual(['ok', 'values', 'values', 'error']);
+    expect(results[3]?.type === 'error' && results[3].message).toMatch(/^ERR the answers of the reads sent with these writes would be \d+ bytes/);
+  });
 });

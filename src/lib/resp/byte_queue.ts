@@ -89,7 +89,9 @@ export class ByteQueue {
   /**
    * keep(0, count) then consume(count), without copying when the bytes lie in the queue's own
    * buffer: that buffer is handed over to the caller and the queue starts a new one for what
-   * follows. For big arguments, where a copy of tens of MB held the event loop.
+   * follows. For big arguments, where a copy of tens of MB held the event loop. The buffer handed
+   * over is at most about twice the bytes (it grows by doubling), and lives as long as they do:
+   * a request's arguments, until it is answered.
    */
   detach(count: number): Uint8Array {
     if (this.data !== this.owned) {

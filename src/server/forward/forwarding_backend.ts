@@ -68,6 +68,10 @@ export class ForwardingBackend implements KvBackend {
 
   write(proposal: Uint8Array, route: RouteOptions = {}): Promise<ProposalOutcome> {
     if (route.forward === false) return this.inner.write(proposal);
+    // A paused node is a stopped process: it forwards nothing (requests it had read before the
+    // pause included) and decides where a request goes once it runs again.
+    const paused = this.clock.pausedUntilResume();
+    if (paused !== null) return paused.then(() => this.write(proposal, route));
     const info = this.inner.info();
     if (info.role !== 'leader') {
       if (proposal.length > this.entryBytesMax) {
@@ -80,6 +84,11 @@ export class ForwardingBackend implements KvBackend {
 
   async read(commands: readonly KvCommand[], consistency: ReadConsistency, route: RouteOptions = {}): Promise<KvResultsOutcome> {
     if (route.forward === false || consistency === 'stale') return this.inner.read(commands, consistency);
+    const paused = this.clock.pausedUntilResume();
+    if (paused !== null) {
+      await paused;
+      return this.read(commands, consistency, route);
+    }
     const info = this.inner.info();
     if (info.role !== 'leader') return this.forwardRead(commands, info.leaderId);
     const outcome = await this.inner.read(commands, consistency);

@@ -119,6 +119,7 @@ export class RespConnection {
         const marker: Uint8Array[] = [];
         this.oversized.set(marker, step.argumentBytes);
         this.queue.push(marker);
+        this.queuedBytes += sizeOf(marker); // take() subtracts it
         continue;
       }
       this.queue.push(step.value);

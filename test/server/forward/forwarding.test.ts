@@ -5,7 +5,9 @@
  */
 import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { decodeResults } from '../../../src/kv/command_codec.js';
+import { decodeResults, encodeProposal } from '../../../src/kv/command_codec.js';
+import { utf8 } from '../../../src/lib/resp/resp_types.js';
+import { NodePause } from '../../../src/server/node_pause.js';
 import { RespRequestParser } from '../../../src/lib/resp/request_parser.js';
 import type { NodeId } from '../../../src/core/types.js';
 import type { KvBackendInfo } from '../../../src/server/resp/index.js';
@@ -120,6 +122,23 @@ describe('a follower forwards to the leader', () => {
     const c = await connect(follower);
     expect(show(await c.call('SET', 'k', 'x'.repeat(200)))).toMatch(/^-TOOLARGE the request's log entry would be \d+ bytes; one entry carries at most 100: split the write$/);
     expect(show(await c.call('SET', 'k', 'small'))).toBe('+OK');
+  });
+
+  it('forwards nothing while its node is paused, requests read before the pause included, and all of it on resume', async () => {
+    const pause = new NodePause();
+    const local = new ForwardingBackend(followerBackend, { clock: pause });
+    try {
+      pause.pause();
+      const write = local.write(encodeProposal([{ session: null, command: { type: 'set', key: utf8('p'), value: utf8('1'), condition: 'always', returnOld: false } }]));
+      const read = local.read([{ type: 'get', key: utf8('p') }], 'linearizable');
+      for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+      expect(leaderBackend.writeCalls + leaderBackend.readCalls).toBe(0);
+      pause.resume();
+      expect(await write).toMatchObject({ ok: true });
+      expect(await read).toMatchObject({ ok: true, results: [{ type: 'bulk' }] });
+    } finally {
+      local.close();
+    }
   });
 
   it('refuses a write bigger than a log entry without forwarding it', async () => {
