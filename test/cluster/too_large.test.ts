@@ -10,43 +10,50 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCluster, type Cluster, type NodeId } from '../../src/index.js';
+import { startCluster, type Cluster, type ClusterOptions, type NodeId } from '../../src/index.js';
 import { ANSWER_BYTES_MAX } from '../../src/kv/index.js';
 import { ENTRY_DATA_BYTES_MAX } from '../../src/transport/codec.js';
 
 const TOO_LARGE = /^TOOLARGE the request's log entry would be (\d+) bytes; one entry carries at most (\d+): split the write$/;
 
-describe.each(['channel', 'tcp'] as const)('a write too large for a log entry, over %s', (transport) => {
-  let cluster: Cluster;
-  let leader: NodeId;
+/** A cluster for one describe block: started before its tests, stopped with its clients after them. */
+function clusterFor(options: ClusterOptions) {
+  const fixture = { cluster: null as unknown as Cluster, leader: 0 as NodeId, follower: 0 as NodeId };
   const clients: Redis[] = [];
-
+  beforeAll(async () => {
+    fixture.cluster = await startCluster(options);
+    fixture.leader = await fixture.cluster.waitForLeader({ timeoutMs: 20_000 });
+    fixture.follower = fixture.cluster.nodeIds.find((id) => id !== fixture.leader) as NodeId;
+  }, 30_000);
+  afterAll(async () => {
+    for (const client of clients) client.disconnect();
+    await fixture.cluster?.stop();
+  });
   const connect = (node: NodeId): Redis => {
-    const client = new Redis(cluster.endpoints(node).redis, { maxRetriesPerRequest: 0, commandTimeout: 20_000, enableReadyCheck: false });
+    const client = new Redis(fixture.cluster.endpoints(node).redis, { maxRetriesPerRequest: 0, commandTimeout: 20_000, enableReadyCheck: false });
     clients.push(client);
     return client;
   };
+  return { fixture, connect };
+}
 
-  beforeAll(async () => {
-    // Standard timing: receiving 64 MiB may hold a node's thread longer than a fast election timeout.
-    cluster = await startCluster({ nodes: 3, transport, timing: 'standard', seed: 5, logLevel: 'silent' });
-    leader = await cluster.waitForLeader({ timeoutMs: 20_000 });
-  }, 30_000);
+/** The error a command got, or 'answered'. */
+const refusalOf = (reply: Promise<unknown>): Promise<string> =>
+  reply.then(
+    () => 'answered',
+    (error: Error) => error.message,
+  );
 
-  afterAll(async () => {
-    for (const client of clients) client.disconnect();
-    await cluster?.stop();
-  });
+describe.each(['channel', 'tcp'] as const)('a write too large for a log entry, over %s', (transport) => {
+  // Standard timing: receiving 64 MiB may hold a node's thread longer than a fast election timeout.
+  const { fixture, connect } = clusterFor({ nodes: 3, transport, timing: 'standard', seed: 5, logLevel: 'silent' });
 
   it('is refused with -TOOLARGE on the leader and through a follower; writes go on, the big value is nowhere', async () => {
-    const follower = cluster.nodeIds.find((id) => id !== leader) as NodeId;
+    const { cluster, leader, follower } = fixture;
     const value = Buffer.alloc(ENTRY_DATA_BYTES_MAX, 0x61);
     for (const node of [leader, follower]) {
       const client = connect(node);
-      const refusal = await client.set('big', value).then(
-        () => 'accepted',
-        (error: Error) => error.message,
-      );
+      const refusal = await refusalOf(client.set('big', value));
       const match = TOO_LARGE.exec(refusal);
       expect(match, refusal).not.toBeNull();
       expect(Number(match?.[1])).toBeGreaterThan(ENTRY_DATA_BYTES_MAX);
@@ -61,37 +68,17 @@ describe.each(['channel', 'tcp'] as const)('a write too large for a log entry, o
 });
 
 describe('too large arguments and answers, on fast timing', () => {
-  let cluster: Cluster;
-  let leader: NodeId;
-  let follower: NodeId;
-  const clients: Redis[] = [];
-  const connect = (node: NodeId): Redis => {
-    const client = new Redis(cluster.endpoints(node).redis, { maxRetriesPerRequest: 0, commandTimeout: 20_000, enableReadyCheck: false });
-    clients.push(client);
-    return client;
-  };
-
-  beforeAll(async () => {
-    cluster = await startCluster({ nodes: 3, transport: 'channel', timing: 'fast', seed: 6, logLevel: 'silent' });
-    leader = await cluster.waitForLeader({ timeoutMs: 20_000 });
-    follower = cluster.nodeIds.find((id) => id !== leader) as NodeId;
-  }, 30_000);
-
-  afterAll(async () => {
-    for (const client of clients) client.disconnect();
-    await cluster?.stop();
-  });
+  const { fixture, connect } = clusterFor({ nodes: 3, transport: 'channel', timing: 'fast', seed: 6, logLevel: 'silent' });
 
   it('an argument is read past without being held, refused with -TOOLARGE, and deposes no leader', async () => {
+    const { cluster, leader, follower } = fixture;
     const termBefore = (await cluster.status()).find((s) => s.id === leader)?.term;
     const value = Buffer.alloc(ENTRY_DATA_BYTES_MAX + 1, 0x62);
     for (const node of [leader, follower]) {
       const client = connect(node);
-      const refusal = await client.set('huge', value).then(
-        () => 'accepted',
-        (error: Error) => error.message,
+      expect(await refusalOf(client.set('huge', value))).toBe(
+        `TOOLARGE an argument of ${ENTRY_DATA_BYTES_MAX + 1} bytes is more than one log entry carries (${ENTRY_DATA_BYTES_MAX} bytes): split the write`,
       );
-      expect(refusal).toBe(`TOOLARGE an argument of ${ENTRY_DATA_BYTES_MAX + 1} bytes is more than one log entry carries (${ENTRY_DATA_BYTES_MAX} bytes): split the write`);
       expect(await client.set(`after-${node}`, 'small')).toBe('OK');
     }
     const after = (await cluster.status()).find((s) => s.id === leader);
@@ -100,16 +87,15 @@ describe('too large arguments and answers, on fast timing', () => {
   }, 60_000);
 
   it('a read whose answer would pass ANSWER_BYTES_MAX is refused with an error naming its size; the node goes on answering', async () => {
+    const { leader, follower } = fixture;
     const valueBytes = 1024 * 1024;
     expect(await connect(leader).set('big', Buffer.alloc(valueBytes, 0x62))).toBe('OK');
     const names = Math.floor(ANSWER_BYTES_MAX / valueBytes) + 1;
     for (const node of [leader, follower]) {
       const client = connect(node);
-      const refusal = await client.mgetBuffer(...Array<string>(names).fill('big')).then(
-        () => 'answered',
-        (error: Error) => error.message,
+      expect(await refusalOf(client.mgetBuffer(...Array<string>(names).fill('big')))).toMatch(
+        new RegExp(`^ERR the answer would be \\d+ bytes, over the limit of ${ANSWER_BYTES_MAX} for one command`),
       );
-      expect(refusal).toMatch(new RegExp(`^ERR the answer would be \\d+ bytes, over the limit of ${ANSWER_BYTES_MAX} for one command`));
       const fitting = await client.mgetBuffer('big', 'big');
       expect(fitting.map((v) => v?.length)).toEqual([valueBytes, valueBytes]);
       expect(await client.ping()).toBe('PONG');
