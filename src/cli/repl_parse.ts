@@ -216,8 +216,9 @@ function applyLinkSetting(settings: Partial<LinkSettings>, word: string): string
     settings.reorder = flag;
     return null;
   }
-  const value = raw.trim() === '' ? Number.NaN : Number(raw);
-  if (!Number.isFinite(value) || value < 0) return `${name} must be a number >= 0, got '${raw}'`;
+  // Plain decimals only: Number() would also take 0x10 (16) and 1e3.
+  const value = /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : Number.NaN;
+  if (!Number.isFinite(value) || value < 0) return `${name} must be a decimal number >= 0, got '${raw}'`;
   if ((key === 'lossRate' || key === 'duplicateRate') && value > 1) {
     return `${name} is a probability in [0, 1], got ${raw}`;
   }

@@ -152,6 +152,8 @@ function checkSimSettings(settings: SimSettings): void {
   if (settings.seeds !== undefined && (!Number.isSafeInteger(settings.seeds) || settings.seeds < 1)) {
     throw new Error(`--seeds must be a positive integer, got ${settings.seeds}`);
   }
+  // The batch's last seed must be a seed too.
+  if (settings.seeds !== undefined) checkSeed('--seed-start plus --seeds minus 1', settings.seedStart + settings.seeds - 1);
   resolveSimulationOptions({ ...settings.options, seed: settings.seed ?? settings.seedStart }, (option) => `--${OPTION_FLAGS[option]}`);
 }
 

@@ -63,6 +63,7 @@ describe('kv-sim command line', () => {
     expectOneLineError(run(['chaos', '--seed', '-1']), rule);
     expectOneLineError(run(['up', '--seed', '4294967296']), /--seed must be an integer from 0 to 4294967295, got 4294967296/);
     expectOneLineError(run(['sim', '--seeds', '2', '--seed-start', '-1']), /--seed-start must be an integer from 0 to 4294967295, got -1/);
+    expectOneLineError(run(['sim', '--seeds', '10', '--seed-start', '4294967295']), /--seed-start plus --seeds minus 1 must be an integer from 0 to 4294967295, got 4294967304/);
   });
 
   it('refuses a data dir that holds a cluster of another size, before starting any node', () => {

@@ -128,8 +128,10 @@ describe('parseReplLine: faults', () => {
   it('rejects bad link settings', () => {
     expect(error('link 1 2')).toMatch(/^link needs at least one setting/);
     expect(error('link 1 2 loss=1.5')).toBe('loss is a probability in [0, 1], got 1.5');
-    expect(error('link 1 2 delay=-1')).toBe("delay must be a number >= 0, got '-1'");
-    expect(error('link 1 2 delay=')).toBe("delay must be a number >= 0, got ''");
+    expect(error('link 1 2 delay=-1')).toBe("delay must be a decimal number >= 0, got '-1'");
+    expect(error('link 1 2 delay=')).toBe("delay must be a decimal number >= 0, got ''");
+    expect(error('link 1 2 delay=0x10')).toBe("delay must be a decimal number >= 0, got '0x10'");
+    expect(error('link 1 2 loss=1e-1')).toBe("loss must be a decimal number >= 0, got '1e-1'");
     expect(error('link 1 2 speed=9')).toBe("unknown link setting 'speed' (delay, jitter, loss, dup, reorder)");
     expect(error('link 1 2 delay')).toBe("link setting 'delay' is not NAME=VALUE");
     expect(error('link 1 2 reorder=maybe')).toBe("reorder must be on or off, got 'maybe'");
