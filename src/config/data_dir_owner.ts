@@ -6,6 +6,7 @@
 import { accessSync, constants, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeDirectory } from '../lib/make_directory.js';
+import { processAlive } from '../lib/process_alive.js';
 import { ConfigError } from './load_node_settings.js';
 
 export const OWNER_FILE = 'kv-sim-node.pid';
@@ -30,7 +31,7 @@ export function claimDataDir(dataDir: string): DataDirClaim {
   }
   const file = join(dataDir, OWNER_FILE);
   const previous = readOwner(file);
-  if (previous !== null && previous !== process.pid && isAlive(previous)) {
+  if (previous !== null && previous !== process.pid && processAlive(previous)) {
     throw new ConfigError(`data-dir ${dataDir} is in use by process ${previous} (another kv-sim node? if that process is something else, remove ${file})`);
   }
   try {
@@ -53,16 +54,6 @@ function readOwner(file: string): number | null {
     return Number.isSafeInteger(pid) && pid > 0 ? pid : null;
   } catch {
     return null;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else, which still means "in use".
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
