@@ -21,7 +21,7 @@ import { Prng } from '../lib/prng.js';
 import type { ReadConsistency } from './types.js';
 import type { NodeDriverOptions, NodeError, NodeStatus, ProposalGrouping, ProposalOutcome, ReadOutcome } from './types.js';
 import { PendingProposals } from './pending_proposals.js';
-import { EMPTY_RESULT, PendingReads, type PendingRead } from './pending_reads.js';
+import { answerRead, EMPTY_RESULT, PendingReads, type PendingRead } from './pending_reads.js';
 import { ReadLease } from './read_lease.js';
 
 /** Named bounds on every queue the driver holds. */
@@ -387,8 +387,7 @@ export class NodeDriver {
     const reads = this.staleReads;
     this.staleReads = [];
     for (const read of reads) {
-      const result = read.query === null ? EMPTY_RESULT : this.options.stateMachine.query(read.query);
-      read.callback({ ok: true, index: this.appliedIndex, result });
+      read.callback({ ok: true, index: this.appliedIndex, result: answerRead(read.query, this.options.stateMachine) });
     }
   }
 

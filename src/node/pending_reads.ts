@@ -6,6 +6,11 @@ export type ReadCallback = (outcome: ReadOutcome) => void;
 /** The result of a read barrier and of entries that are not commands: shared, never written to. */
 export const EMPTY_RESULT = new Uint8Array(0);
 
+/** A read's answer now: the state machine's, or the empty result of a barrier (a null query). */
+export function answerRead(query: Uint8Array | null, stateMachine: StateMachine): Uint8Array {
+  return query === null ? EMPTY_RESULT : stateMachine.query(query);
+}
+
 export interface PendingRead {
   /** null: a read barrier, answered with an empty result (see NodeDriver.read). */
   query: Uint8Array | null;
@@ -83,7 +88,7 @@ export class PendingReads {
     for (const batch of ready) {
       this.count -= batch.reads.length;
       for (const read of batch.reads) {
-        read.callback({ ok: true, index: appliedIndex, result: read.query === null ? EMPTY_RESULT : stateMachine.query(read.query) });
+        read.callback({ ok: true, index: appliedIndex, result: answerRead(read.query, stateMachine) });
       }
     }
   }
