@@ -7,7 +7,7 @@
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import type { UnsafeBugs } from '../core/config.js';
 import { runSeeds, runSimulation, simulationFlags, type SimulationResult } from '../sim/run_simulation.js';
-import { DEFAULT_SIMULATION, NEMESIS_KINDS, resolveSimulationOptions, type NemesisKind, type SimulationOptions } from '../sim/simulation_options.js';
+import { DEFAULT_SIMULATION, NEMESIS_KINDS, resolveSimulationOptions, SIMULATION_FLAGS, type NemesisKind, type SimulationOptions } from '../sim/simulation_options.js';
 import { UNSAFE_BUG_SETTINGS } from '../sim/unsafe_bug_settings.js';
 import { checkSeed } from './seed_flag.js';
 
@@ -91,36 +91,7 @@ export interface SimSettings {
   verbose: boolean;
 }
 
-/** The flag that sets each simulation option, to build the options and to name flags in errors. */
-const OPTION_FLAGS = {
-  nodes: 'nodes',
-  clients: 'clients',
-  keys: 'keys',
-  durationMs: 'duration-ms',
-  quietMs: 'quiet-ms',
-  faultIntervalMinMs: 'fault-interval-min-ms',
-  faultIntervalMaxMs: 'fault-interval-max-ms',
-  downtimeMinMs: 'downtime-min-ms',
-  downtimeMaxMs: 'downtime-max-ms',
-  networkDelayMs: 'network-delay-ms',
-  networkJitterMs: 'network-jitter-ms',
-  tickMs: 'tick-ms',
-  heartbeatIntervalTicks: 'heartbeat-ticks',
-  electionTimeoutTicks: 'election-ticks',
-  appendBytesMax: 'append-bytes-max',
-  snapshotEntriesThreshold: 'snapshot-every',
-  snapshotRetainEntries: 'snapshot-retain',
-  snapshotChunkBytesMax: 'snapshot-chunk-bytes',
-  syncDelayMaxMs: 'sync-delay-max-ms',
-  preVote: 'pre-vote',
-  checkQuorum: 'check-quorum',
-  readLease: 'read-lease',
-  seed: 'seed',
-  nemesis: 'nemesis',
-  unsafe: 'unsafe',
-} as const satisfies Record<keyof SimulationOptions, string>;
-
-/** The flags read by name; the options' flags are read through OPTION_FLAGS. */
+/** The flags read by name; the options' flags are read through SIMULATION_FLAGS. */
 interface SimFlags {
   seed: number | undefined;
   seeds: number | undefined;
@@ -133,7 +104,7 @@ interface SimFlags {
 function toSimSettings(args: SimFlags): SimSettings {
   const flags = args as unknown as Record<string, unknown>;
   const options: Record<string, unknown> = {};
-  for (const [option, flag] of Object.entries(OPTION_FLAGS)) {
+  for (const [option, flag] of Object.entries(SIMULATION_FLAGS)) {
     if (option !== 'seed' && option !== 'nemesis' && option !== 'unsafe') options[option] = flags[flag];
   }
   return {
@@ -154,7 +125,7 @@ function checkSimSettings(settings: SimSettings): void {
   }
   // The batch's last seed must be a seed too.
   if (settings.seeds !== undefined) checkSeed('--seed-start plus --seeds minus 1', settings.seedStart + settings.seeds - 1);
-  resolveSimulationOptions({ ...settings.options, seed: settings.seed ?? settings.seedStart }, (option) => `--${OPTION_FLAGS[option]}`);
+  resolveSimulationOptions({ ...settings.options, seed: settings.seed ?? settings.seedStart }, (option) => `--${SIMULATION_FLAGS[option]}`);
 }
 
 export function parseNemesis(text: string): NemesisKind[] {

@@ -9,7 +9,7 @@ import { Prng } from '../lib/prng.js';
 import type { NodeId } from '../core/types.js';
 import type { Violation } from './checkers/violation.js';
 import { Nemesis } from './nemesis.js';
-import { DEFAULT_SIMULATION, resolveSimulationOptions, type SimulationOptions } from './simulation_options.js';
+import { DEFAULT_SIMULATION, resolveSimulationOptions, SIMULATION_FLAGS, type SimulationOptions } from './simulation_options.js';
 import { Simulator } from './simulator.js';
 import { Workload } from './workload.js';
 
@@ -138,33 +138,24 @@ export function replayCommand(options: SimulationOptions): string {
 
 /** The `kv-sim sim` flags that give `options` (the seed aside): --nodes, then every option that differs from the default. */
 export function simulationFlags(options: SimulationOptions): string {
-  const parts = [`--nodes ${options.nodes}`];
-  const d = DEFAULT_SIMULATION;
-  if (options.clients !== d.clients) parts.push(`--clients ${options.clients}`);
-  if (options.keys !== d.keys) parts.push(`--keys ${options.keys}`);
-  if (options.durationMs !== d.durationMs) parts.push(`--duration-ms ${options.durationMs}`);
-  if (options.quietMs !== d.quietMs) parts.push(`--quiet-ms ${options.quietMs}`);
-  if (options.nemesis.join(',') !== d.nemesis.join(',')) parts.push(`--nemesis ${options.nemesis.length > 0 ? options.nemesis.join(',') : 'none'}`);
-  if (options.faultIntervalMinMs !== d.faultIntervalMinMs) parts.push(`--fault-interval-min-ms ${options.faultIntervalMinMs}`);
-  if (options.faultIntervalMaxMs !== d.faultIntervalMaxMs) parts.push(`--fault-interval-max-ms ${options.faultIntervalMaxMs}`);
-  if (options.downtimeMinMs !== d.downtimeMinMs) parts.push(`--downtime-min-ms ${options.downtimeMinMs}`);
-  if (options.downtimeMaxMs !== d.downtimeMaxMs) parts.push(`--downtime-max-ms ${options.downtimeMaxMs}`);
-  if (options.networkDelayMs !== d.networkDelayMs) parts.push(`--network-delay-ms ${options.networkDelayMs}`);
-  if (options.networkJitterMs !== d.networkJitterMs) parts.push(`--network-jitter-ms ${options.networkJitterMs}`);
-  if (options.tickMs !== d.tickMs) parts.push(`--tick-ms ${options.tickMs}`);
-  if (options.heartbeatIntervalTicks !== d.heartbeatIntervalTicks) parts.push(`--heartbeat-ticks ${options.heartbeatIntervalTicks}`);
-  if (options.electionTimeoutTicks !== d.electionTimeoutTicks) parts.push(`--election-ticks ${options.electionTimeoutTicks}`);
-  if (options.appendBytesMax !== d.appendBytesMax) parts.push(`--append-bytes-max ${options.appendBytesMax}`);
-  if (options.snapshotEntriesThreshold !== d.snapshotEntriesThreshold) parts.push(`--snapshot-every ${options.snapshotEntriesThreshold}`);
-  if (options.snapshotRetainEntries !== d.snapshotRetainEntries) parts.push(`--snapshot-retain ${options.snapshotRetainEntries}`);
-  if (options.snapshotChunkBytesMax !== d.snapshotChunkBytesMax) parts.push(`--snapshot-chunk-bytes ${options.snapshotChunkBytesMax}`);
-  if (options.syncDelayMaxMs !== d.syncDelayMaxMs) parts.push(`--sync-delay-max-ms ${options.syncDelayMaxMs}`);
-  if (!options.preVote) parts.push('--no-pre-vote');
-  if (!options.checkQuorum) parts.push('--no-check-quorum');
-  if (!options.readLease) parts.push('--no-read-lease');
-  const unsafe = Object.entries(options.unsafe).filter(([, on]) => on === true).map(([name]) => name);
-  if (unsafe.length > 0) parts.push(`--unsafe ${unsafe.join(',')}`);
+  const parts: string[] = [];
+  for (const [option, flag] of Object.entries(SIMULATION_FLAGS) as Array<[keyof SimulationOptions, string]>) {
+    if (option === 'seed') continue;
+    const value = options[option];
+    const shown = stringOfOption(value);
+    // --nodes always, as a reminder of the cluster's size; the others only where they differ.
+    if (option !== 'nodes' && shown === stringOfOption(DEFAULT_SIMULATION[option])) continue;
+    if (typeof value === 'boolean') parts.push(value ? `--${flag}` : `--no-${flag}`);
+    else parts.push(`--${flag} ${shown === '' ? 'none' : shown}`); // only an empty nemesis list shows as ''
+  }
   return parts.join(' ');
+}
+
+/** An option's value as its flag takes it: lists comma-separated, unsafe as the names of its bugs on. */
+function stringOfOption(value: SimulationOptions[keyof SimulationOptions]): string {
+  if (Array.isArray(value)) return value.join(',');
+  if (typeof value === 'object') return Object.entries(value).filter(([, on]) => on === true).map(([name]) => name).join(',');
+  return String(value);
 }
 
 export interface SeedsSummary {

@@ -58,6 +58,38 @@ export interface SimulationOptions {
 }
 
 /** The fast profile: 10 ms ticks, heartbeat every 5 ticks, election timeout 15-29 ticks. */
+/**
+ * The `kv-sim sim` flag of each option: the CLI reads the options through it and names them in
+ * errors, and simulationFlags() writes a run's command line in this order.
+ */
+export const SIMULATION_FLAGS = {
+  nodes: 'nodes',
+  clients: 'clients',
+  keys: 'keys',
+  durationMs: 'duration-ms',
+  quietMs: 'quiet-ms',
+  nemesis: 'nemesis',
+  faultIntervalMinMs: 'fault-interval-min-ms',
+  faultIntervalMaxMs: 'fault-interval-max-ms',
+  downtimeMinMs: 'downtime-min-ms',
+  downtimeMaxMs: 'downtime-max-ms',
+  networkDelayMs: 'network-delay-ms',
+  networkJitterMs: 'network-jitter-ms',
+  tickMs: 'tick-ms',
+  heartbeatIntervalTicks: 'heartbeat-ticks',
+  electionTimeoutTicks: 'election-ticks',
+  appendBytesMax: 'append-bytes-max',
+  snapshotEntriesThreshold: 'snapshot-every',
+  snapshotRetainEntries: 'snapshot-retain',
+  snapshotChunkBytesMax: 'snapshot-chunk-bytes',
+  syncDelayMaxMs: 'sync-delay-max-ms',
+  preVote: 'pre-vote',
+  checkQuorum: 'check-quorum',
+  readLease: 'read-lease',
+  unsafe: 'unsafe',
+  seed: 'seed',
+} as const satisfies Record<keyof SimulationOptions, string>;
+
 export const DEFAULT_SIMULATION: SimulationOptions = {
   seed: 1,
   nodes: 5,
