@@ -112,7 +112,6 @@ export class SessionTable {
     this.maxResultBytes = maxResultBytes;
   }
 
-
   get evictedCount(): number {
     return this.evicted.size;
   }

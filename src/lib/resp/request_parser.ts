@@ -48,8 +48,8 @@ const LF = 0x0a;
 const STAR = 0x2a;
 const DOLLAR = 0x24;
 
-/** A request, or a request with an argument past maxKeptBulkBytes (the size of its largest such argument). */
-export type RequestStep = ParseStep<Uint8Array[]> | { kind: 'oversized'; argumentBytes: number };
+/** A request, or a request with an argument past maxKeptBulkBytes (the size of its largest such argument, and that limit). */
+export type RequestStep = ParseStep<Uint8Array[]> | { kind: 'oversized'; argumentBytes: number; limitBytes: number };
 
 type Header = { kind: 'ok'; value: number; consumed: number } | { kind: 'incomplete' } | { kind: 'error'; message: string };
 
@@ -167,7 +167,7 @@ export class RespRequestParser {
     if (this.oversizedBytes > 0) {
       const argumentBytes = this.oversizedBytes;
       this.oversizedBytes = 0;
-      return { kind: 'oversized', argumentBytes };
+      return { kind: 'oversized', argumentBytes, limitBytes: this.limits.maxKeptBulkBytes };
     }
     return { kind: 'value', value: args };
   }

@@ -92,16 +92,14 @@ export class RespConnection {
   private closed = false;
   private paused = false;
   private protocolError: string | null = null;
-  /** Queued stand-ins for requests with an argument too large to keep: their argument's size. */
-  private readonly oversized = new WeakMap<Uint8Array[], number>();
-  private readonly keptBulkBytesMax: number;
+  /** Queued stand-ins for requests with an argument too large to keep: the refusal each gets. */
+  private readonly oversized = new WeakMap<Uint8Array[], string>();
 
   constructor(id: number, context: ServerContext, io: ConnectionIo, limits: Partial<RequestParserLimits> = {}) {
     this.state = { id, name: null, protocol: 2, sessionId: null, consistency: 'linearizable', redirect: false };
     this.context = context;
     this.io = io;
     this.parser = new RespRequestParser(limits);
-    this.keptBulkBytesMax = limits.maxKeptBulkBytes ?? Number.POSITIVE_INFINITY;
   }
 
   onData(chunk: Uint8Array): void {
@@ -117,7 +115,7 @@ export class RespConnection {
       if (step.kind === 'oversized') {
         // Its place in the queue, answered in order; no command name, so no batch takes it.
         const marker: Uint8Array[] = [];
-        this.oversized.set(marker, step.argumentBytes);
+        this.oversized.set(marker, tooLargeArgumentMessage(step.argumentBytes, step.limitBytes));
         this.queue.push(marker);
         this.queuedBytes += sizeOf(marker); // take() subtracts it
         continue;
@@ -161,11 +159,11 @@ export class RespConnection {
         continue;
       }
       const args = this.queue.peek() as Uint8Array[];
-      const oversizedBytes = this.oversized.get(args);
-      if (oversizedBytes !== undefined) {
+      const refusal = this.oversized.get(args);
+      if (refusal !== undefined) {
         if (this.inFlight.length > 0) break;
         this.take();
-        out.value(resp.error(tooLargeArgumentMessage(oversizedBytes, this.keptBulkBytesMax)), this.state.protocol);
+        out.value(resp.error(refusal), this.state.protocol);
         continue;
       }
       const name = commandName(args);
