@@ -14,6 +14,7 @@ import { RespServer, type KvBackendInfo } from '../../src/server/resp/index.js';
 import { RawClient as HttpClient, request } from './http/raw_client.js';
 import { RawClient, show } from './resp/raw_client.js';
 import { StateMachineBackend } from './resp/state_machine_backend.js';
+import { Gate } from '../support/gate.js';
 
 /**
  * How long a paused server must stay silent: unpaused, these servers answer in well under a
@@ -27,20 +28,10 @@ function wait(ms: number): Promise<void> {
 
 /** Writes wait while held. */
 class HeldBackend extends StateMachineBackend {
-  private gate: Promise<void> | null = null;
-  private open: () => void = () => {};
-
-  hold(): void {
-    this.gate = new Promise((resolve) => (this.open = resolve));
-  }
-
-  release(): void {
-    this.open();
-    this.gate = null;
-  }
+  readonly writes = new Gate();
 
   override async write(proposal: Uint8Array): Promise<ProposalOutcome> {
-    if (this.gate !== null) await this.gate;
+    await this.writes.pass();
     return super.write(proposal);
   }
 }
@@ -71,11 +62,11 @@ describe('a paused RESP port', () => {
     const before = await respClient(server);
     expect(show(await before.call('PING'))).toBe('+PONG');
 
-    backend.hold();
+    backend.writes.hold();
     before.send('SET k v\r\nGET k\r\nQUIT\r\n'); // read before the pause; the SET waits on the backend
     await wait(20);
     pause.pause();
-    backend.release(); // its answer is ready while paused: it must not leave
+    backend.writes.release(); // its answer is ready while paused: it must not leave
     before.send('PING\r\n');
     const during = await respClient(server); // the connection is taken
     during.send('PING\r\n');

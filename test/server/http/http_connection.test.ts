@@ -15,27 +15,10 @@ import { HttpServer, type HttpServerOptions } from '../../../src/server/http/htt
 import { StateMachineBackend } from '../resp/state_machine_backend.js';
 import { RawClient, request } from './raw_client.js';
 import { installed } from '../../support/installed.js';
+import { Gate } from '../../support/gate.js';
 
 const run = promisify(execFile);
 
-/** A gate calls wait until it is released. */
-class Gate {
-  private closed: Promise<void> | null = null;
-  private open: () => void = () => {};
-
-  hold(): void {
-    this.closed = new Promise((resolve) => (this.open = resolve));
-  }
-
-  release(): void {
-    this.open();
-    this.closed = null;
-  }
-
-  async pass(): Promise<void> {
-    if (this.closed !== null) await this.closed;
-  }
-}
 
 /** Reads and writes wait while held, so later requests of a pipeline may finish first. */
 class GatedBackend extends StateMachineBackend {
